@@ -1,0 +1,58 @@
+//! What can be asked of a campaign. Values arrive already parsed; the
+//! aggregate checks the rules that involve its state.
+
+use super::definition::{CampaignName, Delay, Description};
+use super::message::{CampaignMessage, MessageFields};
+use super::recipients::Recipient;
+use super::schedule::Schedule;
+use crate::ids::SessionId;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CampaignCommand {
+    Create(NewCampaign),
+    Edit(CampaignEdit),
+    AddRecipients(Vec<Recipient>),
+    /// Schedule with this schedule, or with the one the campaign has.
+    Schedule(Option<Schedule>),
+    Start,
+    Pause,
+    Resume,
+    Stop,
+    /// The dispatcher sent the last message of a run.
+    Complete,
+    /// The dispatcher cannot go on (the session is gone, the plan is over).
+    Fail {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCampaign {
+    pub name: CampaignName,
+    pub description: Description,
+    pub session_id: SessionId,
+    pub message: CampaignMessage,
+    pub delay: Delay,
+    pub personalize: bool,
+    pub schedule: Schedule,
+    pub recipients: Vec<Recipient>,
+}
+
+/// The fields a PATCH gave; `None` (or empty `message`) leaves a field as is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CampaignEdit {
+    pub name: Option<CampaignName>,
+    pub description: Option<Description>,
+    pub session_id: Option<SessionId>,
+    pub message: MessageFields,
+    pub delay: Option<Delay>,
+    pub personalize: Option<bool>,
+    pub schedule: Option<Schedule>,
+    pub recipients: Option<Vec<Recipient>>,
+}
+
+impl CampaignEdit {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}

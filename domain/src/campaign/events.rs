@@ -1,0 +1,108 @@
+//! What has happened to a campaign. Events are facts: they are never
+//! refused when applied, and they stay readable as the code moves on.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+use super::definition::{CampaignName, Delay, Description};
+use super::message::CampaignMessage;
+use super::recipients::Recipient;
+use super::schedule::Schedule;
+use crate::ids::SessionId;
+
+/// What a campaign says and through which number, as created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignDefinition {
+    pub name: CampaignName,
+    pub description: Description,
+    pub session_id: SessionId,
+    pub message: CampaignMessage,
+    pub delay: Delay,
+    pub personalize: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CampaignEvent {
+    Created {
+        definition: CampaignDefinition,
+        schedule: Schedule,
+        recipients: Vec<Recipient>,
+    },
+    /// Only the fields that changed are present.
+    Edited(DefinitionChanges),
+    RecipientsReplaced {
+        recipients: Vec<Recipient>,
+    },
+    /// Only recipients the campaign did not have yet.
+    RecipientsAdded {
+        recipients: Vec<Recipient>,
+    },
+    Scheduled {
+        schedule: Schedule,
+        next_run_at: DateTime<Utc>,
+    },
+    /// `run` counts from 1; a recurring campaign starts once per run.
+    Started {
+        run: u32,
+    },
+    Paused,
+    Resumed,
+    /// A recurring campaign finished a run and waits for the next one.
+    RunCompleted {
+        next_run_at: DateTime<Utc>,
+    },
+    Completed,
+    Failed {
+        reason: String,
+    },
+    Stopped,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DefinitionChanges {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<CampaignName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Description>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<SessionId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<CampaignMessage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<Delay>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personalize: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
+}
+
+impl DefinitionChanges {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl DomainEvent for CampaignEvent {
+    fn event_type(&self) -> String {
+        let name = match self {
+            Self::Created { .. } => "CampaignCreated",
+            Self::Edited(_) => "CampaignEdited",
+            Self::RecipientsReplaced { .. } => "CampaignRecipientsReplaced",
+            Self::RecipientsAdded { .. } => "CampaignRecipientsAdded",
+            Self::Scheduled { .. } => "CampaignScheduled",
+            Self::Started { .. } => "CampaignStarted",
+            Self::Paused => "CampaignPaused",
+            Self::Resumed => "CampaignResumed",
+            Self::RunCompleted { .. } => "CampaignRunCompleted",
+            Self::Completed => "CampaignCompleted",
+            Self::Failed { .. } => "CampaignFailed",
+            Self::Stopped => "CampaignStopped",
+        };
+        name.to_owned()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_owned()
+    }
+}

@@ -1,0 +1,36 @@
+//! The Campaign aggregate: a bulk send of one message to a list of
+//! recipients, through one of the tenant's WhatsApp numbers, now or on a
+//! schedule.
+//!
+//! - [`aggregate`]: the aggregate and the rules of its commands.
+//! - [`commands`], [`events`], [`error`]: what may be asked, what happened,
+//!   and why a command was refused.
+//! - [`status`]: the lifecycle and its transitions.
+//! - [`definition`], [`message`], [`schedule`], [`recipients`],
+//!   [`personalization`]: the values a campaign is made of.
+
+pub mod aggregate;
+pub mod commands;
+pub mod definition;
+pub mod error;
+pub mod events;
+pub mod message;
+pub mod personalization;
+pub mod recipients;
+pub mod schedule;
+pub mod status;
+
+#[cfg(test)]
+mod tests;
+
+pub use aggregate::{Campaign, CampaignServices};
+pub use commands::{CampaignCommand, CampaignEdit, NewCampaign};
+pub use definition::{CampaignName, Delay, Description};
+pub use error::CampaignError;
+pub use events::{CampaignDefinition, CampaignEvent, DefinitionChanges};
+pub use message::{
+    CampaignMessage, MediaUrl, MessageFields, MessageType, TemplateMessage, TemplateVariables,
+};
+pub use recipients::Recipient;
+pub use schedule::{Recurrence, Schedule, ScheduleFields, Timezone};
+pub use status::CampaignStatus;

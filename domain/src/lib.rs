@@ -1,0 +1,31 @@
+//! Herald's domain: the aggregates, their commands and events, and the value
+//! objects they are made of.
+//!
+//! Everything here is pure. An aggregate decides which events a command
+//! produces from its own state and from [`Clock`], the one service it may ask;
+//! recording the events and reading them back is the job of an event store
+//! outside this crate.
+//!
+//! # Layout
+//! - [`value`]: the error a value object gives when input is not valid, and
+//!   [`FieldError`], which names the field it came from.
+//! - [`ids`]: identifiers that are safe as NATS subject tokens ([`TenantId`],
+//!   [`SessionId`]).
+//! - [`phone`]: [`PhoneNumber`], always E.164.
+//! - [`clock`]: [`Clock`], how aggregates learn the time.
+//! - [`campaign`]: the Campaign aggregate.
+//!
+//! # Dependencies
+//! cqrs-es, serde, uuid, chrono (with chrono-tz, the time-zone database as
+//! data) and thiserror. No runtime, no I/O, no network crates.
+
+pub mod campaign;
+pub mod clock;
+pub mod ids;
+pub mod phone;
+pub mod value;
+
+pub use clock::Clock;
+pub use ids::{SessionId, TenantId};
+pub use phone::PhoneNumber;
+pub use value::{FieldError, ValueError};
