@@ -1,1 +1,107 @@
-fn main() {}
+//! `herald`: the service and the operator's tools.
+
+use clap::{Parser, Subcommand};
+use herald_api::bench::BenchArgs;
+use herald_api::{cli, Settings};
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "herald",
+    version,
+    about = "Event-sourced WhatsApp business messaging: campaigns, sessions, inbox"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API and the projections (configured by HERALD_* variables).
+    Serve,
+    /// Print an aggregate's events, oldest first, from the event log.
+    History {
+        /// The aggregate type, as `campaign`.
+        aggregate_type: String,
+        id: String,
+        /// Only this tenant's aggregate (by default, whichever tenant has the id).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// One JSON object per event.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inspect or rebuild projections.
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
+    /// Measure the command path and the projections against servers it starts.
+    Bench(BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum ProjectionsCommand {
+    /// Each projection's checkpoint, the event log's head, and the lag.
+    Status,
+    /// Rebuild a projection from position 0 and switch to it when caught up.
+    Rebuild { name: String },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("herald: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logs(&settings, matches!(cli.command, Command::Serve));
+    let outcome = match cli.command {
+        Command::Serve => cli::serve::serve(&settings).await,
+        Command::History {
+            aggregate_type,
+            id,
+            tenant,
+            json,
+        } => cli::history::history(&settings, &aggregate_type, &id, tenant.as_deref(), json).await,
+        Command::Projections {
+            command: ProjectionsCommand::Status,
+        } => cli::projections::status(&settings).await,
+        Command::Projections {
+            command: ProjectionsCommand::Rebuild { name },
+        } => cli::projections::rebuild(&settings, &name).await,
+        Command::Bench(args) => herald_api::bench::run(&settings, &args).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("herald: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr, so a verb's output on stdout stays clean. `serve`
+/// logs at info by default, the other verbs only warnings; `RUST_LOG`
+/// overrides both.
+fn init_logs(settings: &Settings, serving: bool) {
+    let default = if serving {
+        "info,async_nats=warn"
+    } else {
+        "warn"
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if settings.json_logs {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

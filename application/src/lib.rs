@@ -1,1 +1,30 @@
-//! placeholder
+//! Herald's application layer: what a client can ask (command services and
+//! queries), and the ports through which it reaches storage.
+//!
+//! Services here are thin: they turn a request into a domain command, run
+//! it through [`CommandExecutor`], and hand back where it was recorded.
+//! Adapters (the JetStream event store, the read stores) live in other
+//! crates and are chosen by the binary.
+//!
+//! # Layout
+//! - [`ports`]: the traits adapters implement: event stores per tenant,
+//!   the event feed projections read, and the read store.
+//! - [`commands`]: [`CommandExecutor`], which loads, decides, records, and
+//!   retries on a concurrent write.
+//! - [`metadata`]: who asked, from where, as recorded with every event.
+//! - [`progress`]: how far each projection has got, for read-your-writes.
+//! - [`campaigns`]: the campaign service, queries and read-model schema.
+//! - [`clock`]: the system clock.
+//!
+//! # Dependencies
+//! `herald-domain`, cqrs-es, tokio (time and sync only), serde; no adapter crate.
+
+pub mod campaigns;
+pub mod clock;
+pub mod commands;
+pub mod metadata;
+pub mod ports;
+pub mod progress;
+
+pub use commands::{CommandError, CommandExecutor, CommandReceipt};
+pub use metadata::CommandMetadata;

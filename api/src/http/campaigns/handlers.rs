@@ -1,0 +1,225 @@
+//! Campaign handlers: each reads its input, calls one service or query,
+//! and answers.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use herald_application::campaigns::{CampaignFilter, PageRequest};
+use herald_application::CommandReceipt;
+use herald_domain::campaign::{CampaignCommand, CampaignStatus};
+use herald_domain::{FieldError, SessionId};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::bodies::{
+    AddRecipientsBody, CreateCampaignBody, EditCampaignBody, ScheduleCampaignBody,
+};
+use crate::http::error::ApiError;
+use crate::http::extract::{Caller, JsonBody, OptionalJsonBody, QueryParams, Tenant};
+use crate::http::AppState;
+
+pub async fn create(
+    State(app): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(body): JsonBody<CreateCampaignBody>,
+) -> Result<Response, ApiError> {
+    let receipt = app.campaigns.create(body.into_command()?, &caller).await?;
+    let location = format!("/v1/campaigns/{}", receipt.aggregate_id);
+    let mut response = answer(StatusCode::CREATED, &receipt);
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+pub async fn edit(
+    State(app): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<EditCampaignBody>,
+) -> Result<Response, ApiError> {
+    let command = CampaignCommand::Edit(body.into_command()?);
+    run(&app, &caller, &id, command).await
+}
+
+pub async fn add_recipients(
+    State(app): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AddRecipientsBody>,
+) -> Result<Response, ApiError> {
+    let command = CampaignCommand::AddRecipients(body.into_recipients()?);
+    run(&app, &caller, &id, command).await
+}
+
+pub async fn schedule(
+    State(app): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<ScheduleCampaignBody>,
+) -> Result<Response, ApiError> {
+    let schedule = body.map(ScheduleCampaignBody::into_schedule).transpose()?;
+    run(&app, &caller, &id, CampaignCommand::Schedule(schedule)).await
+}
+
+pub async fn start(
+    State(app): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    run(&app, &caller, &id, CampaignCommand::Start).await
+}
+
+pub async fn pause(
+    State(app): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    run(&app, &caller, &id, CampaignCommand::Pause).await
+}
+
+pub async fn resume(
+    State(app): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    run(&app, &caller, &id, CampaignCommand::Resume).await
+}
+
+pub async fn stop(
+    State(app): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    run(&app, &caller, &id, CampaignCommand::Stop).await
+}
+
+pub async fn list(
+    State(app): State<AppState>,
+    Tenant(tenant): Tenant,
+    params: QueryParams,
+) -> Result<Response, ApiError> {
+    params.only(&["status", "sessionId", "page", "limit", "minPosition"])?;
+    let filter = CampaignFilter {
+        status: status(&params)?,
+        session_id: session(&params)?,
+    };
+    let page = page(&params)?;
+    let found = app
+        .campaign_queries
+        .list(&tenant, &filter, page, params.number("minPosition")?)
+        .await?;
+    Ok(Json(json!({ "data": found.documents, "page": page.page, "limit": page.limit, "total": found.total })).into_response())
+}
+
+pub async fn get(
+    State(app): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+    params: QueryParams,
+) -> Result<Response, ApiError> {
+    params.only(&["minPosition"])?;
+    let id = campaign_id(&id)?;
+    let found = app
+        .campaign_queries
+        .get(&tenant, &id.to_string(), params.number("minPosition")?)
+        .await?;
+    found
+        .map(|document| Json(document).into_response())
+        .ok_or_else(|| not_found(id))
+}
+
+pub async fn recipients(
+    State(app): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+    params: QueryParams,
+) -> Result<Response, ApiError> {
+    params.only(&["status", "page", "limit", "minPosition"])?;
+    let (id, page, min_position) = (
+        campaign_id(&id)?.to_string(),
+        page(&params)?,
+        params.number("minPosition")?,
+    );
+    let queries = &app.campaign_queries;
+    if queries.get(&tenant, &id, min_position).await?.is_none() {
+        return Err(ApiError::NotFound(format!("no campaign {id}")));
+    }
+    let found = queries
+        .recipients(&tenant, &id, params.text("status"), page, None)
+        .await?;
+    Ok(Json(json!({ "data": found.documents, "page": page.page, "limit": page.limit, "total": found.total })).into_response())
+}
+
+async fn run(
+    app: &AppState,
+    caller: &herald_application::CommandMetadata,
+    id: &str,
+    command: CampaignCommand,
+) -> Result<Response, ApiError> {
+    let id = campaign_id(id)?;
+    let receipt =
+        app.campaigns
+            .execute(id, command, caller)
+            .await
+            .map_err(|e| match ApiError::from(e) {
+                ApiError::NotFound(_) => not_found(id),
+                other => other,
+            })?;
+    Ok(answer(StatusCode::ACCEPTED, &receipt))
+}
+
+fn answer(status: StatusCode, receipt: &CommandReceipt) -> Response {
+    (
+        status,
+        Json(json!({ "id": receipt.aggregate_id, "position": receipt.position })),
+    )
+        .into_response()
+}
+
+/// Campaign ids are UUIDs; anything else cannot name a campaign.
+fn campaign_id(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text)
+        .map_err(|_| ApiError::NotFound(format!("no campaign {text:?}: campaign ids are UUIDs")))
+}
+
+fn not_found(id: Uuid) -> ApiError {
+    ApiError::NotFound(format!("no campaign {id}"))
+}
+
+fn status(params: &QueryParams) -> Result<Option<CampaignStatus>, ApiError> {
+    params
+        .text("status")
+        .map(|text| {
+            CampaignStatus::parse(text).ok_or_else(|| {
+                let known: Vec<&str> = CampaignStatus::ALL.iter().map(|s| s.as_str()).collect();
+                ApiError::bad_request(
+                    "invalid_query",
+                    format!("status {text:?} is not one of {}", known.join(", ")),
+                    Some("status"),
+                )
+            })
+        })
+        .transpose()
+}
+
+fn session(params: &QueryParams) -> Result<Option<SessionId>, ApiError> {
+    params
+        .text("sessionId")
+        .map(|text| {
+            SessionId::parse(text).map_err(|e| {
+                ApiError::bad_request("invalid_query", format!("sessionId {e}"), Some("sessionId"))
+            })
+        })
+        .transpose()
+}
+
+fn page(params: &QueryParams) -> Result<PageRequest, ApiError> {
+    let defaults = PageRequest::default();
+    let page = params.number("page")?.unwrap_or(defaults.page);
+    let limit = params.number("limit")?.unwrap_or(defaults.limit);
+    PageRequest::new(page, limit).map_err(|FieldError { field, message }| {
+        ApiError::bad_request("invalid_query", format!("{field} {message}"), Some(&field))
+    })
+}

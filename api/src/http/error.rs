@@ -1,0 +1,194 @@
+//! The one error type of the API, and the status each case answers with.
+//!
+//! Bodies are `{"error": {"code", "message", "field"}}`. A 500 is logged
+//! with its cause and answered with no detail.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use herald_application::campaigns::{CampaignCommandError, QueryError};
+use herald_application::commands::CommandError;
+use herald_application::ports::event_store::StoreFailureKind;
+use herald_domain::campaign::CampaignError;
+use herald_domain::FieldError;
+use serde_json::json;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: the request cannot be read (bad JSON, bad header, bad query).
+    BadRequest {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
+    /// 401: no credentials (until accounts exist, no `X-Tenant-Id`).
+    Unauthenticated(String),
+    /// 404: nothing of this tenant under this id.
+    NotFound(String),
+    /// 409: the current state forbids the command.
+    Conflict { code: &'static str, message: String },
+    /// 413: the body or the command is too large.
+    TooLarge(String),
+    /// 415: the body is not JSON.
+    UnsupportedMediaType(String),
+    /// 422: a value breaks a rule; names the field.
+    Invalid { field: String, message: String },
+    /// 503: a dependency is down or behind; worth retrying.
+    Unavailable { code: &'static str, message: String },
+    /// 500: Herald's fault. The detail is logged, never sent.
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid(error: FieldError) -> Self {
+        Self::Invalid {
+            field: error.field,
+            message: error.message,
+        }
+    }
+
+    pub fn bad_request(
+        code: &'static str,
+        message: impl Into<String>,
+        field: Option<&str>,
+    ) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+            field: field.map(str::to_owned),
+        }
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, String, Option<&str>) {
+        match self {
+            Self::BadRequest {
+                code,
+                message,
+                field,
+            } => (
+                StatusCode::BAD_REQUEST,
+                code,
+                message.clone(),
+                field.as_deref(),
+            ),
+            Self::Unauthenticated(message) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                message.clone(),
+                None,
+            ),
+            Self::NotFound(message) => (StatusCode::NOT_FOUND, "not_found", message.clone(), None),
+            Self::Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone(), None),
+            Self::TooLarge(message) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                message.clone(),
+                None,
+            ),
+            Self::UnsupportedMediaType(message) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                message.clone(),
+                None,
+            ),
+            Self::Invalid { field, message } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                message.clone(),
+                Some(field.as_str()),
+            ),
+            Self::Unavailable { code, message } => {
+                (StatusCode::SERVICE_UNAVAILABLE, code, message.clone(), None)
+            }
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "something went wrong on our side; it has been logged".into(),
+                None,
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let (status, code, message, field) = self.parts();
+        let mut response = (
+            status,
+            Json(json!({ "error": { "code": code, "message": message, "field": field } })),
+        )
+            .into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(error: FieldError) -> Self {
+        Self::invalid(error)
+    }
+}
+
+impl From<CampaignCommandError> for ApiError {
+    fn from(error: CampaignCommandError) -> Self {
+        match error {
+            CommandError::Rejected(CampaignError::NotFound) => {
+                Self::NotFound("campaign not found".into())
+            }
+            CommandError::Rejected(CampaignError::AlreadyExists) => Self::Conflict {
+                code: "already_exists",
+                message: "the campaign already exists".into(),
+            },
+            CommandError::Rejected(CampaignError::Invalid(field)) => Self::invalid(field),
+            CommandError::Rejected(CampaignError::NotAllowed(message)) => Self::Conflict {
+                code: "not_allowed",
+                message,
+            },
+            CommandError::Conflict(_) => Self::Conflict {
+                code: "concurrent_modification",
+                message: error.to_string(),
+            },
+            CommandError::Store(failure) => match failure.kind {
+                StoreFailureKind::Unavailable => Self::Unavailable {
+                    code: "event_log_unavailable",
+                    message: "the event log cannot be reached; nothing was recorded".into(),
+                },
+                StoreFailureKind::OutcomeUnknown => Self::Unavailable {
+                    code: "outcome_unknown",
+                    message: failure.message,
+                },
+                StoreFailureKind::TooLarge => Self::TooLarge(failure.message),
+                StoreFailureKind::DuplicateCommand => Self::Conflict {
+                    code: "duplicate_command",
+                    message: failure.message,
+                },
+            },
+            CommandError::Internal(detail) => Self::Internal(detail),
+        }
+    }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(error: QueryError) -> Self {
+        match error {
+            QueryError::NotCaughtUp(behind) => Self::Unavailable {
+                code: "not_caught_up",
+                message: behind.to_string(),
+            },
+            QueryError::Store(error) => {
+                tracing::error!(%error, "read store failed");
+                Self::Unavailable {
+                    code: "read_store_unavailable",
+                    message: "the read store cannot be reached; try again shortly".into(),
+                }
+            }
+        }
+    }
+}

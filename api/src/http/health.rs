@@ -1,0 +1,77 @@
+//! Liveness, readiness and Prometheus metrics.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use herald_projections::ProjectionStatus;
+use serde_json::json;
+use std::fmt::Write;
+
+use super::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+/// The process is up.
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// The event log and the read store answer.
+async fn readyz(State(app): State<AppState>) -> Response {
+    match statuses(&app).await {
+        Ok(statuses) => {
+            let projections: Vec<_> = statuses
+                .iter()
+                .map(|s| json!({ "name": s.name, "checkpoint": s.checkpoint, "head": s.head, "lag": s.lag }))
+                .collect();
+            Json(json!({ "status": "ready", "projections": projections })).into_response()
+        }
+        Err(message) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "reason": message })),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics(State(app): State<AppState>) -> Response {
+    let mut text = String::new();
+    let statuses = statuses(&app).await.unwrap_or_default();
+    let up = u8::from(!statuses.is_empty() || app.projections.is_empty());
+    let _ = writeln!(text, "# HELP herald_up Whether the event log and read store answered this scrape.\n# TYPE herald_up gauge\nherald_up {up}");
+    if let Some(head) = statuses.first().map(|s| s.head) {
+        let _ = writeln!(text, "# HELP herald_event_log_head Position of the last commit in the event log.\n# TYPE herald_event_log_head gauge\nherald_event_log_head {head}");
+    }
+    let _ = writeln!(text, "# HELP herald_projection_checkpoint Position up to which a projection has applied commits.\n# TYPE herald_projection_checkpoint gauge");
+    for s in &statuses {
+        let _ = writeln!(
+            text,
+            "herald_projection_checkpoint{{projection=\"{}\"}} {}",
+            s.name, s.checkpoint
+        );
+    }
+    let _ = writeln!(text, "# HELP herald_projection_lag Commits recorded but not yet applied by a projection.\n# TYPE herald_projection_lag gauge");
+    for s in &statuses {
+        let _ = writeln!(
+            text,
+            "herald_projection_lag{{projection=\"{}\"}} {}",
+            s.name, s.lag
+        );
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+async fn statuses(app: &AppState) -> Result<Vec<ProjectionStatus>, String> {
+    let mut statuses = Vec::new();
+    for runner in app.projections.iter() {
+        statuses.push(runner.status().await.map_err(|e| e.to_string())?);
+    }
+    Ok(statuses)
+}

@@ -1,0 +1,8 @@
+//! Campaigns: the command service, the queries, and the read models' schema.
+
+pub mod queries;
+pub mod read_model;
+pub mod service;
+
+pub use queries::{CampaignFilter, CampaignQueries, PageRequest, QueryError};
+pub use service::{CampaignCommandError, CampaignService};

@@ -1,0 +1,70 @@
+//! Who asked for a command, and from where. Recorded with its events: it is
+//! what audit logs are built from.
+
+use herald_domain::TenantId;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// The names under which metadata is stored with a commit.
+pub mod keys {
+    pub const COMMAND_ID: &str = "commandId";
+    pub const TENANT: &str = "tenant";
+    pub const ACTOR: &str = "actor";
+    pub const CORRELATION_ID: &str = "correlationId";
+    pub const IP: &str = "ip";
+    pub const USER_AGENT: &str = "userAgent";
+    pub const IDEMPOTENCY_KEY: &str = "idempotencyKey";
+    /// Added by the event store: the commit's stream position.
+    pub const POSITION: &str = "position";
+    /// Added by the event store: when the commit was recorded (RFC 3339).
+    pub const RECORDED_AT: &str = "recordedAt";
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandMetadata {
+    /// Unique per command; the event store's deduplication key.
+    pub command_id: Uuid,
+    pub tenant: TenantId,
+    /// Who asked: a user, an API key, or a Herald process.
+    pub actor: String,
+    pub correlation_id: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+impl CommandMetadata {
+    /// Metadata for a command a client asked for; the id is new.
+    pub fn new(tenant: TenantId, actor: impl Into<String>) -> Self {
+        let command_id = Uuid::now_v7();
+        Self {
+            command_id,
+            tenant,
+            actor: actor.into(),
+            correlation_id: command_id.to_string(),
+            ip: None,
+            user_agent: None,
+            idempotency_key: None,
+        }
+    }
+
+    pub fn to_map(&self) -> HashMap<String, String> {
+        let mut map = HashMap::from([
+            (keys::COMMAND_ID.to_owned(), self.command_id.to_string()),
+            (keys::TENANT.to_owned(), self.tenant.to_string()),
+            (keys::ACTOR.to_owned(), self.actor.clone()),
+            (keys::CORRELATION_ID.to_owned(), self.correlation_id.clone()),
+        ]);
+        let optional = [
+            (keys::IP, &self.ip),
+            (keys::USER_AGENT, &self.user_agent),
+            (keys::IDEMPOTENCY_KEY, &self.idempotency_key),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value {
+                map.insert(key.to_owned(), value.clone());
+            }
+        }
+        map
+    }
+}

@@ -1,0 +1,242 @@
+//! The read store: documents shaped for the screen, written by projections
+//! and read by queries.
+//!
+//! Documents are JSON objects whose field names are the seeds' (camelCase).
+//! Dates are RFC 3339 strings in UTC with milliseconds ([`date_value`]), so
+//! that they sort as text; a store with a native date type (MongoDB) keeps
+//! the fields a [`CollectionSpec`] lists as dates in that type.
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::Value;
+
+pub type Document = serde_json::Map<String, Value>;
+
+/// The field every document's tenant is in. The seeds call the owner of a
+/// document `userId`; in Herald the owner is the tenant.
+pub const TENANT_FIELD: &str = "userId";
+
+/// A date as documents hold it.
+pub fn date_value(time: DateTime<Utc>) -> Value {
+    Value::String(time.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortOrder {
+    Ascending,
+    Descending,
+}
+
+#[derive(Debug)]
+pub struct IndexSpec {
+    pub fields: &'static [(&'static str, SortOrder)],
+    pub unique: bool,
+}
+
+/// A collection as the seeds define it: its name, which fields are dates,
+/// and its indexes.
+#[derive(Debug)]
+pub struct CollectionSpec {
+    pub name: &'static str,
+    /// Dotted paths of date fields, as `schedule.startTime`.
+    pub date_fields: &'static [&'static str],
+    pub indexes: &'static [IndexSpec],
+}
+
+/// Queries read the live generation. A rebuild fills its own generation
+/// from position 0 and replaces the live one when it has caught up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generation {
+    Live,
+    Rebuild,
+}
+
+impl CollectionSpec {
+    pub fn physical_name(&self, generation: Generation) -> String {
+        match generation {
+            Generation::Live => self.name.to_owned(),
+            Generation::Rebuild => format!("{}__rebuild", self.name),
+        }
+    }
+}
+
+/// The key a projection's checkpoint is stored under.
+pub fn checkpoint_key(projection: &str, generation: Generation) -> String {
+    match generation {
+        Generation::Live => projection.to_owned(),
+        Generation::Rebuild => format!("{projection}__rebuild"),
+    }
+}
+
+/// One change to the read models, as a projector decides it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Insert the document, or replace the one with this id.
+    Put {
+        collection: &'static CollectionSpec,
+        id: String,
+        document: Document,
+    },
+    /// Set top-level fields and add to counters of the document with this
+    /// id; nothing happens if there is none.
+    Update {
+        collection: &'static CollectionSpec,
+        id: String,
+        set: Document,
+        increment: Vec<(&'static str, i64)>,
+    },
+    /// Delete every document that meets all the conditions.
+    DeleteWhere {
+        collection: &'static CollectionSpec,
+        conditions: Vec<Condition>,
+    },
+}
+
+impl PartialEq for CollectionSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+/// Where a change comes from: its commit's position and its place among
+/// that commit's changes. Stores that cannot write a batch atomically keep
+/// the stamp on each document, so a change applied twice has no effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Stamp {
+    pub position: u64,
+    pub index: u32,
+}
+
+impl Stamp {
+    const INDEX_BITS: u32 = 20;
+    pub const MAX_INDEX: u32 = (1 << Self::INDEX_BITS) - 1;
+
+    /// The stamp as one number that orders as stamps do.
+    pub fn as_i64(self) -> i64 {
+        let packed =
+            (self.position << Self::INDEX_BITS) | u64::from(self.index.min(Self::MAX_INDEX));
+        i64::try_from(packed).unwrap_or(i64::MAX)
+    }
+}
+
+/// Changes of one projection, from the commit after `expected_checkpoint`
+/// up to and including `checkpoint`.
+#[derive(Debug, Clone)]
+pub struct ChangeBatch {
+    pub projection: &'static str,
+    pub generation: Generation,
+    /// The checkpoint the writer believes is stored. If another writer has
+    /// moved it, the batch is not applied.
+    pub expected_checkpoint: u64,
+    pub checkpoint: u64,
+    pub changes: Vec<(Stamp, Change)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    Applied,
+    /// The stored checkpoint is not the one the writer expected (a rebuild
+    /// was promoted, or another node wrote): read on from `stored`.
+    CheckpointMoved {
+        stored: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromoteOutcome {
+    Promoted {
+        checkpoint: u64,
+    },
+    /// The live generation has read further than the rebuild; catch up first.
+    Behind {
+        rebuild: u64,
+        live: u64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    Equals(&'static str, Value),
+    AtLeast(&'static str, Value),
+    Below(&'static str, Value),
+    OneOf(&'static str, Vec<Value>),
+}
+
+#[derive(Debug, Clone)]
+pub struct FindQuery {
+    pub collection: &'static CollectionSpec,
+    pub conditions: Vec<Condition>,
+    pub sort: Vec<(&'static str, SortOrder)>,
+    pub skip: u64,
+    /// `None` reads every match.
+    pub limit: Option<u64>,
+}
+
+impl FindQuery {
+    pub fn new(collection: &'static CollectionSpec, conditions: Vec<Condition>) -> Self {
+        Self {
+            collection,
+            conditions,
+            sort: vec![("_id", SortOrder::Ascending)],
+            skip: 0,
+            limit: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub documents: Vec<Document>,
+    /// How many documents meet the conditions, beyond this page too.
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("read store: {0}")]
+pub struct ReadStoreError(pub String);
+
+impl ReadStoreError {
+    pub fn new(error: impl std::fmt::Display) -> Self {
+        Self(error.to_string())
+    }
+}
+
+#[async_trait]
+pub trait ReadStore: Send + Sync {
+    /// Creates the collections and their indexes if they are missing.
+    async fn prepare(
+        &self,
+        collections: &[&'static CollectionSpec],
+        generation: Generation,
+    ) -> Result<(), ReadStoreError>;
+
+    /// Drops a projection's rebuild generation and its checkpoint.
+    async fn discard_rebuild(
+        &self,
+        projection: &str,
+        collections: &[&'static CollectionSpec],
+    ) -> Result<(), ReadStoreError>;
+
+    /// The position up to which a projection's changes are applied.
+    async fn checkpoint(
+        &self,
+        projection: &str,
+        generation: Generation,
+    ) -> Result<u64, ReadStoreError>;
+
+    /// Applies the batch and moves the checkpoint, as one write: after a
+    /// crash the store holds all of it or, where it cannot, changes applied
+    /// again have no effect.
+    async fn apply(&self, batch: ChangeBatch) -> Result<ApplyOutcome, ReadStoreError>;
+
+    /// Replaces the live generation by the rebuild, if the rebuild has read
+    /// at least as far.
+    async fn promote(
+        &self,
+        projection: &str,
+        collections: &[&'static CollectionSpec],
+    ) -> Result<PromoteOutcome, ReadStoreError>;
+
+    /// Live documents meeting every condition, sorted and paged.
+    async fn find(&self, query: &FindQuery) -> Result<Page, ReadStoreError>;
+}

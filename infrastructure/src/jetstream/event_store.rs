@@ -1,0 +1,349 @@
+//! `cqrs_es::EventStore` on JetStream, one per aggregate type, scoped to a
+//! tenant by [`JetStreamEventStore::for_tenant`].
+
+use chrono::Utc;
+use cqrs_es::{
+    Aggregate, AggregateContext, AggregateError, DomainEvent, EventEnvelope, EventStore,
+};
+use herald_application::metadata::keys;
+use herald_application::ports::event_store::{
+    StoreFailure, StoreFailureKind, StoredAggregate, TenantEventStores,
+};
+use herald_domain::ids::check_subject_token;
+use herald_domain::TenantId;
+use serde_json::value::to_raw_value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+use super::cache::{AggregateCache, CachedAggregate};
+use super::envelope::{CommitEnvelope, StoredEvent};
+use super::log::EventLog;
+use super::publish::{publish_commit, Commit, PublishFailure};
+use super::reading::{last_commit, read_commits, ReadError, StoredCommit};
+use super::snapshots::{self, snapshot_key, Snapshot};
+
+/// The event store of one aggregate type, for every tenant. Cheap to clone.
+pub struct JetStreamEventStore<A> {
+    shared: Arc<Shared<A>>,
+}
+
+struct Shared<A> {
+    log: EventLog,
+    cache: AggregateCache<A>,
+}
+
+impl<A> Clone for JetStreamEventStore<A> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<A: Aggregate + Clone> JetStreamEventStore<A> {
+    pub fn new(log: EventLog) -> Self {
+        let cache = AggregateCache::new(log.config.cache_capacity);
+        Self {
+            shared: Arc::new(Shared { log, cache }),
+        }
+    }
+}
+
+impl<A: Aggregate + Clone + 'static> TenantEventStores<A> for JetStreamEventStore<A> {
+    type Store = TenantEventStore<A>;
+
+    fn for_tenant(&self, tenant: &TenantId) -> TenantEventStore<A> {
+        TenantEventStore {
+            shared: Arc::clone(&self.shared),
+            tenant: tenant.to_string(),
+        }
+    }
+}
+
+/// The event store of one aggregate type and one tenant.
+pub struct TenantEventStore<A> {
+    shared: Arc<Shared<A>>,
+    tenant: String,
+}
+
+/// An aggregate as loaded, with where its history ends.
+#[derive(Debug)]
+pub struct LoadedAggregate<A> {
+    aggregate: A,
+    aggregate_id: String,
+    subject: String,
+    /// The aggregate sequence of its last event; 0 when it has none.
+    version: u64,
+    /// The stream position of its last commit; 0 when it has none.
+    position: u64,
+}
+
+impl<A: Aggregate> AggregateContext<A> for LoadedAggregate<A> {
+    fn aggregate(&mut self) -> &mut A {
+        &mut self.aggregate
+    }
+}
+
+impl<A: Aggregate> StoredAggregate<A> for LoadedAggregate<A> {
+    fn position(&self) -> u64 {
+        self.position
+    }
+}
+
+impl<A: Aggregate> LoadedAggregate<A> {
+    fn new(aggregate_id: &str, subject: String) -> Self {
+        Self {
+            aggregate: A::default(),
+            aggregate_id: aggregate_id.to_owned(),
+            subject,
+            version: 0,
+            position: 0,
+        }
+    }
+
+    /// Folds in a commit's events that the aggregate does not have yet.
+    fn apply_commit(&mut self, commit: StoredCommit) -> Result<(), AggregateError<A::Error>> {
+        for event in commit.envelope.events {
+            if event.sequence <= self.version {
+                continue;
+            }
+            self.aggregate.apply(decode_event::<A>(&event)?);
+            self.version = event.sequence;
+        }
+        self.position = self.position.max(commit.position);
+        Ok(())
+    }
+}
+
+impl<A: Aggregate + Clone + 'static> EventStore<A> for TenantEventStore<A> {
+    type AC = LoadedAggregate<A>;
+
+    async fn load_events(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
+        let subject = self.subject(aggregate_id)?;
+        let commits = read_commits(&self.shared.log, &subject, 0, None)
+            .await
+            .map_err(read_failed)?;
+        let mut envelopes = Vec::new();
+        for commit in commits {
+            let metadata = commit.envelope.metadata_at(commit.position);
+            for event in &commit.envelope.events {
+                envelopes.push(envelope(
+                    aggregate_id,
+                    event.sequence,
+                    decode_event::<A>(event)?,
+                    metadata.clone(),
+                ));
+            }
+        }
+        Ok(envelopes)
+    }
+
+    async fn load_aggregate(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
+        let subject = self.subject(aggregate_id)?;
+        if let Some(cached) = self.shared.cache.get(&subject) {
+            return Ok(LoadedAggregate {
+                aggregate: cached.aggregate,
+                aggregate_id: aggregate_id.to_owned(),
+                subject,
+                version: cached.version,
+                position: cached.position,
+            });
+        }
+        self.load_from_log(aggregate_id, subject).await
+    }
+
+    async fn commit(
+        &self,
+        events: Vec<A::Event>,
+        context: LoadedAggregate<A>,
+        metadata: HashMap<String, String>,
+    ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let envelope = self.commit_envelope(&context, &events, metadata)?;
+        let body = serde_json::to_vec(&envelope)
+            .map_err(|e| AggregateError::UnexpectedError(Box::new(e)))?;
+        let commit = Commit {
+            subject: &context.subject,
+            command_id: &envelope.command_id,
+            aggregate_type: A::TYPE,
+            expected_position: context.position,
+            body: body.into(),
+        };
+        let position = match publish_commit(&self.shared.log, &commit).await {
+            Ok(position) => position,
+            Err(failure) => {
+                self.shared.cache.forget(&context.subject);
+                return Err(match failure {
+                    PublishFailure::Conflict => AggregateError::AggregateConflict,
+                    PublishFailure::Failed(failure) => {
+                        AggregateError::DatabaseConnectionError(Box::new(failure))
+                    }
+                });
+            }
+        };
+        let metadata = envelope.metadata_at(position);
+        let committed = events
+            .into_iter()
+            .zip(context.version + 1..)
+            .map(|(event, sequence)| {
+                self::envelope(&context.aggregate_id, sequence, event, metadata.clone())
+            })
+            .collect();
+        self.remember(context, envelope.last_sequence(), position)
+            .await;
+        Ok(committed)
+    }
+}
+
+impl<A: Aggregate + Clone> TenantEventStore<A> {
+    fn subject(&self, aggregate_id: &str) -> Result<String, AggregateError<A::Error>> {
+        check_subject_token(aggregate_id).map_err(|e| {
+            AggregateError::UnexpectedError(
+                format!("aggregate id {aggregate_id:?} cannot be stored: it {e}").into(),
+            )
+        })?;
+        Ok(self.shared.log.subject(&self.tenant, A::TYPE, aggregate_id))
+    }
+
+    /// Loads from the stream: the last commit first, which is all a young
+    /// aggregate has; otherwise the snapshot, if there is one, and the
+    /// commits after it.
+    async fn load_from_log(
+        &self,
+        aggregate_id: &str,
+        subject: String,
+    ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
+        let log = &self.shared.log;
+        let mut loaded = LoadedAggregate::new(aggregate_id, subject);
+        let Some(last) = last_commit(log, &loaded.subject)
+            .await
+            .map_err(read_failed)?
+        else {
+            return Ok(loaded);
+        };
+        let first_of_last = last.envelope.first_sequence();
+        if first_of_last > 1 && last.envelope.last_sequence() >= log.config.snapshot_every {
+            let key = snapshot_key(&self.tenant, A::TYPE, aggregate_id);
+            if let Some(snapshot) = snapshots::load::<A>(log, &key)
+                .await
+                .filter(|s| s.position <= last.position)
+            {
+                loaded.aggregate = snapshot.state;
+                loaded.version = snapshot.version;
+                loaded.position = snapshot.position;
+            }
+        }
+        if loaded.version + 1 < first_of_last {
+            let between = read_commits(
+                log,
+                &loaded.subject,
+                loaded.position + 1,
+                Some(last.position - 1),
+            )
+            .await
+            .map_err(read_failed)?;
+            for commit in between.into_iter().filter(|c| c.position < last.position) {
+                loaded.apply_commit(commit)?;
+            }
+        }
+        loaded.apply_commit(last)?;
+        Ok(loaded)
+    }
+
+    fn commit_envelope(
+        &self,
+        context: &LoadedAggregate<A>,
+        events: &[A::Event],
+        metadata: HashMap<String, String>,
+    ) -> Result<CommitEnvelope, AggregateError<A::Error>> {
+        let stored = events
+            .iter()
+            .zip(context.version + 1..)
+            .map(|(event, sequence)| {
+                Ok(StoredEvent {
+                    sequence,
+                    event_type: event.event_type(),
+                    version: event.event_version(),
+                    payload: to_raw_value(event)
+                        .map_err(|e| AggregateError::UnexpectedError(Box::new(e)))?,
+                })
+            })
+            .collect::<Result<Vec<_>, AggregateError<A::Error>>>()?;
+        let command_id = metadata
+            .get(keys::COMMAND_ID)
+            .cloned()
+            .unwrap_or_else(|| Uuid::now_v7().to_string());
+        Ok(CommitEnvelope {
+            command_id,
+            tenant: self.tenant.clone(),
+            aggregate_type: A::TYPE.to_owned(),
+            aggregate_id: context.aggregate_id.clone(),
+            recorded_at: Utc::now(),
+            metadata,
+            events: stored,
+        })
+    }
+
+    /// Caches the aggregate as committed, and snapshots it each time it
+    /// passes a multiple of `snapshot_every` events.
+    async fn remember(&self, context: LoadedAggregate<A>, version: u64, position: u64) {
+        let every = self.shared.log.config.snapshot_every.max(1);
+        if version / every > context.version / every {
+            let key = snapshot_key(&self.tenant, A::TYPE, &context.aggregate_id);
+            let snapshot = Snapshot {
+                version,
+                position,
+                state: context.aggregate.clone(),
+            };
+            snapshots::save(&self.shared.log, &key, &snapshot).await;
+        }
+        let entry = CachedAggregate {
+            aggregate: context.aggregate,
+            version,
+            position,
+        };
+        self.shared.cache.put(context.subject, entry);
+    }
+}
+
+fn decode_event<A: Aggregate>(event: &StoredEvent) -> Result<A::Event, AggregateError<A::Error>> {
+    serde_json::from_str(event.payload.get()).map_err(|e| {
+        AggregateError::DeserializationError(
+            format!(
+                "{} #{} does not read back: {e}",
+                event.event_type, event.sequence
+            )
+            .into(),
+        )
+    })
+}
+
+fn envelope<A: Aggregate>(
+    aggregate_id: &str,
+    sequence: u64,
+    payload: A::Event,
+    metadata: HashMap<String, String>,
+) -> EventEnvelope<A> {
+    EventEnvelope {
+        aggregate_id: aggregate_id.to_owned(),
+        sequence: usize::try_from(sequence).unwrap_or(usize::MAX),
+        payload,
+        metadata,
+    }
+}
+
+fn read_failed<E: std::error::Error>(error: ReadError) -> AggregateError<E> {
+    AggregateError::DatabaseConnectionError(Box::new(StoreFailure::new(
+        StoreFailureKind::Unavailable,
+        error.to_string(),
+    )))
+}

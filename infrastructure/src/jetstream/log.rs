@@ -1,0 +1,198 @@
+//! Connecting to the event log and making sure its stream and snapshot
+//! bucket exist with the settings Herald relies on.
+
+use async_nats::jetstream::{self, kv, stream};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+#[derive(Debug, Clone)]
+pub struct EventLogConfig {
+    pub stream_name: String,
+    /// Subjects are `<prefix>.<tenant>.<aggregate_type>.<aggregate_id>`.
+    pub subject_prefix: String,
+    pub snapshot_bucket: String,
+    /// Stream replicas: 1 on one machine, 3 in a production cluster.
+    pub replicas: usize,
+    /// How long to wait for a publish acknowledgement before asking again.
+    pub publish_timeout: Duration,
+    /// How many times a commit is sent before its outcome is reported unknown.
+    pub publish_attempts: u32,
+    /// A snapshot is written each time an aggregate passes a multiple of this
+    /// many events.
+    pub snapshot_every: u64,
+    /// How many loaded aggregates each store keeps in memory; 0 keeps none.
+    pub cache_capacity: usize,
+}
+
+impl Default for EventLogConfig {
+    fn default() -> Self {
+        Self {
+            stream_name: "HERALD_EVENTS".into(),
+            subject_prefix: "herald.evt".into(),
+            snapshot_bucket: "HERALD_SNAPSHOTS".into(),
+            replicas: 1,
+            publish_timeout: Duration::from_secs(5),
+            publish_attempts: 4,
+            snapshot_every: 100,
+            cache_capacity: 10_000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EventLogError {
+    #[error("cannot connect to NATS at {url}: {message}")]
+    Connect { url: String, message: String },
+    #[error("cannot set up the event stream {stream}: {message}")]
+    Stream { stream: String, message: String },
+    #[error("cannot set up the snapshot bucket {bucket}: {message}")]
+    Snapshots { bucket: String, message: String },
+}
+
+/// A connection to the event log: the JetStream context, the stream and
+/// the snapshot bucket, shared by every store and feed.
+#[derive(Clone)]
+pub struct EventLog {
+    pub(crate) jetstream: jetstream::Context,
+    pub(crate) stream: stream::Stream,
+    pub(crate) snapshots: kv::Store,
+    pub(crate) config: Arc<EventLogConfig>,
+}
+
+const SETUP_LIMIT: Duration = Duration::from_secs(20);
+
+impl EventLog {
+    /// Connects to `url` and opens the log, creating the stream and bucket
+    /// if needed.
+    ///
+    /// # Errors
+    /// When NATS cannot be reached or JetStream refuses the stream or bucket.
+    pub async fn connect(url: &str, config: EventLogConfig) -> Result<Self, EventLogError> {
+        let client = async_nats::ConnectOptions::new()
+            .name("herald")
+            .connect(url)
+            .await
+            .map_err(|e| EventLogError::Connect {
+                url: url.to_owned(),
+                message: e.to_string(),
+            })?;
+        Self::open(client, config).await
+    }
+
+    /// Opens the log over an existing connection.
+    ///
+    /// # Errors
+    /// As [`EventLog::connect`].
+    pub async fn open(
+        client: async_nats::Client,
+        config: EventLogConfig,
+    ) -> Result<Self, EventLogError> {
+        let jetstream = jetstream::ContextBuilder::new()
+            .timeout(config.publish_timeout)
+            .build(client);
+        let stream = ensure_stream(&jetstream, &config).await?;
+        let snapshots = ensure_snapshots(&jetstream, &config).await?;
+        Ok(Self {
+            jetstream,
+            stream,
+            snapshots,
+            config: Arc::new(config),
+        })
+    }
+
+    pub fn config(&self) -> &EventLogConfig {
+        &self.config
+    }
+
+    pub fn client(&self) -> async_nats::Client {
+        self.jetstream.client()
+    }
+
+    /// The subject of one aggregate's commits.
+    pub fn subject(&self, tenant: &str, aggregate_type: &str, aggregate_id: &str) -> String {
+        format!(
+            "{}.{tenant}.{aggregate_type}.{aggregate_id}",
+            self.config.subject_prefix
+        )
+    }
+
+    /// The subjects of every commit.
+    pub fn all_subjects(&self) -> String {
+        format!("{}.>", self.config.subject_prefix)
+    }
+}
+
+/// The stream keeps every commit forever: no limits, and neither messages
+/// nor the stream's contents can be deleted through the API.
+async fn ensure_stream(
+    jetstream: &jetstream::Context,
+    config: &EventLogConfig,
+) -> Result<stream::Stream, EventLogError> {
+    let wanted = stream::Config {
+        name: config.stream_name.clone(),
+        subjects: vec![format!("{}.>", config.subject_prefix)],
+        storage: stream::StorageType::File,
+        retention: stream::RetentionPolicy::Limits,
+        deny_delete: true,
+        deny_purge: true,
+        num_replicas: config.replicas,
+        duplicate_window: Duration::from_secs(120),
+        ..Default::default()
+    };
+    let failed = |e: &dyn std::fmt::Display| EventLogError::Stream {
+        stream: config.stream_name.clone(),
+        message: e.to_string(),
+    };
+    retry_while_starting(
+        || jetstream.get_or_create_stream(wanted.clone()),
+        |e| failed(&e),
+    )
+    .await
+}
+
+async fn ensure_snapshots(
+    jetstream: &jetstream::Context,
+    config: &EventLogConfig,
+) -> Result<kv::Store, EventLogError> {
+    if let Ok(store) = jetstream.get_key_value(&config.snapshot_bucket).await {
+        return Ok(store);
+    }
+    let wanted = kv::Config {
+        bucket: config.snapshot_bucket.clone(),
+        description: "Herald aggregate snapshots; the event stream stays the truth".into(),
+        history: 1,
+        storage: stream::StorageType::File,
+        num_replicas: config.replicas,
+        ..Default::default()
+    };
+    let failed = |e: &dyn std::fmt::Display| EventLogError::Snapshots {
+        bucket: config.snapshot_bucket.clone(),
+        message: e.to_string(),
+    };
+    retry_while_starting(
+        || jetstream.create_key_value(wanted.clone()),
+        |e| failed(&e),
+    )
+    .await
+}
+
+/// JetStream may still be recovering its streams just after the server
+/// starts; setup calls are retried until a deadline.
+async fn retry_while_starting<T, E, F, Fut>(
+    mut call: F,
+    failed: impl Fn(E) -> EventLogError,
+) -> Result<T, EventLogError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let deadline = Instant::now() + SETUP_LIMIT;
+    loop {
+        match call().await {
+            Ok(value) => return Ok(value),
+            Err(error) if Instant::now() >= deadline => return Err(failed(error)),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}

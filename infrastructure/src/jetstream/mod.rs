@@ -1,0 +1,28 @@
+//! The event log on NATS JetStream.
+//!
+//! One stream (default `HERALD_EVENTS`) holds every commit under
+//! `herald.evt.<tenant>.<aggregate_type>.<aggregate_id>`: one message per
+//! command with all its events, so a commit is atomic on any server version.
+//! The stream sequence is the commit's global position.
+//!
+//! - [`log`]: connecting, and creating the stream and snapshot bucket.
+//! - [`envelope`]: the message body and headers of a commit.
+//! - [`event_store`]: `cqrs_es::EventStore` per tenant and aggregate type.
+//! - [`publish`]: recording a commit with optimistic concurrency, surviving
+//!   a lost acknowledgement without recording it twice.
+//! - [`reading`]: reading commits back in order.
+//! - [`snapshots`], [`cache`]: loading long histories quickly.
+//! - [`feed`]: the ordered feed of every commit, for projections.
+
+pub mod cache;
+pub mod envelope;
+pub mod event_store;
+pub mod feed;
+pub mod log;
+pub mod publish;
+pub mod reading;
+pub mod snapshots;
+
+pub use event_store::{JetStreamEventStore, LoadedAggregate, TenantEventStore};
+pub use feed::JetStreamEventFeed;
+pub use log::{EventLog, EventLogConfig, EventLogError};

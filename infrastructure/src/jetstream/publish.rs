@@ -1,0 +1,116 @@
+//! Recording a commit: optimistic concurrency on the aggregate's subject,
+//! and a lost acknowledgement that neither loses nor doubles the commit.
+//!
+//! Every attempt carries the same `Nats-Msg-Id` (the command id) and the
+//! same expected last subject sequence. If an acknowledgement is lost, the
+//! next attempt either stores the commit (the first never arrived) or is
+//! answered "duplicate" with the first one's position (it did).
+
+use async_nats::jetstream::context::{PublishError, PublishErrorKind};
+use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::publish::PublishAck;
+use bytes::Bytes;
+use herald_application::ports::event_store::{StoreFailure, StoreFailureKind};
+use std::time::Duration;
+use tracing::warn;
+
+use super::envelope::AGGREGATE_TYPE_HEADER;
+use super::log::EventLog;
+use super::reading::last_commit;
+
+#[derive(Debug)]
+pub enum PublishFailure {
+    /// Another commit reached the aggregate first.
+    Conflict,
+    Failed(StoreFailure),
+}
+
+/// A commit ready to be sent.
+pub struct Commit<'a> {
+    pub subject: &'a str,
+    pub command_id: &'a str,
+    pub aggregate_type: &'a str,
+    /// The stream position of the aggregate's last commit, 0 if none.
+    pub expected_position: u64,
+    pub body: Bytes,
+}
+
+/// Records `commit` and returns its stream position.
+///
+/// # Errors
+/// `Conflict` when the aggregate moved on; `Failed` when the commit is too
+/// large, the stream is missing, the command id was used before, or no
+/// attempt was acknowledged (the outcome is then unknown).
+pub async fn publish_commit(log: &EventLog, commit: &Commit<'_>) -> Result<u64, PublishFailure> {
+    let attempts = log.config.publish_attempts.max(1);
+    let mut last_error = String::new();
+    for attempt in 1..=attempts {
+        match send(log, commit).await {
+            Ok(ack) if ack.duplicate && attempt == 1 => {
+                return Err(failed(
+                    StoreFailureKind::DuplicateCommand,
+                    "this command was already recorded",
+                ))
+            }
+            Ok(ack) => return Ok(ack.sequence),
+            Err(error) => match error.kind() {
+                PublishErrorKind::WrongLastSequence if attempt == 1 => {
+                    return Err(PublishFailure::Conflict)
+                }
+                PublishErrorKind::WrongLastSequence => {
+                    return recorded_by_earlier_attempt(log, commit).await
+                }
+                PublishErrorKind::MaxPayloadExceeded => {
+                    return Err(failed(
+                        StoreFailureKind::TooLarge,
+                        "the command is too large to record; send it in smaller parts",
+                    ))
+                }
+                PublishErrorKind::StreamNotFound => {
+                    return Err(failed(
+                        StoreFailureKind::Unavailable,
+                        "the event stream does not exist",
+                    ))
+                }
+                _ => {
+                    warn!(attempt, %error, command_id = commit.command_id, "commit not acknowledged; sending it again under the same id");
+                    last_error = error.to_string();
+                    tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                }
+            },
+        }
+    }
+    Err(failed(
+        StoreFailureKind::OutcomeUnknown,
+        format!("the event log did not confirm the command after {attempts} attempts ({last_error}); it may or may not have been recorded"),
+    ))
+}
+
+async fn send(log: &EventLog, commit: &Commit<'_>) -> Result<PublishAck, PublishError> {
+    let message = PublishMessage::build()
+        .payload(commit.body.clone())
+        .message_id(commit.command_id)
+        .expected_last_subject_sequence(commit.expected_position)
+        .header(AGGREGATE_TYPE_HEADER, commit.aggregate_type);
+    log.jetstream
+        .send_publish(commit.subject.to_owned(), message)
+        .await?
+        .await
+}
+
+/// A retry was refused as a conflict. JetStream checks duplicates before
+/// sequences, so this means the earlier attempt was not stored; but if the
+/// aggregate's last commit is ours after all, it was.
+async fn recorded_by_earlier_attempt(
+    log: &EventLog,
+    commit: &Commit<'_>,
+) -> Result<u64, PublishFailure> {
+    match last_commit(log, commit.subject).await {
+        Ok(Some(last)) if last.envelope.command_id == commit.command_id => Ok(last.position),
+        _ => Err(PublishFailure::Conflict),
+    }
+}
+
+fn failed(kind: StoreFailureKind, message: impl Into<String>) -> PublishFailure {
+    PublishFailure::Failed(StoreFailure::new(kind, message))
+}

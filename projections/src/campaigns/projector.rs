@@ -1,0 +1,227 @@
+//! Which changes each campaign event makes to the read models.
+
+use cqrs_es::Aggregate;
+use herald_application::campaigns::read_model::{
+    CAMPAIGNS, CAMPAIGN_RECIPIENTS, COLLECTIONS, PROJECTION,
+};
+use herald_application::ports::event_feed::{RecordedCommit, RecordedEvent};
+use herald_application::ports::read_store::{
+    date_value, Change, CollectionSpec, Condition, Document,
+};
+use herald_domain::campaign::{Campaign, CampaignEvent, DefinitionChanges, Recipient};
+use serde_json::{json, Value};
+
+use super::documents::{self as doc, CommitFacts};
+use crate::projector::{ProjectionError, Projector};
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CampaignProjector;
+
+impl Projector for CampaignProjector {
+    fn name(&self) -> &'static str {
+        PROJECTION
+    }
+
+    fn collections(&self) -> &'static [&'static CollectionSpec] {
+        &COLLECTIONS
+    }
+
+    fn project(&self, commit: &RecordedCommit) -> Result<Vec<Change>, ProjectionError> {
+        if commit.aggregate_type != Campaign::TYPE {
+            return Ok(Vec::new());
+        }
+        let facts = CommitFacts {
+            campaign_id: &commit.aggregate_id,
+            tenant: &commit.tenant,
+            actor: commit.actor(),
+            position: commit.position,
+            recorded_at: commit.recorded_at,
+        };
+        let mut changes = Vec::new();
+        for event in &commit.events {
+            changes.extend(changes_of(&facts, decode(commit, event)?));
+        }
+        Ok(changes)
+    }
+}
+
+fn decode(
+    commit: &RecordedCommit,
+    event: &RecordedEvent,
+) -> Result<CampaignEvent, ProjectionError> {
+    serde_json::from_str(event.payload.get()).map_err(|e| ProjectionError {
+        projection: PROJECTION,
+        position: commit.position,
+        message: format!("{} #{}: {e}", event.event_type, event.sequence),
+    })
+}
+
+fn changes_of(facts: &CommitFacts<'_>, event: CampaignEvent) -> Vec<Change> {
+    match event {
+        CampaignEvent::Created {
+            definition,
+            schedule,
+            recipients,
+        } => {
+            let mut changes = vec![put(
+                &CAMPAIGNS,
+                facts.campaign_id,
+                doc::campaign(facts, &definition, &schedule, recipients.len()),
+            )];
+            changes.extend(put_recipients(facts, &recipients));
+            changes
+        }
+        CampaignEvent::Edited(edits) => vec![update(facts, edited_fields(&edits), vec![])],
+        CampaignEvent::RecipientsReplaced { recipients } => replaced_recipients(facts, &recipients),
+        CampaignEvent::RecipientsAdded { recipients } => {
+            let added = recipients.len() as i64;
+            let mut changes = put_recipients(facts, &recipients);
+            changes.push(update(
+                facts,
+                Document::new(),
+                vec![("totalRecipients", added), ("pendingCount", added)],
+            ));
+            changes
+        }
+        CampaignEvent::Scheduled {
+            schedule,
+            next_run_at,
+        } => {
+            let mut fields = status("scheduled");
+            fields.extend(doc::schedule_fields(&schedule, Some(next_run_at)));
+            vec![update(facts, fields, vec![])]
+        }
+        CampaignEvent::Started { run } => vec![update(
+            facts,
+            with(
+                status("running"),
+                json!({ "run": run, "startedAt": date_value(facts.recorded_at) }),
+            ),
+            vec![],
+        )],
+        CampaignEvent::Paused => vec![update(facts, status("paused"), vec![])],
+        CampaignEvent::Resumed => vec![update(facts, status("running"), vec![])],
+        CampaignEvent::RunCompleted { next_run_at } => vec![update(
+            facts,
+            with(
+                status("scheduled"),
+                json!({ "scheduleTime": date_value(next_run_at) }),
+            ),
+            vec![],
+        )],
+        CampaignEvent::Completed => vec![update(
+            facts,
+            with(
+                status("completed"),
+                json!({ "completedAt": date_value(facts.recorded_at) }),
+            ),
+            vec![],
+        )],
+        CampaignEvent::Failed { reason } => vec![update(
+            facts,
+            with(
+                status("failed"),
+                json!({ "completedAt": date_value(facts.recorded_at), "failureReason": reason }),
+            ),
+            vec![],
+        )],
+        CampaignEvent::Stopped => vec![update(
+            facts,
+            with(
+                status("stopped"),
+                json!({ "stoppedAt": date_value(facts.recorded_at) }),
+            ),
+            vec![],
+        )],
+    }
+}
+
+fn edited_fields(edits: &DefinitionChanges) -> Document {
+    let mut fields = Document::new();
+    if let Some(name) = &edits.name {
+        fields.extend(doc::name_fields(name.as_str()));
+    }
+    if let Some(description) = &edits.description {
+        fields.insert("description".into(), Value::from(description.as_str()));
+    }
+    if let Some(session) = &edits.session_id {
+        fields.insert("sessionId".into(), Value::from(session.as_str()));
+    }
+    if let Some(message) = &edits.message {
+        fields.extend(doc::message_fields(message));
+    }
+    if let Some(delay) = edits.delay {
+        fields.insert("delayBetweenMessages".into(), Value::from(delay.millis()));
+    }
+    if let Some(personalize) = edits.personalize {
+        fields.insert("personalize".into(), Value::from(personalize));
+    }
+    if let Some(schedule) = &edits.schedule {
+        fields.extend(doc::schedule_fields(schedule, schedule.start_time()));
+    }
+    fields
+}
+
+fn replaced_recipients(facts: &CommitFacts<'_>, recipients: &[Recipient]) -> Vec<Change> {
+    let mut changes = vec![Change::DeleteWhere {
+        collection: &CAMPAIGN_RECIPIENTS,
+        conditions: vec![Condition::Equals(
+            "campaignId",
+            Value::from(facts.campaign_id),
+        )],
+    }];
+    changes.extend(put_recipients(facts, recipients));
+    let count = recipients.len();
+    changes.push(update(
+        facts,
+        doc::object(json!({ "totalRecipients": count, "pendingCount": count })),
+        vec![],
+    ));
+    changes
+}
+
+fn put_recipients(facts: &CommitFacts<'_>, recipients: &[Recipient]) -> Vec<Change> {
+    recipients
+        .iter()
+        .enumerate()
+        .map(|(index, r)| {
+            put(
+                &CAMPAIGN_RECIPIENTS,
+                &doc::recipient_id(facts.campaign_id, r),
+                doc::recipient(facts, r, index),
+            )
+        })
+        .collect()
+}
+
+fn put(collection: &'static CollectionSpec, id: &str, document: Document) -> Change {
+    Change::Put {
+        collection,
+        id: id.to_owned(),
+        document,
+    }
+}
+
+/// An update of the campaign document, which always moves `updatedAt`.
+fn update(
+    facts: &CommitFacts<'_>,
+    mut set: Document,
+    increment: Vec<(&'static str, i64)>,
+) -> Change {
+    set.insert("updatedAt".into(), date_value(facts.recorded_at));
+    Change::Update {
+        collection: &CAMPAIGNS,
+        id: facts.campaign_id.to_owned(),
+        set,
+        increment,
+    }
+}
+
+fn status(status: &str) -> Document {
+    doc::object(json!({ "status": status }))
+}
+
+fn with(mut fields: Document, more: Value) -> Document {
+    fields.extend(doc::object(more));
+    fields
+}

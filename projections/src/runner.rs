@@ -1,0 +1,241 @@
+//! Feeding a projector: from its checkpoint, in stream order, in batches
+//! written together with the checkpoint.
+
+use futures::StreamExt;
+use herald_application::ports::event_feed::{EventFeed, FeedError};
+use herald_application::ports::read_store::{
+    ApplyOutcome, Change, ChangeBatch, Generation, PromoteOutcome, ReadStore, ReadStoreError, Stamp,
+};
+use herald_application::progress::ProjectionPositions;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tracing::{error, info};
+
+use crate::projector::{ProjectionError, Projector};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    #[error(transparent)]
+    Feed(#[from] FeedError),
+    #[error(transparent)]
+    Store(#[from] ReadStoreError),
+    #[error(transparent)]
+    Projection(#[from] ProjectionError),
+    #[error("the event feed ended")]
+    FeedEnded,
+    #[error("another writer moved the checkpoint to {0}")]
+    CheckpointMoved(u64),
+    #[error("asked to stop")]
+    Stopped,
+}
+
+/// How far a projection is behind the event log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectionStatus {
+    pub name: &'static str,
+    pub checkpoint: u64,
+    /// The position of the last commit in the log.
+    pub head: u64,
+    pub lag: u64,
+}
+
+pub struct ProjectionRunner {
+    projector: Arc<dyn Projector>,
+    feed: Arc<dyn EventFeed>,
+    store: Arc<dyn ReadStore>,
+    positions: ProjectionPositions,
+    max_batch: usize,
+    retry_delay: Duration,
+}
+
+impl ProjectionRunner {
+    pub fn new(
+        projector: Arc<dyn Projector>,
+        feed: Arc<dyn EventFeed>,
+        store: Arc<dyn ReadStore>,
+        positions: ProjectionPositions,
+    ) -> Self {
+        Self {
+            projector,
+            feed,
+            store,
+            positions,
+            max_batch: 500,
+            retry_delay: Duration::from_secs(1),
+        }
+    }
+
+    /// At most this many commits, or changes, are written in one batch.
+    pub fn with_max_batch(mut self, max_batch: usize) -> Self {
+        self.max_batch = max_batch.max(1);
+        self
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.projector.name()
+    }
+
+    /// Keeps the live read models up to date until `shutdown` turns true.
+    /// Errors are logged and the runner resumes from the stored checkpoint.
+    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
+        let name = self.name();
+        while !*shutdown.borrow() {
+            match self.follow(Generation::Live, None, &mut shutdown).await {
+                Ok(_) | Err(RunnerError::Stopped) => return,
+                Err(RunnerError::CheckpointMoved(stored)) => info!(
+                    projection = name,
+                    stored, "checkpoint moved by another writer; resuming from it"
+                ),
+                Err(error) => {
+                    error!(projection = name, %error, "projection interrupted; resuming from its checkpoint");
+                    tokio::select! {
+                        _ = tokio::time::sleep(self.retry_delay) => {}
+                        _ = stop_requested(&mut shutdown) => return,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Projects every commit from position 0 into a new generation, then
+    /// makes it the live one once it has read at least as far.
+    ///
+    /// # Errors
+    /// When the feed or the store fails, or `shutdown` turns true.
+    pub async fn rebuild(&self, mut shutdown: watch::Receiver<bool>) -> Result<u64, RunnerError> {
+        let (name, collections) = (self.name(), self.projector.collections());
+        self.store.discard_rebuild(name, collections).await?;
+        loop {
+            let target = self
+                .feed
+                .head()
+                .await?
+                .max(self.store.checkpoint(name, Generation::Live).await?);
+            self.follow(Generation::Rebuild, Some(target), &mut shutdown)
+                .await?;
+            match self.store.promote(name, collections).await? {
+                PromoteOutcome::Promoted { checkpoint } => {
+                    info!(projection = name, checkpoint, "rebuild promoted to live");
+                    return Ok(checkpoint);
+                }
+                PromoteOutcome::Behind { rebuild, live } => info!(
+                    projection = name,
+                    rebuild, live, "rebuild behind live; catching up"
+                ),
+            }
+        }
+    }
+
+    /// # Errors
+    /// When the feed or the store cannot be read.
+    pub async fn status(&self) -> Result<ProjectionStatus, RunnerError> {
+        let head = self.feed.head().await?;
+        let checkpoint = self.store.checkpoint(self.name(), Generation::Live).await?;
+        Ok(ProjectionStatus {
+            name: self.name(),
+            checkpoint,
+            head,
+            lag: head.saturating_sub(checkpoint),
+        })
+    }
+
+    /// Reads commits after the stored checkpoint, applying them in batches,
+    /// until `stop_at` is reached (forever when `None`).
+    async fn follow(
+        &self,
+        generation: Generation,
+        stop_at: Option<u64>,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<u64, RunnerError> {
+        self.store
+            .prepare(self.projector.collections(), generation)
+            .await?;
+        let mut checkpoint = self.store.checkpoint(self.name(), generation).await?;
+        self.publish(generation, checkpoint);
+        if stop_at.is_some_and(|stop| checkpoint >= stop) {
+            return Ok(checkpoint);
+        }
+        let mut commits = self.feed.subscribe(checkpoint).await?;
+        let mut batch = Batch::after(checkpoint);
+        loop {
+            let commit = tokio::select! {
+                next = commits.next() => next.ok_or(RunnerError::FeedEnded)??,
+                _ = stop_requested(shutdown) => return Err(RunnerError::Stopped),
+            };
+            let reached_stop = stop_at.is_some_and(|stop| commit.position >= stop);
+            batch.add(commit.position, self.projector.project(&commit)?);
+            if commit.pending == 0 || batch.is_full(self.max_batch) || reached_stop {
+                let full = std::mem::replace(&mut batch, Batch::after(commit.position));
+                checkpoint = self.apply(generation, full).await?;
+            }
+            if reached_stop {
+                return Ok(checkpoint);
+            }
+        }
+    }
+
+    async fn apply(&self, generation: Generation, batch: Batch) -> Result<u64, RunnerError> {
+        let end = batch.end;
+        let change_batch = ChangeBatch {
+            projection: self.name(),
+            generation,
+            expected_checkpoint: batch.start,
+            checkpoint: end,
+            changes: batch.changes,
+        };
+        match self.store.apply(change_batch).await? {
+            ApplyOutcome::Applied => {
+                self.publish(generation, end);
+                Ok(end)
+            }
+            ApplyOutcome::CheckpointMoved { stored } => Err(RunnerError::CheckpointMoved(stored)),
+        }
+    }
+
+    fn publish(&self, generation: Generation, position: u64) {
+        if generation == Generation::Live {
+            self.positions.publish(self.name(), position);
+        }
+    }
+}
+
+/// Commits read but not yet written.
+struct Batch {
+    start: u64,
+    end: u64,
+    commits: usize,
+    changes: Vec<(Stamp, Change)>,
+}
+
+impl Batch {
+    fn after(checkpoint: u64) -> Self {
+        Self {
+            start: checkpoint,
+            end: checkpoint,
+            commits: 0,
+            changes: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, position: u64, changes: Vec<Change>) {
+        let stamped = changes
+            .into_iter()
+            .zip(0u32..)
+            .map(|(change, index)| (Stamp { position, index }, change));
+        self.changes.extend(stamped);
+        self.end = position;
+        self.commits += 1;
+    }
+
+    fn is_full(&self, max: usize) -> bool {
+        self.commits >= max || self.changes.len() >= max
+    }
+}
+
+async fn stop_requested(shutdown: &mut watch::Receiver<bool>) {
+    if shutdown.wait_for(|stop| *stop).await.is_err() {
+        // The sender is gone: nobody can ask us to stop any more.
+        std::future::pending::<()>().await;
+    }
+}

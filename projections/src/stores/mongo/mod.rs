@@ -1,0 +1,381 @@
+//! The MongoDB read store, through the official driver.
+//!
+//! Collections carry the seeds' names, fields and indexes; dates are BSON
+//! dates. Writes do not need a replica set: each document keeps the stamp
+//! (position and place in the commit) of the last change applied to it, and
+//! a change whose stamp is not newer is skipped. So when a batch is applied
+//! again after a crash, or by a second node, nothing is applied twice; the
+//! checkpoint moves only from the position the writer expected.
+
+mod convert;
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use herald_application::ports::read_store::{
+    checkpoint_key, ApplyOutcome, Change, ChangeBatch, CollectionSpec, FindQuery, Generation, Page,
+    PromoteOutcome, ReadStore, ReadStoreError, SortOrder, Stamp,
+};
+use mongodb::bson::{doc, Bson, Document as BsonDocument};
+use mongodb::error::{Error as MongoError, ErrorKind, WriteFailure};
+use mongodb::options::IndexOptions;
+use mongodb::{Client, Collection, Database, IndexModel};
+
+use convert::{filter_document, from_bson_document, to_bson_document};
+
+const CHECKPOINTS: &str = "herald_checkpoints";
+/// The field holding the stamp of the last change applied to a document.
+const STAMP: &str = "_stamp";
+const DUPLICATE_KEY: i32 = 11000;
+const NAMESPACE_NOT_FOUND: i32 = 26;
+
+#[derive(Clone)]
+pub struct MongoReadStore {
+    client: Client,
+    database: Database,
+}
+
+impl MongoReadStore {
+    /// Connects to `uri` and uses database `database`.
+    ///
+    /// # Errors
+    /// When the URI does not parse or the server does not answer a ping.
+    pub async fn connect(uri: &str, database: &str) -> Result<Self, ReadStoreError> {
+        let client = Client::with_uri_str(uri)
+            .await
+            .map_err(|e| ReadStoreError(format!("cannot use MongoDB at {uri}: {e}")))?;
+        let database = client.database(database);
+        database
+            .run_command(doc! { "ping": 1 })
+            .await
+            .map_err(|e| ReadStoreError(format!("MongoDB does not answer: {e}")))?;
+        Ok(Self { client, database })
+    }
+
+    /// Drops the whole database: for tests that need a clean store.
+    ///
+    /// # Errors
+    /// When the server refuses.
+    pub async fn drop_database(&self) -> Result<(), ReadStoreError> {
+        self.database.drop().await.map_err(ReadStoreError::new)
+    }
+
+    fn collection(
+        &self,
+        spec: &CollectionSpec,
+        generation: Generation,
+    ) -> Collection<BsonDocument> {
+        self.database.collection(&spec.physical_name(generation))
+    }
+
+    fn checkpoints(&self) -> Collection<BsonDocument> {
+        self.database.collection(CHECKPOINTS)
+    }
+
+    async fn stored_checkpoint(&self, key: &str) -> Result<u64, ReadStoreError> {
+        let found = self
+            .checkpoints()
+            .find_one(doc! { "_id": key })
+            .await
+            .map_err(ReadStoreError::new)?;
+        // Servers may hand back a small Int64 as Int32; read any integer.
+        let position = found.and_then(|d| match d.get("position") {
+            Some(Bson::Int64(p)) => u64::try_from(*p).ok(),
+            Some(Bson::Int32(p)) => u64::try_from(*p).ok(),
+            _ => None,
+        });
+        Ok(position.unwrap_or(0))
+    }
+
+    /// Moves the checkpoint from `expected` to `next`, unless another writer
+    /// moved it first.
+    async fn advance_checkpoint(
+        &self,
+        key: &str,
+        expected: u64,
+        next: u64,
+    ) -> Result<ApplyOutcome, ReadStoreError> {
+        let filter = doc! { "_id": key, "position": as_i64(expected)? };
+        let update = doc! { "$set": { "position": as_i64(next)? } };
+        match self
+            .checkpoints()
+            .update_one(filter, update)
+            .upsert(expected == 0)
+            .await
+        {
+            Ok(result) if result.matched_count == 1 || result.upserted_id.is_some() => {
+                Ok(ApplyOutcome::Applied)
+            }
+            Ok(_) => Ok(ApplyOutcome::CheckpointMoved {
+                stored: self.stored_checkpoint(key).await?,
+            }),
+            Err(error) if has_code(&error, DUPLICATE_KEY) => Ok(ApplyOutcome::CheckpointMoved {
+                stored: self.stored_checkpoint(key).await?,
+            }),
+            Err(error) => Err(ReadStoreError::new(error)),
+        }
+    }
+
+    async fn set_checkpoint(&self, key: &str, position: u64) -> Result<(), ReadStoreError> {
+        self.checkpoints()
+            .update_one(
+                doc! { "_id": key },
+                doc! { "$set": { "position": as_i64(position)? } },
+            )
+            .upsert(true)
+            .await
+            .map(drop)
+            .map_err(ReadStoreError::new)
+    }
+
+    async fn apply_change(
+        &self,
+        stamp: Stamp,
+        change: &Change,
+        generation: Generation,
+    ) -> Result<(), ReadStoreError> {
+        let stamp = stamp.as_i64();
+        let not_newer = |id: &str| doc! { "_id": id, STAMP: { "$not": { "$gte": stamp } } };
+        match change {
+            Change::Put {
+                collection,
+                id,
+                document,
+            } => {
+                let mut replacement = to_bson_document(document, collection.date_fields)?;
+                replacement.insert("_id", id.as_str());
+                replacement.insert(STAMP, stamp);
+                match self
+                    .collection(collection, generation)
+                    .replace_one(not_newer(id), replacement)
+                    .upsert(true)
+                    .await
+                {
+                    // A document with this id and a newer stamp is there already.
+                    Err(error) if has_code(&error, DUPLICATE_KEY) => Ok(()),
+                    other => other.map(drop).map_err(ReadStoreError::new),
+                }
+            }
+            Change::Update {
+                collection,
+                id,
+                set,
+                increment,
+            } => {
+                let mut fields = to_bson_document(set, collection.date_fields)?;
+                fields.insert(STAMP, stamp);
+                let mut update = doc! { "$set": fields };
+                if !increment.is_empty() {
+                    update.insert(
+                        "$inc",
+                        increment
+                            .iter()
+                            .map(|(field, by)| ((*field).to_owned(), (*by).into()))
+                            .collect::<BsonDocument>(),
+                    );
+                }
+                self.collection(collection, generation)
+                    .update_one(not_newer(id), update)
+                    .await
+                    .map(drop)
+                    .map_err(ReadStoreError::new)
+            }
+            Change::DeleteWhere {
+                collection,
+                conditions,
+            } => self
+                .collection(collection, generation)
+                .delete_many(filter_document(conditions, collection.date_fields)?)
+                .await
+                .map(drop)
+                .map_err(ReadStoreError::new),
+        }
+    }
+
+    async fn create_indexes(
+        &self,
+        spec: &CollectionSpec,
+        generation: Generation,
+    ) -> Result<(), ReadStoreError> {
+        let models = spec.indexes.iter().map(|index| {
+            let keys: BsonDocument = index
+                .fields
+                .iter()
+                .map(|(field, order)| {
+                    (
+                        (*field).to_owned(),
+                        if *order == SortOrder::Ascending {
+                            1.into()
+                        } else {
+                            (-1).into()
+                        },
+                    )
+                })
+                .collect();
+            IndexModel::builder()
+                .keys(keys)
+                .options(IndexOptions::builder().unique(index.unique).build())
+                .build()
+        });
+        self.collection(spec, generation)
+            .create_indexes(models)
+            .await
+            .map(drop)
+            .map_err(ReadStoreError::new)
+    }
+
+    /// Renames the rebuilt collection over the live one; a rebuild that
+    /// wrote no document has no collection, and leaves the live one empty.
+    async fn replace_live(&self, spec: &CollectionSpec) -> Result<(), ReadStoreError> {
+        let name = self.database.name();
+        let rename = doc! {
+            "renameCollection": format!("{name}.{}", spec.physical_name(Generation::Rebuild)),
+            "to": format!("{name}.{}", spec.physical_name(Generation::Live)),
+            "dropTarget": true,
+        };
+        match self.client.database("admin").run_command(rename).await {
+            Ok(_) => {}
+            Err(error) if has_code(&error, NAMESPACE_NOT_FOUND) => {
+                self.collection(spec, Generation::Live)
+                    .drop()
+                    .await
+                    .map_err(ReadStoreError::new)?;
+            }
+            Err(error) => return Err(ReadStoreError::new(error)),
+        }
+        self.create_indexes(spec, Generation::Live).await
+    }
+}
+
+#[async_trait]
+impl ReadStore for MongoReadStore {
+    async fn prepare(
+        &self,
+        collections: &[&'static CollectionSpec],
+        generation: Generation,
+    ) -> Result<(), ReadStoreError> {
+        for spec in collections {
+            self.create_indexes(spec, generation).await?;
+        }
+        Ok(())
+    }
+
+    async fn discard_rebuild(
+        &self,
+        projection: &str,
+        collections: &[&'static CollectionSpec],
+    ) -> Result<(), ReadStoreError> {
+        for spec in collections {
+            self.collection(spec, Generation::Rebuild)
+                .drop()
+                .await
+                .map_err(ReadStoreError::new)?;
+        }
+        let key = checkpoint_key(projection, Generation::Rebuild);
+        self.checkpoints()
+            .delete_one(doc! { "_id": key })
+            .await
+            .map(drop)
+            .map_err(ReadStoreError::new)
+    }
+
+    async fn checkpoint(
+        &self,
+        projection: &str,
+        generation: Generation,
+    ) -> Result<u64, ReadStoreError> {
+        self.stored_checkpoint(&checkpoint_key(projection, generation))
+            .await
+    }
+
+    async fn apply(&self, batch: ChangeBatch) -> Result<ApplyOutcome, ReadStoreError> {
+        let key = checkpoint_key(batch.projection, batch.generation);
+        let stored = self.stored_checkpoint(&key).await?;
+        if stored != batch.expected_checkpoint {
+            return Ok(ApplyOutcome::CheckpointMoved { stored });
+        }
+        for (stamp, change) in &batch.changes {
+            self.apply_change(*stamp, change, batch.generation).await?;
+        }
+        self.advance_checkpoint(&key, batch.expected_checkpoint, batch.checkpoint)
+            .await
+    }
+
+    async fn promote(
+        &self,
+        projection: &str,
+        collections: &[&'static CollectionSpec],
+    ) -> Result<PromoteOutcome, ReadStoreError> {
+        let rebuild = self.checkpoint(projection, Generation::Rebuild).await?;
+        let live = self.checkpoint(projection, Generation::Live).await?;
+        if rebuild < live {
+            return Ok(PromoteOutcome::Behind { rebuild, live });
+        }
+        for spec in collections {
+            self.replace_live(spec).await?;
+        }
+        self.set_checkpoint(&checkpoint_key(projection, Generation::Live), rebuild)
+            .await?;
+        let rebuild_key = checkpoint_key(projection, Generation::Rebuild);
+        self.checkpoints()
+            .delete_one(doc! { "_id": rebuild_key })
+            .await
+            .map_err(ReadStoreError::new)?;
+        Ok(PromoteOutcome::Promoted {
+            checkpoint: rebuild,
+        })
+    }
+
+    async fn find(&self, query: &FindQuery) -> Result<Page, ReadStoreError> {
+        let spec = query.collection;
+        let filter = filter_document(&query.conditions, spec.date_fields)?;
+        let sort: BsonDocument = query
+            .sort
+            .iter()
+            .map(|(field, order)| {
+                (
+                    (*field).to_owned(),
+                    if *order == SortOrder::Ascending {
+                        1.into()
+                    } else {
+                        (-1).into()
+                    },
+                )
+            })
+            .collect();
+        let collection = self.collection(spec, Generation::Live);
+        let mut find = collection
+            .find(filter.clone())
+            .sort(sort)
+            .skip(query.skip)
+            .projection(doc! { STAMP: 0 });
+        if let Some(limit) = query.limit {
+            find = find.limit(i64::try_from(limit).unwrap_or(i64::MAX));
+        }
+        let found: Vec<BsonDocument> = find
+            .await
+            .map_err(ReadStoreError::new)?
+            .try_collect()
+            .await
+            .map_err(ReadStoreError::new)?;
+        let total = collection
+            .count_documents(filter)
+            .await
+            .map_err(ReadStoreError::new)?;
+        Ok(Page {
+            documents: found.into_iter().map(from_bson_document).collect(),
+            total,
+        })
+    }
+}
+
+fn as_i64(position: u64) -> Result<i64, ReadStoreError> {
+    i64::try_from(position).map_err(ReadStoreError::new)
+}
+
+fn has_code(error: &MongoError, code: i32) -> bool {
+    match error.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == code,
+        ErrorKind::Command(e) => e.code == code,
+        _ => false,
+    }
+}

@@ -1,0 +1,183 @@
+//! The embedded SQLite read store.
+//!
+//! Each collection is a table of `(id, doc)` rows, `doc` being the document
+//! as JSON text; each seed index is an index on `json_extract(doc, ...)`
+//! expressions, which SQLite uses when a query names the same expression.
+//! One connection writes (projections are the only writers); a small pool
+//! of connections reads, side by side thanks to WAL mode.
+
+mod query;
+mod schema;
+mod write;
+
+use async_trait::async_trait;
+use herald_application::ports::read_store::{
+    ApplyOutcome, ChangeBatch, CollectionSpec, FindQuery, Generation, Page, PromoteOutcome,
+    ReadStore, ReadStoreError,
+};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// At most this many idle reading connections are kept.
+const MAX_IDLE_READERS: usize = 8;
+
+#[derive(Clone)]
+pub struct SqliteReadStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl SqliteReadStore {
+    /// Opens (creating if needed) the database file at `path`.
+    ///
+    /// # Errors
+    /// When the file or its folder cannot be created or opened.
+    pub fn open(path: &Path) -> Result<Self, ReadStoreError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| ReadStoreError(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        let writer = Connection::open(path)
+            .map_err(|e| ReadStoreError(format!("cannot open {}: {e}", path.display())))?;
+        configure(&writer)?;
+        writer
+            .execute_batch("PRAGMA journal_mode = WAL;")
+            .map_err(ReadStoreError::new)?;
+        schema::create_checkpoints(&writer)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Runs `work` on the writing connection, off the async threads.
+    async fn write<T, F>(&self, work: F) -> Result<T, ReadStoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, ReadStoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        blocking(move || {
+            let mut writer = inner
+                .writer
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&mut writer)
+        })
+        .await
+    }
+
+    /// Runs `work` on a reading connection from the pool.
+    async fn read<T, F>(&self, work: F) -> Result<T, ReadStoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ReadStoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        blocking(move || {
+            let connection = inner.take_reader()?;
+            let result = work(&connection);
+            inner.return_reader(connection);
+            result
+        })
+        .await
+    }
+}
+
+impl Inner {
+    fn take_reader(&self) -> Result<Connection, ReadStoreError> {
+        if let Some(connection) = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop() {
+            return Ok(connection);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection =
+            Connection::open_with_flags(&self.path, flags).map_err(ReadStoreError::new)?;
+        configure(&connection)?;
+        Ok(connection)
+    }
+
+    fn return_reader(&self, connection: Connection) {
+        let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if readers.len() < MAX_IDLE_READERS {
+            readers.push(connection);
+        }
+    }
+}
+
+/// WAL with `synchronous = NORMAL` may lose the last commits on power loss,
+/// never consistency; and since the checkpoint is in the same transaction,
+/// lost changes are simply projected again.
+fn configure(connection: &Connection) -> Result<(), ReadStoreError> {
+    connection
+        .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;")
+        .map_err(ReadStoreError::new)
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ReadStoreError> + Send + 'static,
+) -> Result<T, ReadStoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ReadStoreError(format!("read store task failed: {e}")))?
+}
+
+#[async_trait]
+impl ReadStore for SqliteReadStore {
+    async fn prepare(
+        &self,
+        collections: &[&'static CollectionSpec],
+        generation: Generation,
+    ) -> Result<(), ReadStoreError> {
+        let collections = collections.to_vec();
+        self.write(move |db| schema::create_collections(db, &collections, generation))
+            .await
+    }
+
+    async fn discard_rebuild(
+        &self,
+        projection: &str,
+        collections: &[&'static CollectionSpec],
+    ) -> Result<(), ReadStoreError> {
+        let (projection, collections) = (projection.to_owned(), collections.to_vec());
+        self.write(move |db| write::discard_rebuild(db, &projection, &collections))
+            .await
+    }
+
+    async fn checkpoint(
+        &self,
+        projection: &str,
+        generation: Generation,
+    ) -> Result<u64, ReadStoreError> {
+        let projection = projection.to_owned();
+        self.read(move |db| schema::read_checkpoint(db, &projection, generation))
+            .await
+    }
+
+    async fn apply(&self, batch: ChangeBatch) -> Result<ApplyOutcome, ReadStoreError> {
+        self.write(move |db| write::apply(db, &batch)).await
+    }
+
+    async fn promote(
+        &self,
+        projection: &str,
+        collections: &[&'static CollectionSpec],
+    ) -> Result<PromoteOutcome, ReadStoreError> {
+        let (projection, collections) = (projection.to_owned(), collections.to_vec());
+        self.write(move |db| write::promote(db, &projection, &collections))
+            .await
+    }
+
+    async fn find(&self, query: &FindQuery) -> Result<Page, ReadStoreError> {
+        let query = query.clone();
+        self.read(move |db| query::find(db, &query)).await
+    }
+}

@@ -1,0 +1,120 @@
+//! Finding documents: conditions and sorting as SQL over JSON fields.
+
+use herald_application::ports::read_store::{
+    Condition, Document, FindQuery, Generation, Page, ReadStoreError,
+};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::Connection;
+use serde_json::Value;
+
+use super::schema::{direction, field_expression, table};
+
+pub(super) fn find(db: &Connection, query: &FindQuery) -> Result<Page, ReadStoreError> {
+    let table = table(query.collection, Generation::Live);
+    let (filter, parameters) = where_clause(&query.conditions)?;
+    let mut order = Vec::new();
+    for (field, sort) in &query.sort {
+        order.push(format!("{} {}", field_expression(field)?, direction(*sort)));
+    }
+    let order = if order.is_empty() {
+        String::new()
+    } else {
+        format!(" ORDER BY {}", order.join(", "))
+    };
+    let limit = query
+        .limit
+        .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    let offset = i64::try_from(query.skip).unwrap_or(i64::MAX);
+    let sql = format!("SELECT doc FROM {table}{filter}{order} LIMIT {limit} OFFSET {offset}");
+    let mut statement = db.prepare_cached(&sql).map_err(ReadStoreError::new)?;
+    let rows = statement
+        .query_map(rusqlite::params_from_iter(parameters.iter()), |row| {
+            row.get::<_, String>(0)
+        })
+        .map_err(ReadStoreError::new)?;
+    let mut documents = Vec::new();
+    for row in rows {
+        let text = row.map_err(ReadStoreError::new)?;
+        documents.push(serde_json::from_str::<Document>(&text).map_err(ReadStoreError::new)?);
+    }
+    let count_sql = format!("SELECT COUNT(*) FROM {table}{filter}");
+    let total: i64 = db
+        .prepare_cached(&count_sql)
+        .and_then(|mut s| {
+            s.query_row(rusqlite::params_from_iter(parameters.iter()), |row| {
+                row.get(0)
+            })
+        })
+        .map_err(ReadStoreError::new)?;
+    Ok(Page {
+        documents,
+        total: u64::try_from(total).unwrap_or(0),
+    })
+}
+
+/// ` WHERE ...` with its parameters, or nothing for no conditions.
+pub(super) fn where_clause(
+    conditions: &[Condition],
+) -> Result<(String, Vec<SqlValue>), ReadStoreError> {
+    let mut clauses = Vec::new();
+    let mut parameters = Vec::new();
+    for condition in conditions {
+        clauses.push(condition_sql(condition, &mut parameters)?);
+    }
+    if clauses.is_empty() {
+        return Ok((String::new(), parameters));
+    }
+    Ok((format!(" WHERE {}", clauses.join(" AND ")), parameters))
+}
+
+fn condition_sql(
+    condition: &Condition,
+    parameters: &mut Vec<SqlValue>,
+) -> Result<String, ReadStoreError> {
+    let mut bind = |value: &Value| -> Result<String, ReadStoreError> {
+        parameters.push(sql_value(value)?);
+        Ok(format!("?{}", parameters.len()))
+    };
+    Ok(match condition {
+        Condition::Equals(field, Value::Null) => format!("{} IS NULL", field_expression(field)?),
+        Condition::Equals(field, value) => {
+            format!("{} = {}", field_expression(field)?, bind(value)?)
+        }
+        Condition::AtLeast(field, value) => {
+            format!("{} >= {}", field_expression(field)?, bind(value)?)
+        }
+        Condition::Below(field, value) => {
+            format!("{} < {}", field_expression(field)?, bind(value)?)
+        }
+        Condition::OneOf(field, values) if values.is_empty() => {
+            format!("{} IS NULL AND 0", field_expression(field)?)
+        }
+        Condition::OneOf(field, values) => {
+            let placeholders = values
+                .iter()
+                .map(&mut bind)
+                .collect::<Result<Vec<_>, _>>()?;
+            format!(
+                "{} IN ({})",
+                field_expression(field)?,
+                placeholders.join(", ")
+            )
+        }
+    })
+}
+
+/// A JSON scalar as `json_extract` returns it: booleans are integers.
+fn sql_value(value: &Value) -> Result<SqlValue, ReadStoreError> {
+    Ok(match value {
+        Value::Null => SqlValue::Null,
+        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => SqlValue::Integer(i),
+            None => SqlValue::Real(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => SqlValue::Text(s.clone()),
+        Value::Array(_) | Value::Object(_) => {
+            return Err(ReadStoreError("conditions compare scalars only".into()))
+        }
+    })
+}

@@ -1,0 +1,164 @@
+//! Tables, indexes and checkpoints.
+
+use herald_application::ports::read_store::{
+    checkpoint_key, CollectionSpec, Generation, IndexSpec, ReadStoreError, SortOrder,
+};
+use rusqlite::{Connection, OptionalExtension};
+
+const CHECKPOINTS: &str = "herald_checkpoints";
+
+pub(super) fn create_checkpoints(db: &Connection) -> Result<(), ReadStoreError> {
+    db.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {CHECKPOINTS} (projection TEXT PRIMARY KEY, position INTEGER NOT NULL)"
+    ))
+    .map_err(ReadStoreError::new)
+}
+
+pub(super) fn read_checkpoint(
+    db: &Connection,
+    projection: &str,
+    generation: Generation,
+) -> Result<u64, ReadStoreError> {
+    let position: Option<i64> = db
+        .query_row(
+            &format!("SELECT position FROM {CHECKPOINTS} WHERE projection = ?1"),
+            [checkpoint_key(projection, generation)],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(ReadStoreError::new)?;
+    Ok(position.map_or(0, |p| u64::try_from(p).unwrap_or(0)))
+}
+
+pub(super) fn write_checkpoint(
+    db: &Connection,
+    projection: &str,
+    generation: Generation,
+    position: u64,
+) -> Result<(), ReadStoreError> {
+    let position = i64::try_from(position).map_err(ReadStoreError::new)?;
+    db.execute(
+        &format!(
+            "INSERT INTO {CHECKPOINTS} (projection, position) VALUES (?1, ?2)
+             ON CONFLICT (projection) DO UPDATE SET position = excluded.position"
+        ),
+        rusqlite::params![checkpoint_key(projection, generation), position],
+    )
+    .map(drop)
+    .map_err(ReadStoreError::new)
+}
+
+pub(super) fn delete_checkpoint(
+    db: &Connection,
+    projection: &str,
+    generation: Generation,
+) -> Result<(), ReadStoreError> {
+    db.execute(
+        &format!("DELETE FROM {CHECKPOINTS} WHERE projection = ?1"),
+        [checkpoint_key(projection, generation)],
+    )
+    .map(drop)
+    .map_err(ReadStoreError::new)
+}
+
+pub(super) fn create_collections(
+    db: &Connection,
+    collections: &[&CollectionSpec],
+    generation: Generation,
+) -> Result<(), ReadStoreError> {
+    for spec in collections {
+        let table = table(spec, generation);
+        db.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)"
+        ))
+        .map_err(ReadStoreError::new)?;
+        create_indexes(db, spec, generation)?;
+    }
+    Ok(())
+}
+
+pub(super) fn create_indexes(
+    db: &Connection,
+    spec: &CollectionSpec,
+    generation: Generation,
+) -> Result<(), ReadStoreError> {
+    for index in spec.indexes {
+        let columns = index
+            .fields
+            .iter()
+            .map(|(field, order)| {
+                Ok(format!(
+                    "{} {}",
+                    field_expression(field)?,
+                    direction(*order)
+                ))
+            })
+            .collect::<Result<Vec<_>, ReadStoreError>>()?;
+        let unique = if index.unique { "UNIQUE " } else { "" };
+        db.execute_batch(&format!(
+            "CREATE {unique}INDEX IF NOT EXISTS {} ON {} ({})",
+            index_name(spec, generation, index),
+            table(spec, generation),
+            columns.join(", ")
+        ))
+        .map_err(ReadStoreError::new)?;
+    }
+    Ok(())
+}
+
+/// The quoted table of a collection in a generation.
+pub(super) fn table(spec: &CollectionSpec, generation: Generation) -> String {
+    format!("\"{}\"", spec.physical_name(generation))
+}
+
+/// Index names are unique in a whole database, so they carry the table's.
+pub(super) fn index_name(
+    spec: &CollectionSpec,
+    generation: Generation,
+    index: &IndexSpec,
+) -> String {
+    let fields: Vec<String> = index
+        .fields
+        .iter()
+        .map(|(field, order)| {
+            format!(
+                "{}_{}",
+                field.replace('.', "_"),
+                if *order == SortOrder::Descending {
+                    "desc"
+                } else {
+                    "asc"
+                }
+            )
+        })
+        .collect();
+    format!(
+        "\"{}__{}\"",
+        spec.physical_name(generation),
+        fields.join("__")
+    )
+}
+
+/// The SQL expression for a document field. `_id` is the `id` column; any
+/// other field is read from the JSON. The same text must be used in indexes
+/// and queries for SQLite to use the index.
+pub(super) fn field_expression(field: &str) -> Result<String, ReadStoreError> {
+    if field == "_id" {
+        return Ok("id".to_owned());
+    }
+    let safe = !field.is_empty()
+        && field
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if !safe {
+        return Err(ReadStoreError(format!("{field:?} is not a field name")));
+    }
+    Ok(format!("json_extract(doc, '$.{field}')"))
+}
+
+pub(super) fn direction(order: SortOrder) -> &'static str {
+    match order {
+        SortOrder::Ascending => "ASC",
+        SortOrder::Descending => "DESC",
+    }
+}
