@@ -52,7 +52,7 @@ where
     S: TenantEventStores<A>,
 {
     /// How many times a command is decided before a conflict is reported.
-    pub const DEFAULT_ATTEMPTS: u32 = 5;
+    pub const DEFAULT_ATTEMPTS: u32 = 10;
 
     pub fn new(stores: S, services: A::Services) -> Self {
         Self {
@@ -79,7 +79,7 @@ where
             let mut context = store
                 .load_aggregate(aggregate_id)
                 .await
-                .map_err(store_error)?;
+                .map_err(store_error::<A>)?;
             let events = decide(&mut context, command.clone(), &self.services).await?;
             if events.is_empty() {
                 return Ok(CommandReceipt {
@@ -90,11 +90,11 @@ where
             }
             match store.commit(events, context, recorded.clone()).await {
                 Ok(committed) => return receipt(aggregate_id, &committed),
-                Err(AggregateError::AggregateConflict) if attempt < self.max_attempts => {
+                Err(AggregateError::AggregateConflict) => {
                     debug!(attempt, "concurrent write; deciding again");
                     tokio::time::sleep(backoff(attempt)).await;
                 }
-                Err(error) => return Err(store_error(error)),
+                Err(error) => return Err(store_error::<A>(error)),
             }
         }
         Err(CommandError::Conflict(A::TYPE))
@@ -118,7 +118,8 @@ async fn decide<A: Aggregate, C: AggregateContext<A>>(
 /// A short random pause, longer with each attempt, so that commands racing
 /// for one aggregate do not collide again in step.
 fn backoff(attempt: u32) -> Duration {
-    Duration::from_micros(fastrand::u64(0..=500 * u64::from(attempt)))
+    let ceiling = (1u64 << attempt.min(16)).min(64) * 1_000;
+    Duration::from_micros(fastrand::u64(0..=ceiling))
 }
 
 fn receipt<A: Aggregate>(
@@ -139,12 +140,10 @@ fn receipt<A: Aggregate>(
     })
 }
 
-fn store_error<E: std::error::Error>(error: AggregateError<E>) -> CommandError<E> {
+fn store_error<A: Aggregate>(error: AggregateError<A::Error>) -> CommandError<A::Error> {
     match error {
         AggregateError::UserError(e) => CommandError::Rejected(e),
-        AggregateError::AggregateConflict => {
-            CommandError::Internal("unexpected conflict while loading".into())
-        }
+        AggregateError::AggregateConflict => CommandError::Conflict(A::TYPE),
         AggregateError::DatabaseConnectionError(e) => match e.downcast::<StoreFailure>() {
             Ok(failure) => CommandError::Store(*failure),
             Err(other) => CommandError::Store(StoreFailure::new(

@@ -1,1 +1,21 @@
-//! placeholder
+//! Support for Herald's integration tests: real `nats-server` processes on
+//! free ports in temporary folders, a running Herald behind HTTP, and the
+//! helpers tests are written with.
+//!
+//! # Layout
+//! - [`nats`]: [`TestNats`], a JetStream server of one test's own.
+//! - [`app`]: [`spawn_app`] and [`TestApp`], Herald on port 0 with helpers
+//!   named after what a user does (`app.create_campaign(..)`).
+//! - [`wait`]: [`eventually`], polling for a condition with a deadline.
+//! - [`proxy`]: [`AckDroppingProxy`], a TCP proxy that loses the answer to
+//!   one publish, as a network can.
+
+pub mod app;
+pub mod nats;
+pub mod proxy;
+pub mod wait;
+
+pub use app::{campaign_body, spawn_app, TestApp};
+pub use nats::TestNats;
+pub use proxy::AckDroppingProxy;
+pub use wait::eventually;

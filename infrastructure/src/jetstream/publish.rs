@@ -3,8 +3,11 @@
 //!
 //! Every attempt carries the same `Nats-Msg-Id` (the command id) and the
 //! same expected last subject sequence. If an acknowledgement is lost, the
-//! next attempt either stores the commit (the first never arrived) or is
-//! answered "duplicate" with the first one's position (it did).
+//! next attempt either stores the commit (the first never arrived), or is
+//! refused: JetStream checks the expected sequence before it looks for
+//! duplicates, so a retry of a stored commit is refused as "wrong last
+//! sequence". A refused retry is therefore checked against the commits
+//! recorded since: if one of them carries our command id, it is ours.
 
 use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
@@ -16,7 +19,7 @@ use tracing::warn;
 
 use super::envelope::AGGREGATE_TYPE_HEADER;
 use super::log::EventLog;
-use super::reading::last_commit;
+use super::reading::read_commits;
 
 #[derive(Debug)]
 pub enum PublishFailure {
@@ -98,16 +101,27 @@ async fn send(log: &EventLog, commit: &Commit<'_>) -> Result<PublishAck, Publish
         .await
 }
 
-/// A retry was refused as a conflict. JetStream checks duplicates before
-/// sequences, so this means the earlier attempt was not stored; but if the
-/// aggregate's last commit is ours after all, it was.
+/// A retry was refused for its sequence: either an earlier attempt was
+/// stored, or another command got there first. Only the commits recorded
+/// since the expected position can tell.
 async fn recorded_by_earlier_attempt(
     log: &EventLog,
     commit: &Commit<'_>,
 ) -> Result<u64, PublishFailure> {
-    match last_commit(log, commit.subject).await {
-        Ok(Some(last)) if last.envelope.command_id == commit.command_id => Ok(last.position),
-        _ => Err(PublishFailure::Conflict),
+    let since = read_commits(log, commit.subject, commit.expected_position + 1, None)
+        .await
+        .map_err(|e| {
+            failed(
+                StoreFailureKind::OutcomeUnknown,
+                format!("the command may or may not have been recorded: {e}"),
+            )
+        })?;
+    match since
+        .iter()
+        .find(|c| c.envelope.command_id == commit.command_id)
+    {
+        Some(ours) => Ok(ours.position),
+        None => Err(PublishFailure::Conflict),
     }
 }
 

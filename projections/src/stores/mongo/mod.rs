@@ -134,7 +134,9 @@ impl MongoReadStore {
         generation: Generation,
     ) -> Result<(), ReadStoreError> {
         let stamp = stamp.as_i64();
-        let not_newer = |id: &str| doc! { "_id": id, STAMP: { "$not": { "$gte": stamp } } };
+        // Missing, or older than this change: `$or` rather than `$not`, which
+        // some MongoDB-compatible services lack.
+        let not_newer = |id: &str| doc! { "_id": id, "$or": [{ STAMP: { "$lt": stamp } }, { STAMP: { "$exists": false } }] };
         match change {
             Change::Put {
                 collection,

@@ -1,0 +1,231 @@
+//! Herald on a free port with its own `nats-server` and data folder, and a
+//! client with helpers named after what users do.
+
+use herald_api::{Herald, Settings};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use tempfile::TempDir;
+use uuid::Uuid;
+
+use crate::nats::{nats_server_binary, TestNats};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// A tenant of this test's own.
+    pub tenant: String,
+    pub herald: Herald,
+    server: tokio::task::JoinHandle<()>,
+    pub nats: TestNats,
+    pub data: TempDir,
+}
+
+/// Starts Herald against a fresh `nats-server` and SQLite read store.
+///
+/// # Panics
+/// When anything fails to start.
+pub async fn spawn_app() -> TestApp {
+    let nats = TestNats::start().await;
+    let data = tempfile::tempdir().expect("a temporary folder");
+    let herald = Herald::start(&settings(&nats, &data))
+        .await
+        .expect("Herald starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let address = format!("http://{}", listener.local_addr().expect("an address"));
+    let app = herald
+        .router()
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        tenant: format!("tenant-{}", Uuid::new_v4().simple()),
+        herald,
+        server,
+        nats,
+        data,
+    }
+}
+
+/// Settings for a Herald on the test's server and folder.
+pub fn settings(nats: &TestNats, data: &TempDir) -> Settings {
+    let vars = HashMap::from([
+        ("HERALD_NATS_URL".to_owned(), nats.url()),
+        (
+            "HERALD_DATA_DIR".to_owned(),
+            data.path().display().to_string(),
+        ),
+        (
+            "HERALD_NATS_SERVER_BIN".to_owned(),
+            nats_server_binary().display().to_string(),
+        ),
+        ("HERALD_READ_WAIT_MS".to_owned(), "10000".to_owned()),
+    ]);
+    Settings::from_map(&vars).expect("valid test settings")
+}
+
+/// A campaign body that is valid as it is; tests change what they test.
+pub fn campaign_body() -> Value {
+    json!({
+        "campaignName": "Winter sale",
+        "description": "For the loyal ones",
+        "sessionId": "main-number",
+        "messageType": "text",
+        "messageContent": "Hi {{name|there}}, 20% off today",
+        "delayBetweenMessages": 2000,
+        "personalize": true,
+        "recipients": ["+14155550100", { "phoneNumber": "+14155550101", "name": "Ann", "customData": { "city": "Lahore" } }]
+    })
+}
+
+impl TestApp {
+    /// A request as this test's tenant.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.request_as(&self.tenant, method, path)
+    }
+
+    pub fn request_as(&self, tenant: &str, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+            .header("X-Tenant-Id", tenant)
+    }
+
+    pub async fn create_campaign(&self, body: &Value) -> Response {
+        self.request(Method::POST, "/v1/campaigns")
+            .json(body)
+            .send()
+            .await
+            .expect("the request is sent")
+    }
+
+    /// Creates a campaign that must be accepted; gives its id and position.
+    ///
+    /// # Panics
+    /// When Herald does not answer 201.
+    pub async fn create_campaign_ok(&self, body: &Value) -> (String, u64) {
+        let response = self.create_campaign(body).await;
+        assert_eq!(
+            response.status(),
+            201,
+            "create answered {}",
+            response.text().await.unwrap_or_default()
+        );
+        receipt(response).await
+    }
+
+    pub async fn edit_campaign(&self, id: &str, body: &Value) -> Response {
+        self.request(Method::PATCH, &format!("/v1/campaigns/{id}"))
+            .json(body)
+            .send()
+            .await
+            .expect("the request is sent")
+    }
+
+    /// `action` is one of schedule, start, pause, resume, stop.
+    pub async fn campaign_action(&self, id: &str, action: &str) -> Response {
+        self.request(Method::POST, &format!("/v1/campaigns/{id}/{action}"))
+            .send()
+            .await
+            .expect("the request is sent")
+    }
+
+    pub async fn schedule_campaign(&self, id: &str, schedule: &Value) -> Response {
+        self.request(Method::POST, &format!("/v1/campaigns/{id}/schedule"))
+            .json(&json!({ "schedule": schedule }))
+            .send()
+            .await
+            .expect("the request is sent")
+    }
+
+    pub async fn add_recipients(&self, id: &str, recipients: &Value) -> Response {
+        self.request(Method::POST, &format!("/v1/campaigns/{id}/recipients"))
+            .json(&json!({ "recipients": recipients }))
+            .send()
+            .await
+            .expect("the request is sent")
+    }
+
+    /// Reads a campaign once projections have reached `position`.
+    pub async fn get_campaign(&self, id: &str, position: u64) -> Response {
+        self.request(
+            Method::GET,
+            &format!("/v1/campaigns/{id}?minPosition={position}"),
+        )
+        .send()
+        .await
+        .expect("the request is sent")
+    }
+
+    /// The campaign document as of `position`.
+    ///
+    /// # Panics
+    /// When it is not there.
+    pub async fn campaign(&self, id: &str, position: u64) -> Value {
+        let response = self.get_campaign(id, position).await;
+        assert_eq!(
+            response.status(),
+            200,
+            "read answered {}",
+            response.text().await.unwrap_or_default()
+        );
+        response.json().await.expect("a JSON document")
+    }
+
+    pub async fn list_campaigns(&self, query: &str) -> Response {
+        self.request(Method::GET, &format!("/v1/campaigns{query}"))
+            .send()
+            .await
+            .expect("the request is sent")
+    }
+
+    pub async fn list_recipients(&self, id: &str, query: &str) -> Response {
+        self.request(
+            Method::GET,
+            &format!("/v1/campaigns/{id}/recipients{query}"),
+        )
+        .send()
+        .await
+        .expect("the request is sent")
+    }
+
+    /// Stops the HTTP server, Herald, and its servers.
+    pub async fn stop(self) {
+        self.server.abort();
+        self.herald.stop().await;
+    }
+}
+
+/// `{"id", "position"}` of a command's answer.
+///
+/// # Panics
+/// When the answer has no such fields.
+pub async fn receipt(response: Response) -> (String, u64) {
+    let body: Value = response.json().await.expect("a JSON answer");
+    let id = body["id"].as_str().expect("an id").to_owned();
+    let position = body["position"].as_u64().expect("a position");
+    (id, position)
+}
+
+/// The error body's `code` and `field`.
+///
+/// # Panics
+/// When the answer is not an error body.
+pub async fn error_of(response: Response) -> (u16, String, Option<String>) {
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("a JSON error");
+    let code = body["error"]["code"]
+        .as_str()
+        .expect("an error code")
+        .to_owned();
+    (
+        status,
+        code,
+        body["error"]["field"].as_str().map(str::to_owned),
+    )
+}

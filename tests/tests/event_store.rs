@@ -1,0 +1,400 @@
+//! The JetStream event store on a real nats-server: concurrency, lost
+//! acknowledgements, snapshots, tenant scoping.
+
+use cqrs_es::{AggregateError, EventStore};
+use herald_application::campaigns::CampaignService;
+use herald_application::commands::CommandError;
+use herald_application::metadata::keys;
+use herald_application::ports::event_store::TenantEventStores;
+use herald_application::CommandMetadata;
+use herald_domain::campaign::{
+    Campaign, CampaignCommand, CampaignError, CampaignEvent, CampaignMessage, CampaignName,
+    CampaignStatus, Delay, Description, NewCampaign, Recipient, Schedule,
+};
+use herald_domain::clock::FixedClock;
+use herald_domain::{PhoneNumber, SessionId, TenantId};
+use herald_infrastructure::jetstream::{
+    EventLog, EventLogConfig, JetStreamEventFeed, JetStreamEventStore,
+};
+use herald_tests::{AckDroppingProxy, TestNats};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Barrier;
+use uuid::Uuid;
+
+type Service = CampaignService<JetStreamEventStore<Campaign>>;
+
+fn tenant() -> TenantId {
+    TenantId::parse("acme").unwrap()
+}
+
+fn metadata() -> CommandMetadata {
+    CommandMetadata::new(tenant(), "test")
+}
+
+fn service(log: &EventLog) -> Service {
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
+        .unwrap()
+        .to_utc();
+    CampaignService::new(
+        JetStreamEventStore::new(log.clone()),
+        Arc::new(FixedClock(now)),
+    )
+}
+
+fn recipient(i: usize) -> Recipient {
+    Recipient::new(PhoneNumber::parse(&format!("+1415{i:07}")).unwrap())
+}
+
+fn new_campaign(recipients: Vec<Recipient>) -> NewCampaign {
+    NewCampaign {
+        name: CampaignName::parse("Race").unwrap(),
+        description: Description::default(),
+        session_id: SessionId::parse("main").unwrap(),
+        message: CampaignMessage::Text { body: "Hi".into() },
+        delay: Delay::default(),
+        personalize: false,
+        schedule: Schedule::Immediate,
+        recipients,
+    }
+}
+
+async fn create(service: &Service) -> Uuid {
+    let receipt = service
+        .create(new_campaign(vec![recipient(0)]), &metadata())
+        .await
+        .unwrap();
+    Uuid::parse_str(&receipt.aggregate_id).unwrap()
+}
+
+async fn history(log: &EventLog, id: Uuid) -> Vec<String> {
+    let commits = JetStreamEventFeed::new(log.clone())
+        .aggregate_history(Some("acme"), "campaign", &id.to_string())
+        .await
+        .unwrap();
+    commits
+        .iter()
+        .flat_map(|c| c.events.iter().map(|e| e.event_type.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_stale_commit_is_refused_as_a_conflict() {
+    let nats = TestNats::start().await;
+    let log = nats.event_log(EventLogConfig::default()).await;
+    let id = create(&service(&log)).await.to_string();
+    let store = JetStreamEventStore::<Campaign>::new(log.clone()).for_tenant(&tenant());
+
+    let first = store.load_aggregate(&id).await.unwrap();
+    let second = store.load_aggregate(&id).await.unwrap();
+    store
+        .commit(
+            vec![CampaignEvent::Started { run: 1 }],
+            first,
+            metadata().to_map(),
+        )
+        .await
+        .unwrap();
+    let refused = store
+        .commit(vec![CampaignEvent::Stopped], second, metadata().to_map())
+        .await;
+
+    assert!(
+        matches!(refused, Err(AggregateError::AggregateConflict)),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_starting_one_campaign_at_once_start_it_once() {
+    let nats = TestNats::start().await;
+    let log = nats.event_log(EventLogConfig::default()).await;
+    let (node_a, node_b) = (Arc::new(service(&log)), Arc::new(service(&log)));
+    let id = create(&node_a).await;
+    node_b
+        .execute(id, CampaignCommand::Edit(Default::default()), &metadata())
+        .await
+        .ok();
+
+    let barrier = Arc::new(Barrier::new(2));
+    let race = |node: Arc<Service>| {
+        let barrier = Arc::clone(&barrier);
+        tokio::spawn(async move {
+            barrier.wait().await;
+            node.execute(id, CampaignCommand::Start, &metadata()).await
+        })
+    };
+    let (a, b) = (race(Arc::clone(&node_a)), race(Arc::clone(&node_b)));
+    let outcomes = [a.await.unwrap(), b.await.unwrap()];
+
+    let started = outcomes.iter().filter(|o| o.is_ok()).count();
+    let refused = outcomes
+        .iter()
+        .filter(|o| {
+            matches!(
+                o,
+                Err(CommandError::Rejected(CampaignError::NotAllowed(_)))
+                    | Err(CommandError::Conflict(_))
+            )
+        })
+        .count();
+    assert_eq!((started, refused), (1, 1), "{outcomes:?}");
+    assert_eq!(
+        history(&log, id).await,
+        ["CampaignCreated", "CampaignStarted"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_additions_on_two_nodes_lose_nothing() {
+    let nats = TestNats::start().await;
+    let log = nats.event_log(EventLogConfig::default()).await;
+    let nodes = [Arc::new(service(&log)), Arc::new(service(&log))];
+    let id = create(&nodes[0]).await;
+
+    let barrier = Arc::new(Barrier::new(20));
+    let tasks: Vec<_> = (1..=20)
+        .map(|i| {
+            let (node, barrier) = (Arc::clone(&nodes[i % 2]), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                (
+                    i,
+                    node.execute(
+                        id,
+                        CampaignCommand::AddRecipients(vec![recipient(i)]),
+                        &metadata(),
+                    )
+                    .await,
+                )
+            })
+        })
+        .collect();
+    let mut added = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            (i, Ok(_)) => added.push(i),
+            (_, Err(CommandError::Conflict(_))) => {}
+            (i, Err(other)) => panic!("addition {i} failed: {other}"),
+        }
+    }
+
+    let store = JetStreamEventStore::<Campaign>::new(log.clone()).for_tenant(&tenant());
+    let mut campaign = store.load_aggregate(&id.to_string()).await.unwrap();
+    let numbers: Vec<String> = cqrs_es::AggregateContext::aggregate(&mut campaign)
+        .recipients()
+        .iter()
+        .map(|r| r.phone_number.to_string())
+        .collect();
+    for i in &added {
+        assert!(
+            numbers.contains(&recipient(*i).phone_number.to_string()),
+            "recipient {i} was acknowledged but lost"
+        );
+    }
+    assert_eq!(numbers.len(), added.len() + 1);
+    assert_eq!(
+        history(&log, id)
+            .await
+            .iter()
+            .filter(|e| *e == "CampaignRecipientsAdded")
+            .count(),
+        added.len()
+    );
+    assert!(
+        added.len() >= 15,
+        "nearly all additions succeed after retrying, got {}",
+        added.len()
+    );
+}
+
+/// What the store's lost-acknowledgement handling relies on: nats-server
+/// checks the expected sequence before the message id, so a retry of a
+/// stored commit is refused, not reported as a duplicate.
+#[tokio::test]
+async fn jetstream_refuses_a_retried_commit_for_its_sequence_before_seeing_its_message_id() {
+    let nats = TestNats::start().await;
+    let log = nats.event_log(EventLogConfig::default()).await;
+    let jetstream = async_nats::jetstream::new(log.client());
+    let publish = || {
+        let message = async_nats::jetstream::message::PublishMessage::build()
+            .payload("{}".into())
+            .message_id("command-1")
+            .expected_last_subject_sequence(0);
+        jetstream.send_publish("herald.evt.acme.probe.x", message)
+    };
+
+    let first = publish().await.unwrap().await.unwrap();
+    let again = publish().await.unwrap().await;
+
+    assert!(!first.duplicate);
+    let refused = again.expect_err("the retry is refused");
+    assert_eq!(
+        refused.kind(),
+        async_nats::jetstream::context::PublishErrorKind::WrongLastSequence
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_acknowledgement_records_the_command_once() {
+    let nats = TestNats::start().await;
+    let proxy = AckDroppingProxy::start(&nats.address()).await;
+    let config = EventLogConfig {
+        publish_timeout: Duration::from_millis(1500),
+        ..EventLogConfig::default()
+    };
+    let log = EventLog::connect(&proxy.url(), config).await.unwrap();
+    let service = service(&log);
+    let id = create(&service).await;
+
+    proxy.drop_next_acknowledgement();
+    let receipt = service
+        .execute(id, CampaignCommand::Start, &metadata())
+        .await
+        .expect("the start is acknowledged in the end");
+
+    let direct = nats.event_log(EventLogConfig::default()).await;
+    assert_eq!(
+        history(&direct, id).await,
+        ["CampaignCreated", "CampaignStarted"]
+    );
+    let commits = JetStreamEventFeed::new(direct)
+        .aggregate_history(None, "campaign", &id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(commits[1].position, receipt.position);
+    assert_eq!(proxy.cuts(), 1);
+    assert!(
+        proxy.commit_publishes() >= 3,
+        "the start was sent again, saw {}",
+        proxy.commit_publishes()
+    );
+}
+
+#[tokio::test]
+async fn a_long_history_loads_the_same_from_a_snapshot_as_from_every_event() {
+    let nats = TestNats::start().await;
+    let snapshotting = EventLogConfig {
+        snapshot_every: 50,
+        cache_capacity: 0,
+        ..EventLogConfig::default()
+    };
+    let log = nats.event_log(snapshotting.clone()).await;
+    let service = service(&log);
+    let id = create(&service).await;
+    for i in 1..=120 {
+        service
+            .execute(
+                id,
+                CampaignCommand::AddRecipients(vec![recipient(i)]),
+                &metadata(),
+            )
+            .await
+            .unwrap();
+    }
+    let snapshot_key = format!("acme.campaign.{id}");
+    let kv = async_nats::jetstream::new(log.client())
+        .get_key_value("HERALD_SNAPSHOTS")
+        .await
+        .unwrap();
+    assert!(
+        kv.get(&snapshot_key).await.unwrap().is_some(),
+        "a snapshot was written"
+    );
+
+    let from_snapshot = load(&log, id).await;
+    let without_snapshots = EventLogConfig {
+        snapshot_every: u64::MAX,
+        ..snapshotting
+    };
+    let from_events = load(&nats.event_log(without_snapshots).await, id).await;
+    kv.put(&snapshot_key, "not a snapshot".into())
+        .await
+        .unwrap();
+    let despite_a_bad_snapshot = load(&log, id).await;
+
+    assert_eq!(from_snapshot.len(), 121);
+    assert_eq!(from_snapshot, from_events);
+    assert_eq!(despite_a_bad_snapshot, from_events);
+}
+
+async fn load(log: &EventLog, id: Uuid) -> Vec<String> {
+    let store = JetStreamEventStore::<Campaign>::new(log.clone()).for_tenant(&tenant());
+    let mut loaded = store.load_aggregate(&id.to_string()).await.unwrap();
+    cqrs_es::AggregateContext::aggregate(&mut loaded)
+        .recipients()
+        .iter()
+        .map(|r| r.phone_number.to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn another_tenant_cannot_address_the_aggregate() {
+    let nats = TestNats::start().await;
+    let log = nats.event_log(EventLogConfig::default()).await;
+    let service = service(&log);
+    let id = create(&service).await;
+
+    let other = CommandMetadata::new(TenantId::parse("other").unwrap(), "test");
+    let outcome = service.execute(id, CampaignCommand::Start, &other).await;
+
+    assert!(
+        matches!(
+            outcome,
+            Err(CommandError::Rejected(CampaignError::NotFound))
+        ),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn events_carry_the_commands_metadata_and_position() {
+    let nats = TestNats::start().await;
+    let log = nats.event_log(EventLogConfig::default()).await;
+    let mut metadata = metadata();
+    metadata.correlation_id = "corr-42".into();
+    metadata.ip = Some("203.0.113.9".into());
+    metadata.user_agent = Some("curl/8".into());
+    let receipt = service(&log)
+        .create(new_campaign(vec![]), &metadata)
+        .await
+        .unwrap();
+
+    let store = JetStreamEventStore::<Campaign>::new(log.clone()).for_tenant(&tenant());
+    let events = store.load_events(&receipt.aggregate_id).await.unwrap();
+
+    let recorded = &events[0].metadata;
+    assert_eq!(recorded[keys::COMMAND_ID], metadata.command_id.to_string());
+    assert_eq!(recorded[keys::ACTOR], "test");
+    assert_eq!(recorded[keys::CORRELATION_ID], "corr-42");
+    assert_eq!(recorded[keys::IP], "203.0.113.9");
+    assert_eq!(recorded[keys::USER_AGENT], "curl/8");
+    assert_eq!(recorded[keys::POSITION], receipt.position.to_string());
+    assert_eq!(events[0].sequence, 1);
+}
+
+#[tokio::test]
+async fn history_survives_a_server_restart() {
+    let mut nats = TestNats::start().await;
+    let id = {
+        let log = nats.event_log(EventLogConfig::default()).await;
+        let service = service(&log);
+        let id = create(&service).await;
+        service
+            .execute(id, CampaignCommand::Start, &metadata())
+            .await
+            .unwrap();
+        id
+    };
+
+    nats.restart().await;
+
+    let store =
+        JetStreamEventStore::<Campaign>::new(nats.event_log(EventLogConfig::default()).await)
+            .for_tenant(&tenant());
+    let mut loaded = store.load_aggregate(&id.to_string()).await.unwrap();
+    assert_eq!(
+        cqrs_es::AggregateContext::aggregate(&mut loaded).status(),
+        Some(CampaignStatus::Running)
+    );
+}

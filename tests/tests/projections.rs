@@ -1,0 +1,335 @@
+//! The projection runner on a real nats-server and SQLite: resuming after a
+//! kill, rebuilding, and switching to a rebuild while the live one runs.
+
+use herald_application::campaigns::read_model::{CAMPAIGNS, CAMPAIGN_RECIPIENTS};
+use herald_application::campaigns::CampaignService;
+use herald_application::ports::event_feed::EventFeed;
+use herald_application::ports::read_store::{FindQuery, Generation, ReadStore};
+use herald_application::progress::ProjectionPositions;
+use herald_application::CommandMetadata;
+use herald_domain::campaign::{
+    Campaign, CampaignCommand, CampaignEdit, CampaignMessage, CampaignName, Delay, Description,
+    NewCampaign, Recipient, Schedule,
+};
+use herald_domain::clock::FixedClock;
+use herald_domain::{PhoneNumber, SessionId, TenantId};
+use herald_infrastructure::jetstream::{
+    EventLog, EventLogConfig, JetStreamEventFeed, JetStreamEventStore,
+};
+use herald_projections::campaigns::CampaignProjector;
+use herald_projections::stores::SqliteReadStore;
+use herald_projections::ProjectionRunner;
+use herald_tests::{eventually, TestNats};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+struct Fixture {
+    _nats: TestNats,
+    _dir: TempDir,
+    log: EventLog,
+    store: Arc<SqliteReadStore>,
+    service: CampaignService<JetStreamEventStore<Campaign>>,
+}
+
+async fn fixture() -> Fixture {
+    let nats = TestNats::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = nats.event_log(EventLogConfig::default()).await;
+    let store = Arc::new(SqliteReadStore::open(&dir.path().join("read.sqlite3")).unwrap());
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
+        .unwrap()
+        .to_utc();
+    let service = CampaignService::new(
+        JetStreamEventStore::new(log.clone()),
+        Arc::new(FixedClock(now)),
+    );
+    Fixture {
+        _nats: nats,
+        _dir: dir,
+        log,
+        store,
+        service,
+    }
+}
+
+impl Fixture {
+    fn runner(&self) -> Arc<ProjectionRunner> {
+        self.runner_publishing_to(ProjectionPositions::default())
+    }
+
+    fn runner_publishing_to(&self, positions: ProjectionPositions) -> Arc<ProjectionRunner> {
+        let feed = Arc::new(JetStreamEventFeed::new(self.log.clone()));
+        Arc::new(
+            ProjectionRunner::new(
+                Arc::new(CampaignProjector),
+                feed,
+                self.store.clone(),
+                positions,
+            )
+            .with_max_batch(3),
+        )
+    }
+
+    /// Campaigns of two tenants, each created, edited, given recipients and
+    /// moved through its lifecycle: every kind of campaign event.
+    async fn record_activity(&self, campaigns: usize) {
+        for i in 0..campaigns {
+            let tenant = TenantId::parse(if i % 2 == 0 { "acme" } else { "globex" }).unwrap();
+            let metadata = || CommandMetadata::new(tenant.clone(), "test");
+            let receipt = self
+                .service
+                .create(new_campaign(i), &metadata())
+                .await
+                .unwrap();
+            let id = Uuid::parse_str(&receipt.aggregate_id).unwrap();
+            let commands = [
+                CampaignCommand::AddRecipients((0..5).map(|r| recipient(i * 10 + r)).collect()),
+                CampaignCommand::Edit(CampaignEdit {
+                    delay: Some(Delay::from_millis(4000).unwrap()),
+                    ..Default::default()
+                }),
+                CampaignCommand::Edit(CampaignEdit {
+                    recipients: Some(vec![recipient(i * 10 + 7)]),
+                    ..Default::default()
+                }),
+                CampaignCommand::Start,
+                CampaignCommand::Pause,
+                CampaignCommand::Resume,
+                if i % 3 == 0 {
+                    CampaignCommand::Stop
+                } else {
+                    CampaignCommand::Complete
+                },
+            ];
+            for command in commands {
+                self.service
+                    .execute(id, command, &metadata())
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    async fn head(&self) -> u64 {
+        JetStreamEventFeed::new(self.log.clone())
+            .head()
+            .await
+            .unwrap()
+    }
+
+    async fn wait_until_caught_up(&self) {
+        let head = self.head().await;
+        let store = self.store.clone();
+        eventually("the projection catches up", PATIENCE, || {
+            let store = store.clone();
+            async move {
+                (store.checkpoint("campaigns", Generation::Live).await.ok()? >= head).then_some(())
+            }
+        })
+        .await;
+    }
+
+    /// Every live document of both collections, by id.
+    async fn documents(&self) -> Vec<Value> {
+        let mut all = Vec::new();
+        for collection in [&CAMPAIGNS, &CAMPAIGN_RECIPIENTS] {
+            let page = self
+                .store
+                .find(&FindQuery::new(collection, vec![]))
+                .await
+                .unwrap();
+            all.extend(page.documents.into_iter().map(Value::Object));
+        }
+        all
+    }
+}
+
+fn recipient(i: usize) -> Recipient {
+    Recipient::new(PhoneNumber::parse(&format!("+4420{i:07}")).unwrap())
+}
+
+fn new_campaign(i: usize) -> NewCampaign {
+    NewCampaign {
+        name: CampaignName::parse(&format!("Campaign {i}")).unwrap(),
+        description: Description::parse("projected").unwrap(),
+        session_id: SessionId::parse("main").unwrap(),
+        message: CampaignMessage::Text {
+            body: format!("Message {i}"),
+        },
+        delay: Delay::default(),
+        personalize: false,
+        schedule: Schedule::Immediate,
+        recipients: vec![recipient(i * 10)],
+    }
+}
+
+fn stop_signal() -> (watch::Sender<bool>, watch::Receiver<bool>) {
+    watch::channel(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_runner_resumes_to_the_same_read_models_as_a_rebuild() {
+    let fixture = fixture().await;
+    fixture.record_activity(12).await;
+    let head = fixture.head().await;
+
+    let (_keep, stop) = stop_signal();
+    let positions = ProjectionPositions::default();
+    let first = fixture.runner_publishing_to(positions.clone());
+    let running = tokio::spawn(async move { first.run(stop).await });
+    positions
+        .wait_for("campaigns", head / 3, PATIENCE)
+        .await
+        .unwrap();
+    running.abort();
+    let _ = running.await;
+    let reached = fixture
+        .store
+        .checkpoint("campaigns", Generation::Live)
+        .await
+        .unwrap();
+
+    let (_keep, stop) = stop_signal();
+    let second = fixture.runner();
+    tokio::spawn(async move { second.run(stop).await });
+    fixture.wait_until_caught_up().await;
+    let resumed = fixture.documents().await;
+
+    let (_keep, stop) = stop_signal();
+    fixture.runner().rebuild(stop).await.unwrap();
+    let rebuilt = fixture.documents().await;
+
+    assert!(
+        reached >= head / 3 && reached < head,
+        "killed mid-way: at {reached} of {head}"
+    );
+    assert_eq!(resumed.len(), 12 + 12);
+    assert_eq!(resumed, rebuilt);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_promoted_while_live_projection_runs_leaves_the_same_documents() {
+    let fixture = fixture().await;
+    fixture.record_activity(6).await;
+    let (stop_live, stop) = stop_signal();
+    let live = fixture.runner();
+    let live_task = tokio::spawn(async move { live.run(stop).await });
+    fixture.wait_until_caught_up().await;
+
+    let (_keep, stop) = stop_signal();
+    let rebuilder = fixture.runner();
+    let rebuild = tokio::spawn(async move { rebuilder.rebuild(stop).await });
+    fixture.record_activity(6).await;
+    rebuild.await.unwrap().unwrap();
+    fixture.record_activity(2).await;
+    fixture.wait_until_caught_up().await;
+    let live_documents = fixture.documents().await;
+    let _ = stop_live.send(true);
+    live_task.await.unwrap();
+
+    let (_keep, stop) = stop_signal();
+    fixture.runner().rebuild(stop).await.unwrap();
+    assert_eq!(live_documents.len(), 2 * (6 + 6 + 2));
+    assert_eq!(fixture.documents().await, live_documents);
+}
+
+#[tokio::test]
+async fn status_reports_the_lag_behind_the_log() {
+    let fixture = fixture().await;
+    fixture.record_activity(2).await;
+    let runner = fixture.runner();
+
+    let before = runner.status().await.unwrap();
+    let (_keep, stop) = stop_signal();
+    let background = fixture.runner();
+    tokio::spawn(async move { background.run(stop).await });
+    fixture.wait_until_caught_up().await;
+    let after = runner.status().await.unwrap();
+
+    assert_eq!((before.checkpoint, before.lag), (0, before.head));
+    assert!(before.head > 0);
+    assert_eq!((after.checkpoint, after.lag), (after.head, 0));
+}
+
+#[tokio::test]
+async fn projected_documents_follow_the_seed_fields() {
+    let fixture = fixture().await;
+    fixture.record_activity(1).await;
+    let (_keep, stop) = stop_signal();
+    let runner = fixture.runner();
+    tokio::spawn(async move { runner.run(stop).await });
+    fixture.wait_until_caught_up().await;
+
+    let documents = fixture.documents().await;
+    let campaign = documents
+        .iter()
+        .find(|d| d.get("campaignName").is_some())
+        .unwrap();
+    let recipient = documents
+        .iter()
+        .find(|d| d.get("campaignId").is_some())
+        .unwrap();
+
+    for field in [
+        "_id",
+        "userId",
+        "sessionId",
+        "campaignName",
+        "messageType",
+        "messageContent",
+        "mediaUrl",
+        "totalRecipients",
+        "sentCount",
+        "deliveredCount",
+        "failedCount",
+        "pendingCount",
+        "status",
+        "scheduleTime",
+        "startedAt",
+        "completedAt",
+        "delayBetweenMessages",
+        "personalize",
+        "metadata",
+        "createdAt",
+        "updatedAt",
+        "name",
+        "description",
+        "templateId",
+        "contacts",
+        "schedule",
+        "createdBy",
+    ] {
+        assert!(
+            campaign.get(field).is_some(),
+            "campaigns lacks {field}: {campaign}"
+        );
+    }
+    for field in [
+        "_id",
+        "campaignId",
+        "phoneNumber",
+        "name",
+        "customData",
+        "status",
+        "sentAt",
+        "deliveredAt",
+        "errorMessage",
+        "messageId",
+        "createdAt",
+        "updatedAt",
+    ] {
+        assert!(
+            recipient.get(field).is_some(),
+            "campaign_recipients lacks {field}: {recipient}"
+        );
+    }
+    assert_eq!(campaign["status"], "stopped");
+    assert_eq!(campaign["totalRecipients"], 1);
+    assert_eq!(campaign["delayBetweenMessages"], 4000);
+}

@@ -1,0 +1,685 @@
+//! One contract for every read store. Each case runs against SQLite, and
+//! against MongoDB when `HERALD_TEST_MONGODB_URI` is set (each case in a
+//! database of its own, dropped afterwards).
+
+use herald_application::ports::read_store::{
+    ApplyOutcome, Change, ChangeBatch, CollectionSpec, Condition, Document, FindQuery, Generation,
+    IndexSpec, PromoteOutcome, ReadStore, SortOrder, Stamp,
+};
+use herald_projections::stores::{MongoReadStore, SqliteReadStore};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+static ITEMS: CollectionSpec = CollectionSpec {
+    name: "contract_items",
+    date_fields: &["createdAt", "window.startTime"],
+    indexes: &[
+        IndexSpec {
+            fields: &[
+                ("userId", SortOrder::Ascending),
+                ("status", SortOrder::Ascending),
+            ],
+            unique: false,
+        },
+        IndexSpec {
+            fields: &[("createdAt", SortOrder::Descending)],
+            unique: false,
+        },
+    ],
+};
+static COLLECTIONS: [&CollectionSpec; 1] = [&ITEMS];
+const PROJECTION: &str = "contract";
+
+/// A store for one case, and whatever must live as long as it.
+struct Subject {
+    store: Arc<dyn ReadStore>,
+    _keep: Option<tempfile::TempDir>,
+    mongo: Option<MongoReadStore>,
+}
+
+impl Subject {
+    async fn cleanup(self) {
+        if let Some(mongo) = self.mongo {
+            mongo
+                .drop_database()
+                .await
+                .expect("the test database is dropped");
+        }
+    }
+}
+
+async fn sqlite() -> Option<Subject> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteReadStore::open(&dir.path().join("contract.sqlite3")).unwrap();
+    Some(Subject {
+        store: Arc::new(store),
+        _keep: Some(dir),
+        mongo: None,
+    })
+}
+
+async fn mongodb() -> Option<Subject> {
+    let Ok(uri) = std::env::var("HERALD_TEST_MONGODB_URI") else {
+        eprintln!("MongoDB read-store contract skipped: HERALD_TEST_MONGODB_URI is not set");
+        return None;
+    };
+    let database = format!("herald_contract_{}", uuid::Uuid::new_v4().simple());
+    let store = MongoReadStore::connect(&uri, &database)
+        .await
+        .expect("HERALD_TEST_MONGODB_URI answers");
+    Some(Subject {
+        store: Arc::new(store.clone()),
+        _keep: None,
+        mongo: Some(store),
+    })
+}
+
+macro_rules! contract {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let subject = super::sqlite().await.unwrap();
+                super::$case(subject.store.clone()).await;
+                subject.cleanup().await;
+            })*
+        }
+        mod mongodb {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let Some(subject) = super::mongodb().await else { return };
+                super::$case(subject.store.clone()).await;
+                subject.cleanup().await;
+            })*
+        }
+    };
+}
+
+contract!(
+    a_new_projection_starts_at_position_zero,
+    put_documents_read_back_as_written,
+    put_replaces_a_document,
+    updates_set_fields_and_add_to_counters,
+    an_update_of_a_missing_document_does_nothing,
+    delete_where_removes_only_matching_documents,
+    a_batch_moves_the_checkpoint,
+    a_batch_for_a_moved_checkpoint_changes_nothing,
+    find_filters_sorts_pages_and_counts,
+    dates_compare_as_times,
+    preparing_twice_is_harmless,
+    a_rebuild_is_invisible_until_promoted,
+    a_rebuild_behind_the_live_projection_is_not_promoted,
+    a_promoted_rebuild_without_documents_empties_the_collection,
+    a_discarded_rebuild_starts_over,
+);
+
+fn doc(value: Value) -> Document {
+    value.as_object().cloned().expect("an object")
+}
+
+fn item(id: &str, tenant: &str, status: &str, created: &str, count: i64) -> Document {
+    doc(json!({
+        "_id": id, "userId": tenant, "status": status, "createdAt": created, "count": count,
+        "window": { "startTime": "2026-12-01T09:00:00.000Z", "label": "first" },
+        "tags": ["a", "b"], "flag": true, "note": null, "ratio": 0.5,
+    }))
+}
+
+fn put(document: Document) -> Change {
+    let id = document["_id"].as_str().unwrap().to_owned();
+    Change::Put {
+        collection: &ITEMS,
+        id,
+        document,
+    }
+}
+
+fn batch(generation: Generation, from: u64, to: u64, changes: Vec<Change>) -> ChangeBatch {
+    let stamped = changes
+        .into_iter()
+        .zip(0u32..)
+        .map(|(change, index)| {
+            (
+                Stamp {
+                    position: to,
+                    index,
+                },
+                change,
+            )
+        })
+        .collect();
+    ChangeBatch {
+        projection: PROJECTION,
+        generation,
+        expected_checkpoint: from,
+        checkpoint: to,
+        changes: stamped,
+    }
+}
+
+async fn prepared(store: &Arc<dyn ReadStore>) {
+    store.prepare(&COLLECTIONS, Generation::Live).await.unwrap();
+}
+
+async fn apply(store: &Arc<dyn ReadStore>, from: u64, to: u64, changes: Vec<Change>) {
+    assert_eq!(
+        store
+            .apply(batch(Generation::Live, from, to, changes))
+            .await
+            .unwrap(),
+        ApplyOutcome::Applied
+    );
+}
+
+async fn all(store: &Arc<dyn ReadStore>) -> Vec<Document> {
+    store
+        .find(&FindQuery::new(&ITEMS, vec![]))
+        .await
+        .unwrap()
+        .documents
+}
+
+async fn a_new_projection_starts_at_position_zero(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    assert_eq!(
+        store
+            .checkpoint(PROJECTION, Generation::Live)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(all(&store).await.is_empty());
+}
+
+async fn put_documents_read_back_as_written(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    let written = item("a", "acme", "draft", "2026-11-21T12:00:00.000Z", 3);
+    apply(&store, 0, 1, vec![put(written.clone())]).await;
+    assert_eq!(all(&store).await, vec![written]);
+}
+
+async fn put_replaces_a_document(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    apply(
+        &store,
+        0,
+        1,
+        vec![put(item(
+            "a",
+            "acme",
+            "draft",
+            "2026-11-21T12:00:00.000Z",
+            3,
+        ))],
+    )
+    .await;
+    let replacement = doc(json!({ "_id": "a", "userId": "acme", "status": "running" }));
+    apply(&store, 1, 2, vec![put(replacement.clone())]).await;
+    assert_eq!(all(&store).await, vec![replacement]);
+}
+
+async fn updates_set_fields_and_add_to_counters(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    apply(
+        &store,
+        0,
+        1,
+        vec![put(item(
+            "a",
+            "acme",
+            "draft",
+            "2026-11-21T12:00:00.000Z",
+            3,
+        ))],
+    )
+    .await;
+    let update = Change::Update {
+        collection: &ITEMS,
+        id: "a".into(),
+        set: doc(
+            json!({ "status": "running", "window": { "startTime": "2026-12-02T09:00:00.000Z", "label": "second" } }),
+        ),
+        increment: vec![("count", 2), ("fresh", 1)],
+    };
+    apply(&store, 1, 2, vec![update]).await;
+    let found = &all(&store).await[0];
+    assert_eq!(found["status"], json!("running"));
+    assert_eq!(found["count"], json!(5));
+    assert_eq!(found["fresh"], json!(1));
+    assert_eq!(
+        found["window"],
+        json!({ "startTime": "2026-12-02T09:00:00.000Z", "label": "second" })
+    );
+    assert_eq!(found["createdAt"], json!("2026-11-21T12:00:00.000Z"));
+}
+
+async fn an_update_of_a_missing_document_does_nothing(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    let update = Change::Update {
+        collection: &ITEMS,
+        id: "ghost".into(),
+        set: doc(json!({ "status": "x" })),
+        increment: vec![("count", 1)],
+    };
+    apply(&store, 0, 1, vec![update]).await;
+    assert!(all(&store).await.is_empty());
+    assert_eq!(
+        store
+            .checkpoint(PROJECTION, Generation::Live)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+async fn delete_where_removes_only_matching_documents(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    let items = vec![
+        put(item("a", "acme", "draft", "2026-11-21T12:00:00.000Z", 1)),
+        put(item("b", "acme", "running", "2026-11-21T12:00:01.000Z", 1)),
+        put(item("c", "globex", "draft", "2026-11-21T12:00:02.000Z", 1)),
+    ];
+    apply(&store, 0, 1, items).await;
+    let delete = Change::DeleteWhere {
+        collection: &ITEMS,
+        conditions: vec![
+            Condition::Equals("userId", json!("acme")),
+            Condition::Equals("status", json!("draft")),
+        ],
+    };
+    apply(&store, 1, 2, vec![delete]).await;
+    let ids: Vec<Value> = all(&store).await.iter().map(|d| d["_id"].clone()).collect();
+    assert_eq!(ids, [json!("b"), json!("c")]);
+}
+
+async fn a_batch_moves_the_checkpoint(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    apply(
+        &store,
+        0,
+        7,
+        vec![put(item(
+            "a",
+            "acme",
+            "draft",
+            "2026-11-21T12:00:00.000Z",
+            1,
+        ))],
+    )
+    .await;
+    apply(&store, 7, 9, vec![]).await;
+    assert_eq!(
+        store
+            .checkpoint(PROJECTION, Generation::Live)
+            .await
+            .unwrap(),
+        9
+    );
+}
+
+async fn a_batch_for_a_moved_checkpoint_changes_nothing(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    let first = item("a", "acme", "draft", "2026-11-21T12:00:00.000Z", 1);
+    apply(&store, 0, 5, vec![put(first.clone())]).await;
+
+    let stale = batch(
+        Generation::Live,
+        3,
+        8,
+        vec![put(item(
+            "a",
+            "acme",
+            "running",
+            "2026-11-21T12:00:00.000Z",
+            9,
+        ))],
+    );
+    let outcome = store.apply(stale).await.unwrap();
+
+    assert_eq!(outcome, ApplyOutcome::CheckpointMoved { stored: 5 });
+    assert_eq!(all(&store).await, vec![first]);
+    assert_eq!(
+        store
+            .checkpoint(PROJECTION, Generation::Live)
+            .await
+            .unwrap(),
+        5
+    );
+}
+
+async fn find_filters_sorts_pages_and_counts(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    let items = (0..7)
+        .map(|i| {
+            let tenant = if i < 5 { "acme" } else { "globex" };
+            let status = if i % 2 == 0 { "draft" } else { "running" };
+            put(item(
+                &format!("i{i}"),
+                tenant,
+                status,
+                &format!("2026-11-21T12:00:0{i}.000Z"),
+                i,
+            ))
+        })
+        .collect();
+    apply(&store, 0, 1, items).await;
+    let query = FindQuery {
+        collection: &ITEMS,
+        conditions: vec![
+            Condition::Equals("userId", json!("acme")),
+            Condition::OneOf("status", vec![json!("draft"), json!("running")]),
+        ],
+        sort: vec![("createdAt", SortOrder::Descending)],
+        skip: 1,
+        limit: Some(2),
+    };
+    let page = store.find(&query).await.unwrap();
+    let ids: Vec<Value> = page.documents.iter().map(|d| d["_id"].clone()).collect();
+    assert_eq!(ids, [json!("i3"), json!("i2")]);
+    assert_eq!(page.total, 5);
+
+    let drafts = store
+        .find(&FindQuery::new(
+            &ITEMS,
+            vec![
+                Condition::Equals("status", json!("draft")),
+                Condition::Equals("userId", json!("acme")),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(drafts.total, 3);
+    let by_number = store
+        .find(&FindQuery::new(
+            &ITEMS,
+            vec![
+                Condition::AtLeast("count", json!(2)),
+                Condition::Below("count", json!(4)),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        by_number
+            .documents
+            .iter()
+            .map(|d| d["_id"].clone())
+            .collect::<Vec<_>>(),
+        [json!("i2"), json!("i3")]
+    );
+    let by_null = store
+        .find(&FindQuery::new(
+            &ITEMS,
+            vec![
+                Condition::Equals("note", Value::Null),
+                Condition::Equals("flag", json!(true)),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(by_null.total, 7);
+    let nested = store
+        .find(&FindQuery::new(
+            &ITEMS,
+            vec![Condition::Equals("window.label", json!("first"))],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(nested.total, 7);
+}
+
+async fn dates_compare_as_times(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    let items = vec![
+        put(item(
+            "early",
+            "acme",
+            "draft",
+            "2026-11-21T09:00:00.000Z",
+            1,
+        )),
+        put(item("late", "acme", "draft", "2026-11-21T18:00:00.000Z", 1)),
+    ];
+    apply(&store, 0, 1, items).await;
+    let query = FindQuery::new(
+        &ITEMS,
+        vec![Condition::AtLeast(
+            "createdAt",
+            json!("2026-11-21T12:00:00.000Z"),
+        )],
+    );
+    let found = store.find(&query).await.unwrap();
+    assert_eq!(
+        found
+            .documents
+            .iter()
+            .map(|d| d["_id"].clone())
+            .collect::<Vec<_>>(),
+        [json!("late")]
+    );
+    assert_eq!(
+        found.documents[0]["createdAt"],
+        json!("2026-11-21T18:00:00.000Z")
+    );
+    assert_eq!(
+        found.documents[0]["window"]["startTime"],
+        json!("2026-12-01T09:00:00.000Z")
+    );
+}
+
+async fn preparing_twice_is_harmless(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    apply(
+        &store,
+        0,
+        1,
+        vec![put(item(
+            "a",
+            "acme",
+            "draft",
+            "2026-11-21T12:00:00.000Z",
+            1,
+        ))],
+    )
+    .await;
+    prepared(&store).await;
+    assert_eq!(all(&store).await.len(), 1);
+}
+
+async fn a_rebuild_is_invisible_until_promoted(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    apply(
+        &store,
+        0,
+        4,
+        vec![put(item(
+            "old",
+            "acme",
+            "draft",
+            "2026-11-21T12:00:00.000Z",
+            1,
+        ))],
+    )
+    .await;
+    store
+        .discard_rebuild(PROJECTION, &COLLECTIONS)
+        .await
+        .unwrap();
+    store
+        .prepare(&COLLECTIONS, Generation::Rebuild)
+        .await
+        .unwrap();
+    let rebuilt = store
+        .apply(batch(
+            Generation::Rebuild,
+            0,
+            6,
+            vec![put(item(
+                "new",
+                "acme",
+                "draft",
+                "2026-11-21T12:00:00.000Z",
+                1,
+            ))],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rebuilt, ApplyOutcome::Applied);
+    assert_eq!(all(&store).await[0]["_id"], json!("old"));
+
+    let promoted = store.promote(PROJECTION, &COLLECTIONS).await.unwrap();
+
+    assert_eq!(promoted, PromoteOutcome::Promoted { checkpoint: 6 });
+    assert_eq!(
+        all(&store)
+            .await
+            .iter()
+            .map(|d| d["_id"].clone())
+            .collect::<Vec<_>>(),
+        [json!("new")]
+    );
+    assert_eq!(
+        store
+            .checkpoint(PROJECTION, Generation::Live)
+            .await
+            .unwrap(),
+        6
+    );
+    assert_eq!(
+        store
+            .checkpoint(PROJECTION, Generation::Rebuild)
+            .await
+            .unwrap(),
+        0
+    );
+    apply(
+        &store,
+        6,
+        7,
+        vec![put(item(
+            "after",
+            "acme",
+            "draft",
+            "2026-11-21T12:00:00.000Z",
+            1,
+        ))],
+    )
+    .await;
+    assert_eq!(all(&store).await.len(), 2);
+}
+
+async fn a_rebuild_behind_the_live_projection_is_not_promoted(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    apply(
+        &store,
+        0,
+        9,
+        vec![put(item(
+            "live",
+            "acme",
+            "draft",
+            "2026-11-21T12:00:00.000Z",
+            1,
+        ))],
+    )
+    .await;
+    store
+        .prepare(&COLLECTIONS, Generation::Rebuild)
+        .await
+        .unwrap();
+    store
+        .apply(batch(Generation::Rebuild, 0, 4, vec![]))
+        .await
+        .unwrap();
+
+    let outcome = store.promote(PROJECTION, &COLLECTIONS).await.unwrap();
+
+    assert_eq!(
+        outcome,
+        PromoteOutcome::Behind {
+            rebuild: 4,
+            live: 9
+        }
+    );
+    assert_eq!(all(&store).await[0]["_id"], json!("live"));
+}
+
+async fn a_promoted_rebuild_without_documents_empties_the_collection(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    apply(
+        &store,
+        0,
+        2,
+        vec![put(item(
+            "gone",
+            "acme",
+            "draft",
+            "2026-11-21T12:00:00.000Z",
+            1,
+        ))],
+    )
+    .await;
+    store
+        .discard_rebuild(PROJECTION, &COLLECTIONS)
+        .await
+        .unwrap();
+    store
+        .prepare(&COLLECTIONS, Generation::Rebuild)
+        .await
+        .unwrap();
+    store
+        .apply(batch(Generation::Rebuild, 0, 3, vec![]))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.promote(PROJECTION, &COLLECTIONS).await.unwrap(),
+        PromoteOutcome::Promoted { checkpoint: 3 }
+    );
+    assert!(all(&store).await.is_empty());
+}
+
+async fn a_discarded_rebuild_starts_over(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    store
+        .prepare(&COLLECTIONS, Generation::Rebuild)
+        .await
+        .unwrap();
+    store
+        .apply(batch(
+            Generation::Rebuild,
+            0,
+            3,
+            vec![put(item(
+                "x",
+                "acme",
+                "draft",
+                "2026-11-21T12:00:00.000Z",
+                1,
+            ))],
+        ))
+        .await
+        .unwrap();
+
+    store
+        .discard_rebuild(PROJECTION, &COLLECTIONS)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store
+            .checkpoint(PROJECTION, Generation::Rebuild)
+            .await
+            .unwrap(),
+        0
+    );
+    store
+        .prepare(&COLLECTIONS, Generation::Rebuild)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.promote(PROJECTION, &COLLECTIONS).await.unwrap(),
+        PromoteOutcome::Promoted { checkpoint: 0 }
+    );
+    assert!(all(&store).await.is_empty());
+}
