@@ -6,6 +6,12 @@ use herald_api::{cli, Settings};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc: the command path allocates a little per command, and with the
+/// system allocator that cost is about a sixth of its throughput
+/// (`herald bench`, docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "herald",

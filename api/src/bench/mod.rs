@@ -1,12 +1,185 @@
-//! `herald bench` (being written).
+//! `herald bench`: how fast commands are recorded and projected, measured
+//! against servers the benchmark starts itself, printed as figures.
+//!
+//! For each server durability (`always` = fsync before every ack, as in
+//! production; `default` = the server's two-minute fsync), each number of
+//! clients and each history length, three paths are driven in a closed loop
+//! (every client sends its next command when the last is acknowledged):
+//!
+//! - `raw`: a bare JetStream publish of a message the size of a commit,
+//!   with the same headers; the floor Herald's command path stands on.
+//! - `inprocess`: Herald's command path through the application layer:
+//!   load (cached), decide, record with optimistic concurrency.
+//! - `http`: the same through the HTTP API, with projections running, as
+//!   `herald serve` runs (caught up before each run, so that they follow
+//!   the load being measured and not a backlog of other runs).
+//!
+//! Each client works on its own aggregate, which starts with `history`
+//! events. The command is an edit that records one event. Every case runs
+//! on servers of its own.
+//!
+//! - [`load`]: the closed-loop driver and its statistics.
+//! - [`paths`]: the three paths, and the histories they start from.
+//! - [`machine`]: what the figures were measured on.
+//! - [`report`]: the table and the JSON document.
+
+mod load;
+mod machine;
+mod paths;
+mod report;
+
+use anyhow::Context;
+use herald_infrastructure::nats_server::Durability;
+use std::time::Duration;
+
 use crate::settings::Settings;
-#[derive(clap::Args, Debug)]
+
+#[derive(clap::Args, Debug, Clone)]
 pub struct BenchArgs {
+    /// Print one JSON document instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Seconds each case is measured in each round, after a short warm-up.
+    #[arg(long, default_value_t = 3.0)]
+    pub seconds: f64,
+    /// Rounds over every case; each case reports its median round. Rounds
+    /// interleave the cases, so a slow spell of the machine does not fall
+    /// on one case alone.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// Durabilities to measure: always, default.
+    #[arg(long, value_delimiter = ',', default_values_t = [DurabilityArg::Always, DurabilityArg::Default])]
+    pub durability: Vec<DurabilityArg>,
+    /// Numbers of concurrent clients.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 64])]
+    pub clients: Vec<usize>,
+    /// Events each aggregate has before the run.
+    #[arg(long, value_delimiter = ',', default_values_t = [0, 1000])]
+    pub history: Vec<u64>,
+    /// Paths to measure: raw, inprocess, http.
+    #[arg(long, value_delimiter = ',', default_values_t = [PathArg::Raw, PathArg::Inprocess, PathArg::Http])]
+    pub paths: Vec<PathArg>,
 }
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurabilityArg {
+    Always,
+    Default,
+}
+
+impl std::fmt::Display for DurabilityArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(Durability::from(*self).as_str())
+    }
+}
+
+impl From<DurabilityArg> for Durability {
+    fn from(arg: DurabilityArg) -> Self {
+        match arg {
+            DurabilityArg::Always => Durability::Always,
+            DurabilityArg::Default => Durability::Default,
+        }
+    }
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathArg {
+    Raw,
+    Inprocess,
+    Http,
+}
+
+impl PathArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Raw => "raw",
+            Self::Inprocess => "inprocess",
+            Self::Http => "http",
+        }
+    }
+}
+
+impl std::fmt::Display for PathArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Runs every case and prints the figures.
+///
 /// # Errors
-/// Never yet.
-pub async fn run(_settings: &Settings, _args: &BenchArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not yet")
+/// When a server cannot be started or a command fails during a run.
+pub async fn run(settings: &Settings, args: &BenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.seconds > 0.0 && args.rounds > 0,
+        "--seconds and --rounds must be positive"
+    );
+    let duration = Duration::from_secs_f64(args.seconds);
+    let machine = machine::Machine::read(&settings.nats_server_bin);
+    let mut report = report::Report::new(machine);
+    let cases = cases(args);
+    let mut rounds: Vec<Vec<load::Measurement>> = vec![Vec::new(); cases.len()];
+    for round in 1..=args.rounds {
+        for (case, measured) in cases.iter().zip(rounds.iter_mut()) {
+            let (durability, clients, history, path) = *case;
+            report.progress(&format!(
+                "round {round}/{}: {path} {durability} clients={clients} history={history}",
+                args.rounds
+            ));
+            let servers = start(settings, durability).await?;
+            measured.push(servers.measure(path, clients, history, duration).await?);
+            let last_http = round == args.rounds && path == PathArg::Http;
+            if last_http && (report.projection.is_none() || durability == DurabilityArg::Always) {
+                report.progress("projection rebuild");
+                report.projection = Some(servers.projection().await?);
+            }
+            servers.stop().await;
+        }
+    }
+    for ((durability, clients, history, path), measured) in cases.into_iter().zip(rounds) {
+        report.add(
+            path,
+            durability.to_string(),
+            clients,
+            history,
+            &load::median(measured),
+        );
+    }
+    for &durability in &args.durability {
+        if report.cold_load.is_none() || durability == DurabilityArg::Always {
+            report.progress("cold loads");
+            let servers = start(settings, durability).await?;
+            report.cold_load = Some(servers.cold_load().await?);
+            servers.stop().await;
+        }
+    }
+    report.print(args.json)
+}
+
+/// Every (durability, clients, history, path) the arguments ask for.
+fn cases(args: &BenchArgs) -> Vec<(DurabilityArg, usize, u64, PathArg)> {
+    let mut cases = Vec::new();
+    for &durability in &args.durability {
+        for &clients in &args.clients {
+            for &history in &args.history {
+                cases.extend(
+                    args.paths
+                        .iter()
+                        .map(|&path| (durability, clients, history, path)),
+                );
+            }
+        }
+    }
+    cases
+}
+
+/// Fresh servers for every case: a case never runs on a stream an earlier
+/// case filled, so the order of cases does not shape their figures.
+async fn start(
+    settings: &Settings,
+    durability: DurabilityArg,
+) -> anyhow::Result<paths::BenchServers> {
+    paths::BenchServers::start(settings, durability.into())
+        .await
+        .with_context(|| format!("starting the {durability} servers"))
 }

@@ -42,15 +42,17 @@ impl CommitEnvelope {
     /// The commit's metadata as cqrs-es envelopes carry it, with the
     /// position and time the store assigned.
     pub fn metadata_at(&self, position: u64) -> HashMap<String, String> {
-        let mut metadata = self.metadata.clone();
-        metadata.insert(keys::POSITION.to_owned(), position.to_string());
-        metadata.insert(keys::RECORDED_AT.to_owned(), self.recorded_at.to_rfc3339());
-        metadata
+        self.metadata.clone().recorded(position, self.recorded_at)
+    }
+
+    /// As [`CommitEnvelope::metadata_at`], without copying.
+    pub fn into_metadata_at(self, position: u64) -> HashMap<String, String> {
+        self.metadata.recorded(position, self.recorded_at)
     }
 
     /// The commit as the application's event feed presents it.
-    pub fn into_recorded(self, position: u64, pending: u64) -> RecordedCommit {
-        let metadata = self.metadata_at(position);
+    pub fn into_recorded(mut self, position: u64, pending: u64) -> RecordedCommit {
+        let metadata = std::mem::take(&mut self.metadata).recorded(position, self.recorded_at);
         let events = self
             .events
             .into_iter()
@@ -80,5 +82,18 @@ impl CommitEnvelope {
 
     pub fn first_sequence(&self) -> u64 {
         self.events.first().map_or(0, |e| e.sequence)
+    }
+}
+
+/// Metadata as readers get it: the command's, and what the store assigned.
+trait Recorded {
+    fn recorded(self, position: u64, at: DateTime<Utc>) -> Self;
+}
+
+impl Recorded for HashMap<String, String> {
+    fn recorded(mut self, position: u64, at: DateTime<Utc>) -> Self {
+        self.insert(keys::POSITION.to_owned(), position.to_string());
+        self.insert(keys::RECORDED_AT.to_owned(), at.to_rfc3339());
+        self
     }
 }

@@ -190,16 +190,16 @@ impl<A: Aggregate + Clone + 'static> EventStore<A> for TenantEventStore<A> {
                 });
             }
         };
-        let metadata = envelope.metadata_at(position);
-        let committed = events
+        let version = envelope.last_sequence();
+        let mut committed: Vec<_> = events
             .into_iter()
             .zip(context.version + 1..)
             .map(|(event, sequence)| {
-                self::envelope(&context.aggregate_id, sequence, event, metadata.clone())
+                self::envelope(&context.aggregate_id, sequence, event, HashMap::new())
             })
             .collect();
-        self.remember(context, envelope.last_sequence(), position)
-            .await;
+        share(&mut committed, envelope.into_metadata_at(position));
+        self.remember(context, version, position).await;
         Ok(committed)
     }
 }
@@ -312,6 +312,16 @@ impl<A: Aggregate + Clone> TenantEventStore<A> {
             position,
         };
         self.shared.cache.put(context.subject, entry);
+    }
+}
+
+/// Gives every envelope the commit's metadata, copying it for all but one.
+fn share<A: Aggregate>(envelopes: &mut [EventEnvelope<A>], metadata: HashMap<String, String>) {
+    if let Some((last, others)) = envelopes.split_last_mut() {
+        for envelope in others {
+            envelope.metadata = metadata.clone();
+        }
+        last.metadata = metadata;
     }
 }
 
