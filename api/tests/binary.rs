@@ -58,8 +58,9 @@ impl Serving {
 
     async fn wait_until_healthy(&self) {
         let deadline = Instant::now() + PATIENCE;
-        while reqwest::get(self.url("/healthz")).await.map(|r| r.status())
-            != Ok(reqwest::StatusCode::OK)
+        while !reqwest::get(self.url("/healthz"))
+            .await
+            .is_ok_and(|r| r.status() == reqwest::StatusCode::OK)
         {
             assert!(Instant::now() < deadline, "herald serve did not come up");
             tokio::time::sleep(POLL_INTERVAL).await;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use crate::value::ValueError;
+use crate::value::{string_value, ValueError};
 
 /// A phone number in E.164 form: `+`, a country code and the national
 /// number, 8 to 15 digits in all, as in `+14155552671`.
@@ -69,18 +69,7 @@ fn check_digits(text: &str, digits: &str) -> Result<(), ValueError> {
     Ok(())
 }
 
-impl TryFrom<String> for PhoneNumber {
-    type Error = ValueError;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
-impl From<PhoneNumber> for String {
-    fn from(number: PhoneNumber) -> String {
-        number.0
-    }
-}
+string_value!(PhoneNumber);
 
 impl fmt::Display for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

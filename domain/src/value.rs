@@ -46,6 +46,27 @@ impl fmt::Display for FieldError {
     }
 }
 
+/// Makes a validated string type convert from `String` through its
+/// `parse`, and back, so that it (de)serializes as a plain string and is
+/// checked again whenever it is read back.
+macro_rules! string_value {
+    ($name:ident) => {
+        impl TryFrom<String> for $name {
+            type Error = $crate::value::ValueError;
+            fn try_from(text: String) -> Result<Self, Self::Error> {
+                Self::parse(&text)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+    };
+}
+pub(crate) use string_value;
+
 /// Checks that `text`, once trimmed, has between `min` and `max` characters.
 pub(crate) fn trimmed_text(text: &str, min: usize, max: usize) -> Result<String, ValueError> {
     let trimmed = text.trim();

@@ -537,3 +537,15 @@ async fn health_readiness_and_metrics_answer() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_body_over_four_mebibytes_is_refused_as_too_large() {
+    let app = spawn_app().await;
+    let mut body = campaign_body();
+    body["description"] = json!("x".repeat(5 << 20));
+
+    let (status, code, _) = error_of(app.create_campaign(&body).await).await;
+
+    assert_eq!((status, code.as_str()), (413, "too_large"));
+    app.stop().await;
+}

@@ -8,8 +8,8 @@ use herald_application::metadata::keys;
 use herald_application::ports::event_store::TenantEventStores;
 use herald_application::CommandMetadata;
 use herald_domain::campaign::{
-    Campaign, CampaignCommand, CampaignError, CampaignEvent, CampaignMessage, CampaignName,
-    CampaignStatus, Delay, Description, NewCampaign, Recipient, Schedule,
+    Campaign, CampaignCommand, CampaignDefinition, CampaignError, CampaignEvent, CampaignMessage,
+    CampaignName, CampaignStatus, Delay, Description, NewCampaign, Recipient, Schedule,
 };
 use herald_domain::clock::FixedClock;
 use herald_domain::{PhoneNumber, SessionId, TenantId};
@@ -48,12 +48,14 @@ fn recipient(i: usize) -> Recipient {
 
 fn new_campaign(recipients: Vec<Recipient>) -> NewCampaign {
     NewCampaign {
-        name: CampaignName::parse("Race").unwrap(),
-        description: Description::default(),
-        session_id: SessionId::parse("main").unwrap(),
-        message: CampaignMessage::Text { body: "Hi".into() },
-        delay: Delay::default(),
-        personalize: false,
+        definition: CampaignDefinition {
+            name: CampaignName::parse("Race").unwrap(),
+            description: Description::default(),
+            session_id: SessionId::parse("main").unwrap(),
+            message: CampaignMessage::Text { body: "Hi".into() },
+            delay: Delay::default(),
+            personalize: false,
+        },
         schedule: Schedule::Immediate,
         recipients,
     }

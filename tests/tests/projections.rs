@@ -8,8 +8,8 @@ use herald_application::ports::read_store::{FindQuery, Generation, ReadStore};
 use herald_application::progress::ProjectionPositions;
 use herald_application::CommandMetadata;
 use herald_domain::campaign::{
-    Campaign, CampaignCommand, CampaignEdit, CampaignMessage, CampaignName, Delay, Description,
-    NewCampaign, Recipient, Schedule,
+    Campaign, CampaignCommand, CampaignDefinition, CampaignEdit, CampaignMessage, CampaignName,
+    Delay, Description, NewCampaign, Recipient, Schedule,
 };
 use herald_domain::clock::FixedClock;
 use herald_domain::{PhoneNumber, SessionId, TenantId};
@@ -156,14 +156,16 @@ fn recipient(i: usize) -> Recipient {
 
 fn new_campaign(i: usize) -> NewCampaign {
     NewCampaign {
-        name: CampaignName::parse(&format!("Campaign {i}")).unwrap(),
-        description: Description::parse("projected").unwrap(),
-        session_id: SessionId::parse("main").unwrap(),
-        message: CampaignMessage::Text {
-            body: format!("Message {i}"),
+        definition: CampaignDefinition {
+            name: CampaignName::parse(&format!("Campaign {i}")).unwrap(),
+            description: Description::parse("projected").unwrap(),
+            session_id: SessionId::parse("main").unwrap(),
+            message: CampaignMessage::Text {
+                body: format!("Message {i}"),
+            },
+            delay: Delay::default(),
+            personalize: false,
         },
-        delay: Delay::default(),
-        personalize: false,
         schedule: Schedule::Immediate,
         recipients: vec![recipient(i * 10)],
     }

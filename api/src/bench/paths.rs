@@ -11,8 +11,8 @@ use herald_application::ports::read_store::{Change, CollectionSpec};
 use herald_application::progress::ProjectionPositions;
 use herald_application::CommandMetadata;
 use herald_domain::campaign::{
-    Campaign, CampaignCommand, CampaignEdit, CampaignEvent, CampaignMessage, CampaignName,
-    DefinitionChanges, Delay, Description, NewCampaign, Recipient, Schedule,
+    Campaign, CampaignCommand, CampaignDefinition, CampaignEdit, CampaignEvent, CampaignMessage,
+    CampaignName, DefinitionChanges, Delay, Description, NewCampaign, Recipient, Schedule,
 };
 use herald_domain::{PhoneNumber, SessionId, TenantId};
 use herald_infrastructure::jetstream::envelope::{
@@ -42,7 +42,9 @@ use crate::system::{Backends, Herald};
 const WARMUP: Duration = Duration::from_millis(500);
 /// Events per commit when building a history: as a busy aggregate gets.
 const HISTORY_COMMIT: u64 = 100;
-const COLD_LOAD_HISTORY: u64 = 1000;
+/// A cold load reads the last snapshot (every 100 events) and the commits
+/// after it: 1,050 events, one per commit, leave a tail of 50.
+const COLD_LOAD_HISTORY: u64 = 1050;
 const CATCH_UP_LIMIT: Duration = Duration::from_secs(300);
 
 type Service = CampaignService<JetStreamEventStore<Campaign>>;
@@ -257,7 +259,9 @@ impl BenchServers {
     /// # Errors
     /// When the aggregates cannot be prepared or loaded.
     pub async fn cold_load(&self) -> anyhow::Result<ColdLoad> {
-        let ids = self.campaigns(4, COLD_LOAD_HISTORY).await?;
+        let ids = self
+            .campaigns_in_commits_of(4, COLD_LOAD_HISTORY, 1)
+            .await?;
         let uncached = EventLogConfig {
             cache_capacity: 0,
             ..EventLogConfig::default()
@@ -297,13 +301,26 @@ impl BenchServers {
     }
 
     async fn campaigns(&self, count: usize, history: u64) -> anyhow::Result<Vec<Uuid>> {
-        futures::future::try_join_all((0..count).map(|_| self.campaign_with_history(history))).await
+        self.campaigns_in_commits_of(count, history, HISTORY_COMMIT)
+            .await
+    }
+
+    async fn campaigns_in_commits_of(
+        &self,
+        count: usize,
+        history: u64,
+        per_commit: u64,
+    ) -> anyhow::Result<Vec<Uuid>> {
+        futures::future::try_join_all(
+            (0..count).map(|_| self.campaign_with_history(history, per_commit)),
+        )
+        .await
     }
 
     /// A campaign with `history` events: its creation, then edits recorded
-    /// in commits of [`HISTORY_COMMIT`] events. History 0 is a campaign
-    /// just created.
-    async fn campaign_with_history(&self, history: u64) -> anyhow::Result<Uuid> {
+    /// in commits of `per_commit` events. History 0 is a campaign just
+    /// created.
+    async fn campaign_with_history(&self, history: u64, per_commit: u64) -> anyhow::Result<Uuid> {
         let receipt = self
             .history_service
             .create(new_campaign()?, &self.metadata())
@@ -311,7 +328,7 @@ impl BenchServers {
         let store = self.history_store.for_tenant(&self.tenant);
         let mut remaining = history.saturating_sub(1);
         while remaining > 0 {
-            let count = remaining.min(HISTORY_COMMIT);
+            let count = remaining.min(per_commit.max(1));
             let events = (0..count)
                 .map(|i| edited(if i % 2 == 0 { 4_000 } else { 3_000 }))
                 .collect::<Result<Vec<_>, _>>()?;
@@ -373,14 +390,16 @@ fn edited(delay: u32) -> anyhow::Result<CampaignEvent> {
 
 fn new_campaign() -> anyhow::Result<NewCampaign> {
     Ok(NewCampaign {
-        name: CampaignName::parse("Benchmark")?,
-        description: Description::default(),
-        session_id: SessionId::parse("bench")?,
-        message: CampaignMessage::Text {
-            body: "Hi {{name|there}}".into(),
+        definition: CampaignDefinition {
+            name: CampaignName::parse("Benchmark")?,
+            description: Description::default(),
+            session_id: SessionId::parse("bench")?,
+            message: CampaignMessage::Text {
+                body: "Hi {{name|there}}".into(),
+            },
+            delay: Delay::default(),
+            personalize: true,
         },
-        delay: Delay::default(),
-        personalize: true,
         schedule: Schedule::Immediate,
         recipients: vec![Recipient::new(PhoneNumber::parse("+14155550100")?)],
     })

@@ -30,8 +30,9 @@ pub struct Projection {
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct ColdLoad {
     pub history: u64,
-    /// Median time to load an aggregate nothing has cached: last commit,
-    /// snapshot, and the commits after it.
+    /// Median time to load an aggregate nothing has cached, whose events
+    /// came one command at a time: last commit, snapshot, and the commits
+    /// after it.
     pub with_snapshots_ms: f64,
     /// The same with snapshots turned off: every commit is read.
     pub without_snapshots_ms: f64,

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use super::commands::{CampaignCommand, CampaignEdit, NewCampaign};
+use super::definition::CampaignDefinition;
 use super::error::CampaignError;
-use super::events::{CampaignDefinition, CampaignEvent, DefinitionChanges};
+use super::events::{CampaignEvent, DefinitionChanges};
 use super::personalization::check_every_placeholder_resolves;
 use super::recipients::{check_campaign_size, check_request_size, new_recipients, Recipient};
 use super::schedule::Schedule;
@@ -139,16 +140,8 @@ impl Campaign {
 
 fn create(new: NewCampaign) -> Result<Vec<CampaignEvent>, CampaignError> {
     check_request_size(&new.recipients)?;
-    let definition = CampaignDefinition {
-        name: new.name,
-        description: new.description,
-        session_id: new.session_id,
-        message: new.message,
-        delay: new.delay,
-        personalize: new.personalize,
-    };
     Ok(vec![CampaignEvent::Created {
-        definition,
+        definition: new.definition,
         schedule: new.schedule,
         recipients: new_recipients(&[], new.recipients),
     }])

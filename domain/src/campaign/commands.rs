@@ -1,8 +1,8 @@
 //! What can be asked of a campaign. Values arrive already parsed; the
 //! aggregate checks the rules that involve its state.
 
-use super::definition::{CampaignName, Delay, Description};
-use super::message::{CampaignMessage, MessageFields};
+use super::definition::{CampaignDefinition, CampaignName, Delay, Description};
+use super::message::MessageFields;
 use super::recipients::Recipient;
 use super::schedule::Schedule;
 use crate::ids::SessionId;
@@ -28,12 +28,7 @@ pub enum CampaignCommand {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCampaign {
-    pub name: CampaignName,
-    pub description: Description,
-    pub session_id: SessionId,
-    pub message: CampaignMessage,
-    pub delay: Delay,
-    pub personalize: bool,
+    pub definition: CampaignDefinition,
     pub schedule: Schedule,
     pub recipients: Vec<Recipient>,
 }

@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::value::{trimmed_text, ValueError};
+use super::message::CampaignMessage;
+use crate::ids::SessionId;
+
+use crate::value::{string_value, trimmed_text, ValueError};
 
 /// A campaign's name as its owner sees it in lists: 1 to 120 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,18 +24,7 @@ impl CampaignName {
     }
 }
 
-impl TryFrom<String> for CampaignName {
-    type Error = ValueError;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
-impl From<CampaignName> for String {
-    fn from(name: CampaignName) -> String {
-        name.0
-    }
-}
+string_value!(CampaignName);
 
 /// Free text for the team, never sent: up to 1,000 characters, may be empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,18 +43,7 @@ impl Description {
     }
 }
 
-impl TryFrom<String> for Description {
-    type Error = ValueError;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
-impl From<Description> for String {
-    fn from(description: Description) -> String {
-        description.0
-    }
-}
+string_value!(Description);
 
 /// The pause between two messages of a campaign, 1 to 10 seconds. Sending
 /// slower than a person could is what keeps a number from being banned.
@@ -111,6 +92,18 @@ impl From<Delay> for u32 {
     fn from(delay: Delay) -> u32 {
         delay.0
     }
+}
+
+/// What a campaign says, through which number and how fast: everything but
+/// its schedule and recipients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignDefinition {
+    pub name: CampaignName,
+    pub description: Description,
+    pub session_id: SessionId,
+    pub message: CampaignMessage,
+    pub delay: Delay,
+    pub personalize: bool,
 }
 
 #[cfg(test)]

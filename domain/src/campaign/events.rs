@@ -5,22 +5,11 @@ use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
-use super::definition::{CampaignName, Delay, Description};
+use super::definition::{CampaignDefinition, CampaignName, Delay, Description};
 use super::message::CampaignMessage;
 use super::recipients::Recipient;
 use super::schedule::Schedule;
 use crate::ids::SessionId;
-
-/// What a campaign says and through which number, as created.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CampaignDefinition {
-    pub name: CampaignName,
-    pub description: Description,
-    pub session_id: SessionId,
-    pub message: CampaignMessage,
-    pub delay: Delay,
-    pub personalize: bool,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum CampaignEvent {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::value::{FieldError, ValueError};
+use crate::value::{string_value, FieldError, ValueError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,18 +67,7 @@ impl MediaUrl {
     }
 }
 
-impl TryFrom<String> for MediaUrl {
-    type Error = ValueError;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
-impl From<MediaUrl> for String {
-    fn from(url: MediaUrl) -> String {
-        url.0
-    }
-}
+string_value!(MediaUrl);
 
 /// An approved WhatsApp template: its name, language and the values of its
 /// variables, which may hold personalisation placeholders.

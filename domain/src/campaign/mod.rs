@@ -25,9 +25,9 @@ mod tests;
 
 pub use aggregate::{Campaign, CampaignServices};
 pub use commands::{CampaignCommand, CampaignEdit, NewCampaign};
-pub use definition::{CampaignName, Delay, Description};
+pub use definition::{CampaignDefinition, CampaignName, Delay, Description};
 pub use error::CampaignError;
-pub use events::{CampaignDefinition, CampaignEvent, DefinitionChanges};
+pub use events::{CampaignEvent, DefinitionChanges};
 pub use message::{
     CampaignMessage, MediaUrl, MessageFields, MessageType, TemplateMessage, TemplateVariables,
 };

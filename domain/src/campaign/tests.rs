@@ -49,14 +49,8 @@ fn definition() -> CampaignDefinition {
 }
 
 fn new_campaign(recipients: Vec<Recipient>) -> NewCampaign {
-    let definition = definition();
     NewCampaign {
-        name: definition.name,
-        description: definition.description,
-        session_id: definition.session_id,
-        message: definition.message,
-        delay: definition.delay,
-        personalize: definition.personalize,
+        definition: definition(),
         schedule: Schedule::Immediate,
         recipients,
     }

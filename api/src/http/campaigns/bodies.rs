@@ -2,8 +2,8 @@
 //! and how they become domain commands.
 
 use herald_domain::campaign::{
-    CampaignEdit, CampaignMessage, CampaignName, Delay, Description, MediaUrl, MessageFields,
-    MessageType, NewCampaign, Recipient, Schedule, ScheduleFields, TemplateMessage,
+    CampaignDefinition, CampaignEdit, CampaignMessage, CampaignName, Delay, Description, MediaUrl,
+    MessageFields, MessageType, NewCampaign, Recipient, Schedule, ScheduleFields, TemplateMessage,
     TemplateVariables,
 };
 use herald_domain::{FieldError, PhoneNumber, SessionId};
@@ -112,13 +112,16 @@ impl CreateCampaignBody {
             media_url: media_url(self.media_url)?,
             template: self.template.map(TemplateBody::into_template).transpose()?,
         })?;
-        Ok(NewCampaign {
+        let definition = CampaignDefinition {
             name: CampaignName::parse(&self.campaign_name).map_err(|e| e.at("campaignName"))?,
             description: description(self.description)?.unwrap_or_default(),
             session_id: SessionId::parse(&self.session_id).map_err(|e| e.at("sessionId"))?,
             message,
             delay: delay(self.delay_between_messages)?.unwrap_or_default(),
             personalize: self.personalize.unwrap_or(false),
+        };
+        Ok(NewCampaign {
+            definition,
             schedule: self
                 .schedule
                 .map(ScheduleBody::into_schedule)
@@ -358,7 +361,7 @@ mod tests {
     #[test]
     fn a_minimal_body_gives_an_immediate_draft_with_default_delay() {
         let campaign = create(minimal()).unwrap();
-        assert_eq!(campaign.delay, Delay::default());
+        assert_eq!(campaign.definition.delay, Delay::default());
         assert_eq!(campaign.schedule, Schedule::Immediate);
         assert!(campaign.recipients.is_empty());
     }
@@ -408,6 +411,6 @@ mod tests {
     #[test]
     fn seed_001_name_is_accepted_for_campaign_name() {
         let body = json!({ "name": "Sale", "sessionId": "main", "messageType": "text", "messageContent": "Hi" });
-        assert_eq!(create(body).unwrap().name.as_str(), "Sale");
+        assert_eq!(create(body).unwrap().definition.name.as_str(), "Sale");
     }
 }

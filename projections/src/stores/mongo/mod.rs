@@ -199,20 +199,7 @@ impl MongoReadStore {
         generation: Generation,
     ) -> Result<(), ReadStoreError> {
         let models = spec.indexes.iter().map(|index| {
-            let keys: BsonDocument = index
-                .fields
-                .iter()
-                .map(|(field, order)| {
-                    (
-                        (*field).to_owned(),
-                        if *order == SortOrder::Ascending {
-                            1.into()
-                        } else {
-                            (-1).into()
-                        },
-                    )
-                })
-                .collect();
+            let keys = key_document(index.fields);
             IndexModel::builder()
                 .keys(keys)
                 .options(IndexOptions::builder().unique(index.unique).build())
@@ -330,20 +317,7 @@ impl ReadStore for MongoReadStore {
     async fn find(&self, query: &FindQuery) -> Result<Page, ReadStoreError> {
         let spec = query.collection;
         let filter = filter_document(&query.conditions, spec.date_fields)?;
-        let sort: BsonDocument = query
-            .sort
-            .iter()
-            .map(|(field, order)| {
-                (
-                    (*field).to_owned(),
-                    if *order == SortOrder::Ascending {
-                        1.into()
-                    } else {
-                        (-1).into()
-                    },
-                )
-            })
-            .collect();
+        let sort = key_document(&query.sort);
         let collection = self.collection(spec, Generation::Live);
         let mut find = collection
             .find(filter.clone())
@@ -368,6 +342,23 @@ impl ReadStore for MongoReadStore {
             total,
         })
     }
+}
+
+/// Fields and directions as MongoDB writes index keys and sorts.
+fn key_document(fields: &[(&str, SortOrder)]) -> BsonDocument {
+    fields
+        .iter()
+        .map(|(field, order)| {
+            (
+                (*field).to_owned(),
+                Bson::Int32(if *order == SortOrder::Ascending {
+                    1
+                } else {
+                    -1
+                }),
+            )
+        })
+        .collect()
 }
 
 fn as_i64(position: u64) -> Result<i64, ReadStoreError> {
