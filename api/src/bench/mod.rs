@@ -19,10 +19,12 @@
 //! on servers of its own.
 //!
 //! - [`load`]: the closed-loop driver and its statistics.
-//! - [`paths`]: the three paths, and the histories they start from.
+//! - [`paths`]: the servers, the histories aggregates start from, and how
+//!   each path is measured; [`clients`]: each path's client.
 //! - [`machine`]: what the figures were measured on.
 //! - [`report`]: the table and the JSON document.
 
+mod clients;
 mod load;
 mod machine;
 mod paths;

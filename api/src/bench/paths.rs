@@ -1,30 +1,25 @@
 //! The servers a benchmark runs against, the histories its aggregates start
 //! with, and the three paths it drives.
 
-use async_nats::jetstream::message::PublishMessage;
 use bytes::Bytes;
 use cqrs_es::EventStore;
 use herald_application::campaigns::CampaignService;
-use herald_application::ports::event_feed::RecordedCommit;
 use herald_application::ports::event_store::TenantEventStores;
-use herald_application::ports::read_store::{Change, CollectionSpec};
 use herald_application::progress::ProjectionPositions;
 use herald_application::CommandMetadata;
 use herald_domain::campaign::{
-    Campaign, CampaignCommand, CampaignDefinition, CampaignEdit, CampaignEvent, CampaignMessage,
-    CampaignName, DefinitionChanges, Delay, Description, NewCampaign, Recipient, Schedule,
+    Campaign, CampaignDefinition, CampaignEvent, CampaignMessage, CampaignName, DefinitionChanges,
+    Delay, Description, NewCampaign, Recipient, Schedule,
 };
 use herald_domain::{PhoneNumber, SessionId, TenantId};
-use herald_infrastructure::jetstream::envelope::{
-    CommitEnvelope, StoredEvent, AGGREGATE_TYPE_HEADER,
-};
+use herald_infrastructure::jetstream::envelope::{CommitEnvelope, StoredEvent};
 use herald_infrastructure::jetstream::{
     EventLog, EventLogConfig, JetStreamEventFeed, JetStreamEventStore,
 };
 use herald_infrastructure::nats_server::{Durability, NatsServer, NatsServerConfig};
 use herald_projections::campaigns::CampaignProjector;
 use herald_projections::stores::SqliteReadStore;
-use herald_projections::{ProjectionError, ProjectionRunner, Projector};
+use herald_projections::{ProjectionRunner, Projector};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -33,7 +28,8 @@ use tempfile::TempDir;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use super::load::{closed_loop, Client, Measurement};
+use super::clients::{publish_raw, CountingProjector, HttpClient, InprocessClient, RawClient};
+use super::load::{closed_loop, Measurement};
 use super::report::{ColdLoad, Projection};
 use super::PathArg;
 use crate::settings::Settings;
@@ -47,7 +43,7 @@ const HISTORY_COMMIT: u64 = 100;
 const COLD_LOAD_HISTORY: u64 = 1050;
 const CATCH_UP_LIMIT: Duration = Duration::from_secs(300);
 
-type Service = CampaignService<JetStreamEventStore<Campaign>>;
+pub(super) type Service = CampaignService<JetStreamEventStore<Campaign>>;
 
 /// A `nats-server` of one durability, and two Heralds over it: one for the
 /// in-process path, one serving HTTP. Projections run only while the HTTP
@@ -403,111 +399,4 @@ fn new_campaign() -> anyhow::Result<NewCampaign> {
         schedule: Schedule::Immediate,
         recipients: vec![Recipient::new(PhoneNumber::parse("+14155550100")?)],
     })
-}
-
-async fn publish_raw(
-    jetstream: &async_nats::jetstream::Context,
-    subject: &str,
-    last: u64,
-    body: Bytes,
-) -> anyhow::Result<u64> {
-    let message = PublishMessage::build()
-        .payload(body)
-        .message_id(Uuid::now_v7().to_string())
-        .expected_last_subject_sequence(last)
-        .header(AGGREGATE_TYPE_HEADER, "campaign");
-    Ok(jetstream
-        .send_publish(subject.to_owned(), message)
-        .await?
-        .await?
-        .sequence)
-}
-
-struct RawClient {
-    jetstream: async_nats::jetstream::Context,
-    subject: String,
-    last: u64,
-    body: Bytes,
-}
-
-impl Client for RawClient {
-    async fn op(&mut self) -> anyhow::Result<()> {
-        self.last =
-            publish_raw(&self.jetstream, &self.subject, self.last, self.body.clone()).await?;
-        Ok(())
-    }
-}
-
-/// Edits the delay, alternating between two values so every command
-/// records an event.
-struct InprocessClient {
-    service: Arc<Service>,
-    id: Uuid,
-    tenant: TenantId,
-    slow: bool,
-}
-
-impl Client for InprocessClient {
-    async fn op(&mut self) -> anyhow::Result<()> {
-        self.slow = !self.slow;
-        let edit = CampaignEdit {
-            delay: Some(Delay::from_millis(if self.slow { 4_000 } else { 3_000 })?),
-            ..Default::default()
-        };
-        let metadata = CommandMetadata::new(self.tenant.clone(), "bench");
-        self.service
-            .execute(self.id, CampaignCommand::Edit(edit), &metadata)
-            .await?;
-        Ok(())
-    }
-}
-
-struct HttpClient {
-    http: reqwest::Client,
-    url: String,
-    tenant: String,
-    slow: bool,
-}
-
-impl Client for HttpClient {
-    async fn op(&mut self) -> anyhow::Result<()> {
-        self.slow = !self.slow;
-        let delay = if self.slow { 4_000 } else { 3_000 };
-        let response = self
-            .http
-            .patch(&self.url)
-            .header("X-Tenant-Id", &self.tenant)
-            .json(&serde_json::json!({ "delayBetweenMessages": delay }))
-            .send()
-            .await?;
-        anyhow::ensure!(
-            response.status() == 202,
-            "PATCH answered {}: {}",
-            response.status(),
-            response.text().await.unwrap_or_default()
-        );
-        Ok(())
-    }
-}
-
-/// A projector that counts the events it is given.
-struct CountingProjector {
-    inner: Arc<dyn Projector>,
-    events: AtomicU64,
-}
-
-impl Projector for CountingProjector {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-
-    fn collections(&self) -> &'static [&'static CollectionSpec] {
-        self.inner.collections()
-    }
-
-    fn project(&self, commit: &RecordedCommit) -> Result<Vec<Change>, ProjectionError> {
-        self.events
-            .fetch_add(commit.events.len() as u64, Ordering::Relaxed);
-        self.inner.project(commit)
-    }
 }

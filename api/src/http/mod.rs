@@ -3,13 +3,14 @@
 //! - [`campaigns`]: the campaign endpoints.
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`error`]: [`ApiError`], the one error type and its statuses.
-//! - [`extract`]: tenant, caller, JSON bodies and query parameters.
+//! - [`extract`]: tenant, caller and query parameters; [`json`]: bodies.
 //! - [`observe`]: request logs and correlation ids.
 
 pub mod campaigns;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod json;
 pub mod observe;
 
 use axum::extract::DefaultBodyLimit;

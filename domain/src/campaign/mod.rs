@@ -2,7 +2,8 @@
 //! recipients, through one of the tenant's WhatsApp numbers, now or on a
 //! schedule.
 //!
-//! - [`aggregate`]: the aggregate and the rules of its commands.
+//! - [`aggregate`]: the aggregate, and which rule each command goes to;
+//!   `state` holds a created campaign and the rules themselves.
 //! - [`commands`], [`events`], [`error`]: what may be asked, what happened,
 //!   and why a command was refused.
 //! - [`status`]: the lifecycle and its transitions.
@@ -18,6 +19,7 @@ pub mod message;
 pub mod personalization;
 pub mod recipients;
 pub mod schedule;
+mod state;
 pub mod status;
 
 #[cfg(test)]

@@ -2,13 +2,9 @@
 //! tenant by [`JetStreamEventStore::for_tenant`].
 
 use chrono::Utc;
-use cqrs_es::{
-    Aggregate, AggregateContext, AggregateError, DomainEvent, EventEnvelope, EventStore,
-};
+use cqrs_es::{Aggregate, AggregateError, DomainEvent, EventEnvelope, EventStore};
 use herald_application::metadata::keys;
-use herald_application::ports::event_store::{
-    StoreFailure, StoreFailureKind, StoredAggregate, TenantEventStores,
-};
+use herald_application::ports::event_store::TenantEventStores;
 use herald_domain::ids::check_subject_token;
 use herald_domain::TenantId;
 use serde_json::value::to_raw_value;
@@ -18,9 +14,10 @@ use uuid::Uuid;
 
 use super::cache::{AggregateCache, CachedAggregate};
 use super::envelope::{CommitEnvelope, StoredEvent};
+use super::loaded::{decode_event, load, read_failed, LoadedAggregate};
 use super::log::EventLog;
 use super::publish::{publish_commit, Commit, PublishFailure};
-use super::reading::{last_commit, read_commits, ReadError, StoredCommit};
+use super::reading::read_commits;
 use super::snapshots::{self, snapshot_key, Snapshot};
 
 /// The event store of one aggregate type, for every tenant. Cheap to clone.
@@ -67,55 +64,6 @@ pub struct TenantEventStore<A> {
     tenant: String,
 }
 
-/// An aggregate as loaded, with where its history ends.
-#[derive(Debug)]
-pub struct LoadedAggregate<A> {
-    aggregate: A,
-    aggregate_id: String,
-    subject: String,
-    /// The aggregate sequence of its last event; 0 when it has none.
-    version: u64,
-    /// The stream position of its last commit; 0 when it has none.
-    position: u64,
-}
-
-impl<A: Aggregate> AggregateContext<A> for LoadedAggregate<A> {
-    fn aggregate(&mut self) -> &mut A {
-        &mut self.aggregate
-    }
-}
-
-impl<A: Aggregate> StoredAggregate<A> for LoadedAggregate<A> {
-    fn position(&self) -> u64 {
-        self.position
-    }
-}
-
-impl<A: Aggregate> LoadedAggregate<A> {
-    fn new(aggregate_id: &str, subject: String) -> Self {
-        Self {
-            aggregate: A::default(),
-            aggregate_id: aggregate_id.to_owned(),
-            subject,
-            version: 0,
-            position: 0,
-        }
-    }
-
-    /// Folds in a commit's events that the aggregate does not have yet.
-    fn apply_commit(&mut self, commit: StoredCommit) -> Result<(), AggregateError<A::Error>> {
-        for event in commit.envelope.events {
-            if event.sequence <= self.version {
-                continue;
-            }
-            self.aggregate.apply(decode_event::<A>(&event)?);
-            self.version = event.sequence;
-        }
-        self.position = self.position.max(commit.position);
-        Ok(())
-    }
-}
-
 impl<A: Aggregate + Clone + 'static> EventStore<A> for TenantEventStore<A> {
     type AC = LoadedAggregate<A>;
 
@@ -156,7 +104,7 @@ impl<A: Aggregate + Clone + 'static> EventStore<A> for TenantEventStore<A> {
                 position: cached.position,
             });
         }
-        self.load_from_log(aggregate_id, subject).await
+        load(&self.shared.log, &self.tenant, aggregate_id, subject).await
     }
 
     async fn commit(
@@ -212,51 +160,6 @@ impl<A: Aggregate + Clone> TenantEventStore<A> {
             )
         })?;
         Ok(self.shared.log.subject(&self.tenant, A::TYPE, aggregate_id))
-    }
-
-    /// Loads from the stream: the last commit first, which is all a young
-    /// aggregate has; otherwise the snapshot, if there is one, and the
-    /// commits after it.
-    async fn load_from_log(
-        &self,
-        aggregate_id: &str,
-        subject: String,
-    ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
-        let log = &self.shared.log;
-        let mut loaded = LoadedAggregate::new(aggregate_id, subject);
-        let Some(last) = last_commit(log, &loaded.subject)
-            .await
-            .map_err(read_failed)?
-        else {
-            return Ok(loaded);
-        };
-        let first_of_last = last.envelope.first_sequence();
-        if first_of_last > 1 && last.envelope.last_sequence() >= log.config.snapshot_every {
-            let key = snapshot_key(&self.tenant, A::TYPE, aggregate_id);
-            if let Some(snapshot) = snapshots::load::<A>(log, &key)
-                .await
-                .filter(|s| s.position <= last.position)
-            {
-                loaded.aggregate = snapshot.state;
-                loaded.version = snapshot.version;
-                loaded.position = snapshot.position;
-            }
-        }
-        if loaded.version + 1 < first_of_last {
-            let between = read_commits(
-                log,
-                &loaded.subject,
-                loaded.position + 1,
-                Some(last.position - 1),
-            )
-            .await
-            .map_err(read_failed)?;
-            for commit in between.into_iter().filter(|c| c.position < last.position) {
-                loaded.apply_commit(commit)?;
-            }
-        }
-        loaded.apply_commit(last)?;
-        Ok(loaded)
     }
 
     fn commit_envelope(
@@ -325,18 +228,6 @@ fn share<A: Aggregate>(envelopes: &mut [EventEnvelope<A>], metadata: HashMap<Str
     }
 }
 
-fn decode_event<A: Aggregate>(event: &StoredEvent) -> Result<A::Event, AggregateError<A::Error>> {
-    serde_json::from_str(event.payload.get()).map_err(|e| {
-        AggregateError::DeserializationError(
-            format!(
-                "{} #{} does not read back: {e}",
-                event.event_type, event.sequence
-            )
-            .into(),
-        )
-    })
-}
-
 fn envelope<A: Aggregate>(
     aggregate_id: &str,
     sequence: u64,
@@ -349,11 +240,4 @@ fn envelope<A: Aggregate>(
         payload,
         metadata,
     }
-}
-
-fn read_failed<E: std::error::Error>(error: ReadError) -> AggregateError<E> {
-    AggregateError::DatabaseConnectionError(Box::new(StoreFailure::new(
-        StoreFailureKind::Unavailable,
-        error.to_string(),
-    )))
 }

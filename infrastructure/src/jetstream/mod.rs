@@ -7,7 +7,8 @@
 //!
 //! - [`log`]: connecting, and creating the stream and snapshot bucket.
 //! - [`envelope`]: the message body and headers of a commit.
-//! - [`event_store`]: `cqrs_es::EventStore` per tenant and aggregate type.
+//! - [`event_store`]: `cqrs_es::EventStore` per tenant and aggregate type;
+//!   `loaded` reads an aggregate back from the log.
 //! - [`publish`]: recording a commit with optimistic concurrency, surviving
 //!   a lost acknowledgement without recording it twice.
 //! - [`reading`]: reading commits back in order.
@@ -18,11 +19,13 @@ pub mod cache;
 pub mod envelope;
 pub mod event_store;
 pub mod feed;
+mod loaded;
 pub mod log;
 pub mod publish;
 pub mod reading;
 pub mod snapshots;
 
-pub use event_store::{JetStreamEventStore, LoadedAggregate, TenantEventStore};
+pub use event_store::{JetStreamEventStore, TenantEventStore};
 pub use feed::JetStreamEventFeed;
+pub use loaded::LoadedAggregate;
 pub use log::{EventLog, EventLogConfig, EventLogError};

@@ -6,10 +6,11 @@ use herald_domain::campaign::{
     MessageFields, MessageType, NewCampaign, Recipient, Schedule, ScheduleFields, TemplateMessage,
     TemplateVariables,
 };
-use herald_domain::{FieldError, PhoneNumber, SessionId};
+use herald_domain::{FieldError, SessionId};
 use serde::Deserialize;
+
+use super::recipients::{recipients, scalar_text};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -259,87 +260,6 @@ fn template_variables(value: Option<Value>) -> Result<TemplateVariables, FieldEr
             field,
             "must be a list (for {{1}} templates) or an object (for {{name}} templates)",
         )),
-    }
-}
-
-/// Recipients as a list of phone numbers, or of objects with
-/// `phoneNumber`, `name` and `customData`.
-fn recipients(items: Vec<Value>) -> Result<Vec<Recipient>, FieldError> {
-    items
-        .iter()
-        .enumerate()
-        .map(|(index, item)| recipient(&format!("recipients[{index}]"), item))
-        .collect()
-}
-
-fn recipient(field: &str, item: &Value) -> Result<Recipient, FieldError> {
-    let phone = |text: &str, at: &str| {
-        PhoneNumber::parse(text)
-            .map(Recipient::new)
-            .map_err(|e| e.at(at))
-    };
-    match item {
-        Value::String(text) => phone(text, field),
-        Value::Object(map) => {
-            if let Some(unknown) = map
-                .keys()
-                .find(|k| !["phoneNumber", "name", "customData"].contains(&k.as_str()))
-            {
-                return Err(FieldError::new(
-                    format!("{field}.{unknown}"),
-                    "unknown field: a recipient has phoneNumber, name and customData",
-                ));
-            }
-            let number_field = format!("{field}.phoneNumber");
-            let number = map
-                .get("phoneNumber")
-                .and_then(Value::as_str)
-                .ok_or_else(|| FieldError::new(&number_field, "is required, as text"))?;
-            let name = match map.get("name") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(name)) => Some(name.as_str()),
-                Some(_) => return Err(FieldError::new(format!("{field}.name"), "must be text")),
-            };
-            phone(number, &number_field)?.with_details(
-                field,
-                name,
-                custom_data(field, map.get("customData"))?,
-            )
-        }
-        _ => Err(FieldError::new(
-            field,
-            "must be a phone number, or an object with phoneNumber, name and customData",
-        )),
-    }
-}
-
-fn custom_data(field: &str, value: Option<&Value>) -> Result<BTreeMap<String, String>, FieldError> {
-    let Some(value) = value.filter(|v| !v.is_null()) else {
-        return Ok(BTreeMap::new());
-    };
-    let map = value
-        .as_object()
-        .ok_or_else(|| FieldError::new(format!("{field}.customData"), "must be an object"))?;
-    map.iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| {
-            let text = scalar_text(v).ok_or_else(|| {
-                FieldError::new(
-                    format!("{field}.customData.{k}"),
-                    "must be text, a number or true/false",
-                )
-            })?;
-            Ok((k.clone(), text))
-        })
-        .collect()
-}
-
-fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
     }
 }
 

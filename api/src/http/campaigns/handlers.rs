@@ -16,7 +16,8 @@ use super::bodies::{
     AddRecipientsBody, CreateCampaignBody, EditCampaignBody, ScheduleCampaignBody,
 };
 use crate::http::error::ApiError;
-use crate::http::extract::{Caller, JsonBody, OptionalJsonBody, QueryParams, Tenant};
+use crate::http::extract::{Caller, QueryParams, Tenant};
+use crate::http::json::{JsonBody, OptionalJsonBody};
 use crate::http::AppState;
 
 pub async fn create(

@@ -3,6 +3,7 @@
 
 mod bodies;
 mod handlers;
+mod recipients;
 
 use axum::routing::{get, post};
 use axum::Router;

@@ -8,24 +8,25 @@
 //! checkpoint moves only from the position the writer expected.
 
 mod convert;
+mod write;
 
 use async_trait::async_trait;
 use futures::TryStreamExt;
 use herald_application::ports::read_store::{
-    checkpoint_key, ApplyOutcome, Change, ChangeBatch, CollectionSpec, FindQuery, Generation, Page,
-    PromoteOutcome, ReadStore, ReadStoreError, SortOrder, Stamp,
+    checkpoint_key, ApplyOutcome, ChangeBatch, CollectionSpec, FindQuery, Generation, Page,
+    PromoteOutcome, ReadStore, ReadStoreError, SortOrder,
 };
 use mongodb::bson::{doc, Bson, Document as BsonDocument};
 use mongodb::error::{Error as MongoError, ErrorKind, WriteFailure};
 use mongodb::options::IndexOptions;
 use mongodb::{Client, Collection, Database, IndexModel};
 
-use convert::{filter_document, from_bson_document, to_bson_document};
+use convert::{filter_document, from_bson_document};
 
-const CHECKPOINTS: &str = "herald_checkpoints";
+pub(super) const CHECKPOINTS: &str = "herald_checkpoints";
 /// The field holding the stamp of the last change applied to a document.
-const STAMP: &str = "_stamp";
-const DUPLICATE_KEY: i32 = 11000;
+pub(super) const STAMP: &str = "_stamp";
+pub(super) const DUPLICATE_KEY: i32 = 11000;
 const NAMESPACE_NOT_FOUND: i32 = 26;
 
 #[derive(Clone)]
@@ -59,7 +60,7 @@ impl MongoReadStore {
         self.database.drop().await.map_err(ReadStoreError::new)
     }
 
-    fn collection(
+    pub(super) fn collection(
         &self,
         spec: &CollectionSpec,
         generation: Generation,
@@ -67,11 +68,11 @@ impl MongoReadStore {
         self.database.collection(&spec.physical_name(generation))
     }
 
-    fn checkpoints(&self) -> Collection<BsonDocument> {
+    pub(super) fn checkpoints(&self) -> Collection<BsonDocument> {
         self.database.collection(CHECKPOINTS)
     }
 
-    async fn stored_checkpoint(&self, key: &str) -> Result<u64, ReadStoreError> {
+    pub(super) async fn stored_checkpoint(&self, key: &str) -> Result<u64, ReadStoreError> {
         let found = self
             .checkpoints()
             .find_one(doc! { "_id": key })
@@ -84,113 +85,6 @@ impl MongoReadStore {
             _ => None,
         });
         Ok(position.unwrap_or(0))
-    }
-
-    /// Moves the checkpoint from `expected` to `next`, unless another writer
-    /// moved it first.
-    async fn advance_checkpoint(
-        &self,
-        key: &str,
-        expected: u64,
-        next: u64,
-    ) -> Result<ApplyOutcome, ReadStoreError> {
-        let filter = doc! { "_id": key, "position": as_i64(expected)? };
-        let update = doc! { "$set": { "position": as_i64(next)? } };
-        match self
-            .checkpoints()
-            .update_one(filter, update)
-            .upsert(expected == 0)
-            .await
-        {
-            Ok(result) if result.matched_count == 1 || result.upserted_id.is_some() => {
-                Ok(ApplyOutcome::Applied)
-            }
-            Ok(_) => Ok(ApplyOutcome::CheckpointMoved {
-                stored: self.stored_checkpoint(key).await?,
-            }),
-            Err(error) if has_code(&error, DUPLICATE_KEY) => Ok(ApplyOutcome::CheckpointMoved {
-                stored: self.stored_checkpoint(key).await?,
-            }),
-            Err(error) => Err(ReadStoreError::new(error)),
-        }
-    }
-
-    async fn set_checkpoint(&self, key: &str, position: u64) -> Result<(), ReadStoreError> {
-        self.checkpoints()
-            .update_one(
-                doc! { "_id": key },
-                doc! { "$set": { "position": as_i64(position)? } },
-            )
-            .upsert(true)
-            .await
-            .map(drop)
-            .map_err(ReadStoreError::new)
-    }
-
-    async fn apply_change(
-        &self,
-        stamp: Stamp,
-        change: &Change,
-        generation: Generation,
-    ) -> Result<(), ReadStoreError> {
-        let stamp = stamp.as_i64();
-        // Missing, or older than this change: `$or` rather than `$not`, which
-        // some MongoDB-compatible services lack.
-        let not_newer = |id: &str| doc! { "_id": id, "$or": [{ STAMP: { "$lt": stamp } }, { STAMP: { "$exists": false } }] };
-        match change {
-            Change::Put {
-                collection,
-                id,
-                document,
-            } => {
-                let mut replacement = to_bson_document(document, collection.date_fields)?;
-                replacement.insert("_id", id.as_str());
-                replacement.insert(STAMP, stamp);
-                match self
-                    .collection(collection, generation)
-                    .replace_one(not_newer(id), replacement)
-                    .upsert(true)
-                    .await
-                {
-                    // A document with this id and a newer stamp is there already.
-                    Err(error) if has_code(&error, DUPLICATE_KEY) => Ok(()),
-                    other => other.map(drop).map_err(ReadStoreError::new),
-                }
-            }
-            Change::Update {
-                collection,
-                id,
-                set,
-                increment,
-            } => {
-                let mut fields = to_bson_document(set, collection.date_fields)?;
-                fields.insert(STAMP, stamp);
-                let mut update = doc! { "$set": fields };
-                if !increment.is_empty() {
-                    update.insert(
-                        "$inc",
-                        increment
-                            .iter()
-                            .map(|(field, by)| ((*field).to_owned(), (*by).into()))
-                            .collect::<BsonDocument>(),
-                    );
-                }
-                self.collection(collection, generation)
-                    .update_one(not_newer(id), update)
-                    .await
-                    .map(drop)
-                    .map_err(ReadStoreError::new)
-            }
-            Change::DeleteWhere {
-                collection,
-                conditions,
-            } => self
-                .collection(collection, generation)
-                .delete_many(filter_document(conditions, collection.date_fields)?)
-                .await
-                .map(drop)
-                .map_err(ReadStoreError::new),
-        }
     }
 
     async fn create_indexes(
@@ -361,11 +255,11 @@ fn key_document(fields: &[(&str, SortOrder)]) -> BsonDocument {
         .collect()
 }
 
-fn as_i64(position: u64) -> Result<i64, ReadStoreError> {
+pub(super) fn as_i64(position: u64) -> Result<i64, ReadStoreError> {
     i64::try_from(position).map_err(ReadStoreError::new)
 }
 
-fn has_code(error: &MongoError, code: i32) -> bool {
+pub(super) fn has_code(error: &MongoError, code: i32) -> bool {
     match error.kind.as_ref() {
         ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == code,
         ErrorKind::Command(e) => e.code == code,

@@ -1,0 +1,124 @@
+//! The three paths' clients, and a projector that counts what it projects.
+
+use async_nats::jetstream::message::PublishMessage;
+use bytes::Bytes;
+use herald_application::ports::event_feed::RecordedCommit;
+use herald_application::ports::read_store::{Change, CollectionSpec};
+use herald_application::CommandMetadata;
+use herald_domain::campaign::{CampaignCommand, CampaignEdit, Delay};
+use herald_domain::TenantId;
+use herald_infrastructure::jetstream::envelope::AGGREGATE_TYPE_HEADER;
+use herald_projections::{ProjectionError, Projector};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use uuid::Uuid;
+
+use super::load::Client;
+use super::paths::Service;
+
+pub(super) async fn publish_raw(
+    jetstream: &async_nats::jetstream::Context,
+    subject: &str,
+    last: u64,
+    body: Bytes,
+) -> anyhow::Result<u64> {
+    let message = PublishMessage::build()
+        .payload(body)
+        .message_id(Uuid::now_v7().to_string())
+        .expected_last_subject_sequence(last)
+        .header(AGGREGATE_TYPE_HEADER, "campaign");
+    Ok(jetstream
+        .send_publish(subject.to_owned(), message)
+        .await?
+        .await?
+        .sequence)
+}
+
+pub(super) struct RawClient {
+    pub(super) jetstream: async_nats::jetstream::Context,
+    pub(super) subject: String,
+    pub(super) last: u64,
+    pub(super) body: Bytes,
+}
+
+impl Client for RawClient {
+    async fn op(&mut self) -> anyhow::Result<()> {
+        self.last =
+            publish_raw(&self.jetstream, &self.subject, self.last, self.body.clone()).await?;
+        Ok(())
+    }
+}
+
+/// Edits the delay, alternating between two values so every command
+/// records an event.
+pub(super) struct InprocessClient {
+    pub(super) service: Arc<Service>,
+    pub(super) id: Uuid,
+    pub(super) tenant: TenantId,
+    pub(super) slow: bool,
+}
+
+impl Client for InprocessClient {
+    async fn op(&mut self) -> anyhow::Result<()> {
+        self.slow = !self.slow;
+        let edit = CampaignEdit {
+            delay: Some(Delay::from_millis(if self.slow { 4_000 } else { 3_000 })?),
+            ..Default::default()
+        };
+        let metadata = CommandMetadata::new(self.tenant.clone(), "bench");
+        self.service
+            .execute(self.id, CampaignCommand::Edit(edit), &metadata)
+            .await?;
+        Ok(())
+    }
+}
+
+pub(super) struct HttpClient {
+    pub(super) http: reqwest::Client,
+    pub(super) url: String,
+    pub(super) tenant: String,
+    pub(super) slow: bool,
+}
+
+impl Client for HttpClient {
+    async fn op(&mut self) -> anyhow::Result<()> {
+        self.slow = !self.slow;
+        let delay = if self.slow { 4_000 } else { 3_000 };
+        let response = self
+            .http
+            .patch(&self.url)
+            .header("X-Tenant-Id", &self.tenant)
+            .json(&serde_json::json!({ "delayBetweenMessages": delay }))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status() == 202,
+            "PATCH answered {}: {}",
+            response.status(),
+            response.text().await.unwrap_or_default()
+        );
+        Ok(())
+    }
+}
+
+/// A projector that counts the events it is given.
+pub(super) struct CountingProjector {
+    pub(super) inner: Arc<dyn Projector>,
+    pub(super) events: AtomicU64,
+}
+
+impl Projector for CountingProjector {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn collections(&self) -> &'static [&'static CollectionSpec] {
+        self.inner.collections()
+    }
+
+    fn project(&self, commit: &RecordedCommit) -> Result<Vec<Change>, ProjectionError> {
+        self.events
+            .fetch_add(commit.events.len() as u64, Ordering::Relaxed);
+        self.inner.project(commit)
+    }
+}
