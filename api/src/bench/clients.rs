@@ -7,7 +7,7 @@ use herald_application::ports::read_store::{Change, CollectionSpec};
 use herald_application::CommandMetadata;
 use herald_domain::campaign::{CampaignCommand, CampaignEdit, Delay};
 use herald_domain::TenantId;
-use herald_infrastructure::jetstream::envelope::AGGREGATE_TYPE_HEADER;
+use herald_infrastructure::jetstream::envelope::AGGREGATE_TYPE;
 use herald_projections::{ProjectionError, Projector};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -26,7 +26,7 @@ pub(super) async fn publish_raw(
         .payload(body)
         .message_id(Uuid::now_v7().to_string())
         .expected_last_subject_sequence(last)
-        .header(AGGREGATE_TYPE_HEADER, "campaign");
+        .header(AGGREGATE_TYPE, "campaign");
     Ok(jetstream
         .send_publish(subject.to_owned(), message)
         .await?

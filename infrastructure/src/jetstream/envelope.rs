@@ -15,6 +15,10 @@ use std::collections::HashMap;
 /// without parsing it.
 pub const AGGREGATE_TYPE_HEADER: &str = "Herald-Aggregate-Type";
 
+/// [`AGGREGATE_TYPE_HEADER`] as a header name, built once.
+pub const AGGREGATE_TYPE: async_nats::HeaderName =
+    async_nats::HeaderName::from_static(AGGREGATE_TYPE_HEADER);
+
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CommitEnvelope {
@@ -39,20 +43,35 @@ pub struct StoredEvent {
 }
 
 impl CommitEnvelope {
-    /// The commit's metadata as cqrs-es envelopes carry it, with the
+    /// The commit's metadata as readers get it: what the command carried,
+    /// its id and tenant (stored once, at the top of the commit), and the
     /// position and time the store assigned.
     pub fn metadata_at(&self, position: u64) -> HashMap<String, String> {
-        self.metadata.clone().recorded(position, self.recorded_at)
+        self.completed(self.metadata.clone(), position)
     }
 
     /// As [`CommitEnvelope::metadata_at`], without copying.
-    pub fn into_metadata_at(self, position: u64) -> HashMap<String, String> {
-        self.metadata.recorded(position, self.recorded_at)
+    pub fn into_metadata_at(mut self, position: u64) -> HashMap<String, String> {
+        let metadata = std::mem::take(&mut self.metadata);
+        self.completed(metadata, position)
+    }
+
+    fn completed(
+        &self,
+        mut metadata: HashMap<String, String>,
+        position: u64,
+    ) -> HashMap<String, String> {
+        metadata.insert(keys::COMMAND_ID.to_owned(), self.command_id.clone());
+        metadata.insert(keys::TENANT.to_owned(), self.tenant.clone());
+        metadata.insert(keys::POSITION.to_owned(), position.to_string());
+        metadata.insert(keys::RECORDED_AT.to_owned(), self.recorded_at.to_rfc3339());
+        metadata
     }
 
     /// The commit as the application's event feed presents it.
     pub fn into_recorded(mut self, position: u64, pending: u64) -> RecordedCommit {
-        let metadata = std::mem::take(&mut self.metadata).recorded(position, self.recorded_at);
+        let metadata = std::mem::take(&mut self.metadata);
+        let metadata = self.completed(metadata, position);
         let events = self
             .events
             .into_iter()
@@ -82,18 +101,5 @@ impl CommitEnvelope {
 
     pub fn first_sequence(&self) -> u64 {
         self.events.first().map_or(0, |e| e.sequence)
-    }
-}
-
-/// Metadata as readers get it: the command's, and what the store assigned.
-trait Recorded {
-    fn recorded(self, position: u64, at: DateTime<Utc>) -> Self;
-}
-
-impl Recorded for HashMap<String, String> {
-    fn recorded(mut self, position: u64, at: DateTime<Utc>) -> Self {
-        self.insert(keys::POSITION.to_owned(), position.to_string());
-        self.insert(keys::RECORDED_AT.to_owned(), at.to_rfc3339());
-        self
     }
 }

@@ -181,9 +181,11 @@ impl<A: Aggregate + Clone> TenantEventStore<A> {
                 })
             })
             .collect::<Result<Vec<_>, AggregateError<A::Error>>>()?;
+        // The id and tenant are stored once, at the top of the commit.
+        let mut metadata = metadata;
+        metadata.remove(keys::TENANT);
         let command_id = metadata
-            .get(keys::COMMAND_ID)
-            .cloned()
+            .remove(keys::COMMAND_ID)
             .unwrap_or_else(|| Uuid::now_v7().to_string());
         Ok(CommitEnvelope {
             command_id,

@@ -17,7 +17,7 @@ use herald_application::ports::event_store::{StoreFailure, StoreFailureKind};
 use std::time::Duration;
 use tracing::warn;
 
-use super::envelope::AGGREGATE_TYPE_HEADER;
+use super::envelope::AGGREGATE_TYPE;
 use super::log::EventLog;
 use super::reading::read_commits;
 
@@ -94,7 +94,7 @@ async fn send(log: &EventLog, commit: &Commit<'_>) -> Result<PublishAck, Publish
         .payload(commit.body.clone())
         .message_id(commit.command_id)
         .expected_last_subject_sequence(commit.expected_position)
-        .header(AGGREGATE_TYPE_HEADER, commit.aggregate_type);
+        .header(AGGREGATE_TYPE, commit.aggregate_type);
     log.jetstream
         .send_publish(commit.subject.to_owned(), message)
         .await?
