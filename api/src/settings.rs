@@ -14,7 +14,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `HERALD_NATS_URL`; unset starts a local `nats-server`.
     pub nats_url: Option<String>,
-    /// `HERALD_NATS_SERVER_BIN`, default `nats-server` (looked up on `PATH`).
+    /// `HERALD_NATS_SERVER_BIN`; by default the one `./scripts/install-tools`
+    /// puts in `.tools/` when run from the repository, else `nats-server` on
+    /// `PATH`.
     pub nats_server_bin: PathBuf,
     /// `HERALD_STREAM`, default `HERALD_EVENTS`.
     pub stream_name: String,
@@ -57,7 +59,8 @@ impl Settings {
             )?,
             data_dir: PathBuf::from(get("HERALD_DATA_DIR").unwrap_or("./data")),
             nats_url: get("HERALD_NATS_URL").map(str::to_owned),
-            nats_server_bin: PathBuf::from(get("HERALD_NATS_SERVER_BIN").unwrap_or("nats-server")),
+            nats_server_bin: get("HERALD_NATS_SERVER_BIN")
+                .map_or_else(installed_nats_server, PathBuf::from),
             stream_name: get("HERALD_STREAM").unwrap_or("HERALD_EVENTS").to_owned(),
             stream_replicas: parse(
                 get("HERALD_STREAM_REPLICAS").unwrap_or("1"),
@@ -84,6 +87,19 @@ impl Settings {
                 }
             },
         })
+    }
+}
+
+/// Where `./scripts/install-tools` puts nats-server, relative to the
+/// repository root.
+const INSTALLED_NATS_SERVER: &str = ".tools/venv/bin/nats-server";
+
+fn installed_nats_server() -> PathBuf {
+    let installed = PathBuf::from(INSTALLED_NATS_SERVER);
+    if installed.is_file() {
+        installed
+    } else {
+        PathBuf::from("nats-server")
     }
 }
 
@@ -117,6 +133,15 @@ mod tests {
         assert_eq!(settings.http_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(settings.data_dir, PathBuf::from("./data"));
         assert!(settings.nats_url.is_none() && settings.mongodb_uri.is_none());
+    }
+
+    #[test]
+    fn the_nats_server_binary_can_be_named() {
+        let settings = settings(&[("HERALD_NATS_SERVER_BIN", "/opt/nats/nats-server")]).unwrap();
+        assert_eq!(
+            settings.nats_server_bin,
+            PathBuf::from("/opt/nats/nats-server")
+        );
     }
 
     #[test]
