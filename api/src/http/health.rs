@@ -42,30 +42,53 @@ async fn readyz(State(app): State<AppState>) -> Response {
 }
 
 async fn metrics(State(app): State<AppState>) -> Response {
-    let mut text = String::new();
     let statuses = statuses(&app).await.unwrap_or_default();
-    let up = u8::from(!statuses.is_empty() || app.projections.is_empty());
-    let _ = writeln!(text, "# HELP herald_up Whether the event log and read store answered this scrape.\n# TYPE herald_up gauge\nherald_up {up}");
-    if let Some(head) = statuses.first().map(|s| s.head) {
-        let _ = writeln!(text, "# HELP herald_event_log_head Position of the last commit in the event log.\n# TYPE herald_event_log_head gauge\nherald_event_log_head {head}");
-    }
-    let _ = writeln!(text, "# HELP herald_projection_checkpoint Position up to which a projection has applied commits.\n# TYPE herald_projection_checkpoint gauge");
-    for s in &statuses {
-        let _ = writeln!(
-            text,
-            "herald_projection_checkpoint{{projection=\"{}\"}} {}",
-            s.name, s.checkpoint
-        );
-    }
-    let _ = writeln!(text, "# HELP herald_projection_lag Commits recorded but not yet applied by a projection.\n# TYPE herald_projection_lag gauge");
-    for s in &statuses {
-        let _ = writeln!(
-            text,
-            "herald_projection_lag{{projection=\"{}\"}} {}",
-            s.name, s.lag
-        );
-    }
+    let up = u64::from(!statuses.is_empty() || app.projections.is_empty());
+    let mut text = String::new();
+    gauge(
+        &mut text,
+        "herald_up",
+        "Whether the event log and read store answered this scrape.",
+        [(None, up)],
+    );
+    let head = statuses.first().map(|s| (None, s.head));
+    gauge(
+        &mut text,
+        "herald_event_log_head",
+        "Position of the last commit in the event log.",
+        head,
+    );
+    let checkpoints = statuses.iter().map(|s| (Some(s.name), s.checkpoint));
+    gauge(
+        &mut text,
+        "herald_projection_checkpoint",
+        "Position up to which a projection has applied commits.",
+        checkpoints,
+    );
+    let lags = statuses.iter().map(|s| (Some(s.name), s.lag));
+    gauge(
+        &mut text,
+        "herald_projection_lag",
+        "Commits recorded but not yet applied by a projection.",
+        lags,
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+/// One gauge in Prometheus' text format; a sample may name its projection.
+fn gauge<'a>(
+    text: &mut String,
+    name: &str,
+    help: &str,
+    samples: impl IntoIterator<Item = (Option<&'a str>, u64)>,
+) {
+    let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} gauge");
+    for (projection, value) in samples {
+        let _ = match projection {
+            Some(projection) => writeln!(text, "{name}{{projection=\"{projection}\"}} {value}"),
+            None => writeln!(text, "{name} {value}"),
+        };
+    }
 }
 
 async fn statuses(app: &AppState) -> Result<Vec<ProjectionStatus>, String> {
