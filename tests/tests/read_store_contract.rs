@@ -157,6 +157,18 @@ fn batch(generation: Generation, from: u64, to: u64, changes: Vec<Change>) -> Ch
     }
 }
 
+/// A plain draft of the tenant `acme`, for cases where only its id matters.
+fn draft(id: &str) -> Change {
+    put(item(id, "acme", "draft", "2026-11-21T12:00:00.000Z", 1))
+}
+
+async fn prepared_rebuild(store: &Arc<dyn ReadStore>) {
+    store
+        .prepare(&COLLECTIONS, Generation::Rebuild)
+        .await
+        .unwrap();
+}
+
 async fn prepared(store: &Arc<dyn ReadStore>) {
     store.prepare(&COLLECTIONS, Generation::Live).await.unwrap();
 }
@@ -275,7 +287,7 @@ async fn an_update_of_a_missing_document_does_nothing(store: Arc<dyn ReadStore>)
 async fn delete_where_removes_only_matching_documents(store: Arc<dyn ReadStore>) {
     prepared(&store).await;
     let items = vec![
-        put(item("a", "acme", "draft", "2026-11-21T12:00:00.000Z", 1)),
+        draft("a"),
         put(item("b", "acme", "running", "2026-11-21T12:00:01.000Z", 1)),
         put(item("c", "globex", "draft", "2026-11-21T12:00:02.000Z", 1)),
     ];
@@ -294,19 +306,7 @@ async fn delete_where_removes_only_matching_documents(store: Arc<dyn ReadStore>)
 
 async fn a_batch_moves_the_checkpoint(store: Arc<dyn ReadStore>) {
     prepared(&store).await;
-    apply(
-        &store,
-        0,
-        7,
-        vec![put(item(
-            "a",
-            "acme",
-            "draft",
-            "2026-11-21T12:00:00.000Z",
-            1,
-        ))],
-    )
-    .await;
+    apply(&store, 0, 7, vec![draft("a")]).await;
     apply(&store, 7, 9, vec![]).await;
     assert_eq!(
         store
@@ -469,59 +469,21 @@ async fn dates_compare_as_times(store: Arc<dyn ReadStore>) {
 
 async fn preparing_twice_is_harmless(store: Arc<dyn ReadStore>) {
     prepared(&store).await;
-    apply(
-        &store,
-        0,
-        1,
-        vec![put(item(
-            "a",
-            "acme",
-            "draft",
-            "2026-11-21T12:00:00.000Z",
-            1,
-        ))],
-    )
-    .await;
+    apply(&store, 0, 1, vec![draft("a")]).await;
     prepared(&store).await;
     assert_eq!(all(&store).await.len(), 1);
 }
 
 async fn a_rebuild_is_invisible_until_promoted(store: Arc<dyn ReadStore>) {
     prepared(&store).await;
-    apply(
-        &store,
-        0,
-        4,
-        vec![put(item(
-            "old",
-            "acme",
-            "draft",
-            "2026-11-21T12:00:00.000Z",
-            1,
-        ))],
-    )
-    .await;
+    apply(&store, 0, 4, vec![draft("old")]).await;
     store
         .discard_rebuild(PROJECTION, &COLLECTIONS)
         .await
         .unwrap();
-    store
-        .prepare(&COLLECTIONS, Generation::Rebuild)
-        .await
-        .unwrap();
+    prepared_rebuild(&store).await;
     let rebuilt = store
-        .apply(batch(
-            Generation::Rebuild,
-            0,
-            6,
-            vec![put(item(
-                "new",
-                "acme",
-                "draft",
-                "2026-11-21T12:00:00.000Z",
-                1,
-            ))],
-        ))
+        .apply(batch(Generation::Rebuild, 0, 6, vec![draft("new")]))
         .await
         .unwrap();
     assert_eq!(rebuilt, ApplyOutcome::Applied);
@@ -552,41 +514,14 @@ async fn a_rebuild_is_invisible_until_promoted(store: Arc<dyn ReadStore>) {
             .unwrap(),
         0
     );
-    apply(
-        &store,
-        6,
-        7,
-        vec![put(item(
-            "after",
-            "acme",
-            "draft",
-            "2026-11-21T12:00:00.000Z",
-            1,
-        ))],
-    )
-    .await;
+    apply(&store, 6, 7, vec![draft("after")]).await;
     assert_eq!(all(&store).await.len(), 2);
 }
 
 async fn a_rebuild_behind_the_live_projection_is_not_promoted(store: Arc<dyn ReadStore>) {
     prepared(&store).await;
-    apply(
-        &store,
-        0,
-        9,
-        vec![put(item(
-            "live",
-            "acme",
-            "draft",
-            "2026-11-21T12:00:00.000Z",
-            1,
-        ))],
-    )
-    .await;
-    store
-        .prepare(&COLLECTIONS, Generation::Rebuild)
-        .await
-        .unwrap();
+    apply(&store, 0, 9, vec![draft("live")]).await;
+    prepared_rebuild(&store).await;
     store
         .apply(batch(Generation::Rebuild, 0, 4, vec![]))
         .await
@@ -606,27 +541,12 @@ async fn a_rebuild_behind_the_live_projection_is_not_promoted(store: Arc<dyn Rea
 
 async fn a_promoted_rebuild_without_documents_empties_the_collection(store: Arc<dyn ReadStore>) {
     prepared(&store).await;
-    apply(
-        &store,
-        0,
-        2,
-        vec![put(item(
-            "gone",
-            "acme",
-            "draft",
-            "2026-11-21T12:00:00.000Z",
-            1,
-        ))],
-    )
-    .await;
+    apply(&store, 0, 2, vec![draft("gone")]).await;
     store
         .discard_rebuild(PROJECTION, &COLLECTIONS)
         .await
         .unwrap();
-    store
-        .prepare(&COLLECTIONS, Generation::Rebuild)
-        .await
-        .unwrap();
+    prepared_rebuild(&store).await;
     store
         .apply(batch(Generation::Rebuild, 0, 3, vec![]))
         .await
@@ -641,23 +561,9 @@ async fn a_promoted_rebuild_without_documents_empties_the_collection(store: Arc<
 
 async fn a_discarded_rebuild_starts_over(store: Arc<dyn ReadStore>) {
     prepared(&store).await;
+    prepared_rebuild(&store).await;
     store
-        .prepare(&COLLECTIONS, Generation::Rebuild)
-        .await
-        .unwrap();
-    store
-        .apply(batch(
-            Generation::Rebuild,
-            0,
-            3,
-            vec![put(item(
-                "x",
-                "acme",
-                "draft",
-                "2026-11-21T12:00:00.000Z",
-                1,
-            ))],
-        ))
+        .apply(batch(Generation::Rebuild, 0, 3, vec![draft("x")]))
         .await
         .unwrap();
 
@@ -673,10 +579,7 @@ async fn a_discarded_rebuild_starts_over(store: Arc<dyn ReadStore>) {
             .unwrap(),
         0
     );
-    store
-        .prepare(&COLLECTIONS, Generation::Rebuild)
-        .await
-        .unwrap();
+    prepared_rebuild(&store).await;
     assert_eq!(
         store.promote(PROJECTION, &COLLECTIONS).await.unwrap(),
         PromoteOutcome::Promoted { checkpoint: 0 }
