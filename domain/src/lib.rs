@@ -14,6 +14,13 @@
 //! - [`phone`]: [`PhoneNumber`], always E.164.
 //! - [`clock`]: [`Clock`], how aggregates learn the time.
 //! - [`campaign`]: the Campaign aggregate.
+//! - [`session`]: the Session aggregate, a tenant's WhatsApp number.
+//! - [`conversation`]: the Conversation aggregate, a thread with a contact
+//!   and its 24-hour service window.
+//! - [`message`]: the Message aggregate, one outbound message;
+//!   [`message::content`] is what one says (text, media, template or
+//!   interactive), within the Cloud API's limits.
+//! - [`webhook`]: the Webhook aggregate, one notification from Meta as received.
 //!
 //! # Dependencies
 //! cqrs-es, serde, uuid, chrono (with chrono-tz, the time-zone database as
@@ -21,9 +28,13 @@
 
 pub mod campaign;
 pub mod clock;
+pub mod conversation;
 pub mod ids;
+pub mod message;
 pub mod phone;
+pub mod session;
 pub mod value;
+pub mod webhook;
 
 pub use clock::Clock;
 pub use ids::{SessionId, TenantId};

@@ -1,0 +1,226 @@
+//! The Message aggregate: one outbound message, from queued to read.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use super::commands::{MessageCommand, NewMessage, SendError, StatusReport};
+use super::content::MessageContent;
+use super::error::MessageError;
+use super::events::MessageEvent;
+use super::status::{DeliveryStatus, MessageStatus};
+use crate::clock::Clock;
+use crate::ids::SessionId;
+use crate::phone::PhoneNumber;
+
+#[derive(Clone)]
+pub struct MessageServices {
+    clock: Arc<dyn Clock>,
+}
+
+impl MessageServices {
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        Self { clock }
+    }
+}
+
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct Message {
+    state: Option<MessageState>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct MessageState {
+    session_id: SessionId,
+    from: PhoneNumber,
+    to: PhoneNumber,
+    content: MessageContent,
+    reply_to: Option<String>,
+    status: MessageStatus,
+    wamid: Option<String>,
+    /// The statuses webhooks have reported, each recorded once.
+    reported: BTreeSet<DeliveryStatus>,
+}
+
+impl Aggregate for Message {
+    const TYPE: &'static str = "message";
+    type Command = MessageCommand;
+    type Event = MessageEvent;
+    type Error = MessageError;
+    type Services = MessageServices;
+
+    async fn handle(
+        &mut self,
+        command: MessageCommand,
+        services: &MessageServices,
+        sink: &EventSink<Self>,
+    ) -> Result<(), MessageError> {
+        for event in self.decide(command, services.clock.now())? {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: MessageEvent) {
+        match (&mut self.state, event) {
+            (
+                None,
+                MessageEvent::Queued {
+                    session_id,
+                    from,
+                    to,
+                    content,
+                    reply_to,
+                    ..
+                },
+            ) => {
+                self.state = Some(MessageState {
+                    session_id,
+                    from,
+                    to,
+                    content,
+                    reply_to,
+                    status: MessageStatus::Queued,
+                    wamid: None,
+                    reported: BTreeSet::new(),
+                });
+            }
+            (Some(state), event) => state.apply(event),
+            (None, _) => {}
+        }
+    }
+}
+
+impl Message {
+    pub fn status(&self) -> Option<MessageStatus> {
+        self.state.as_ref().map(|s| s.status)
+    }
+
+    pub fn wamid(&self) -> Option<&str> {
+        self.state.as_ref().and_then(|s| s.wamid.as_deref())
+    }
+
+    pub fn session_id(&self) -> Option<&SessionId> {
+        self.state.as_ref().map(|s| &s.session_id)
+    }
+
+    pub fn to(&self) -> Option<&PhoneNumber> {
+        self.state.as_ref().map(|s| &s.to)
+    }
+
+    pub fn content(&self) -> Option<&MessageContent> {
+        self.state.as_ref().map(|s| &s.content)
+    }
+
+    pub fn reply_to(&self) -> Option<&str> {
+        self.state.as_ref().and_then(|s| s.reply_to.as_deref())
+    }
+
+    pub(super) fn decide(
+        &self,
+        command: MessageCommand,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<MessageEvent>, MessageError> {
+        let Some(state) = &self.state else {
+            return match command {
+                MessageCommand::Queue(new) => Ok(vec![queued(new, now)]),
+                _ => Err(MessageError::NotFound),
+            };
+        };
+        match command {
+            // Queuing again under the same id is a client's retry: the
+            // message exists, and nothing more happens.
+            MessageCommand::Queue(_) => Ok(vec![]),
+            MessageCommand::BeginSend => state.begin_send(now),
+            MessageCommand::RecordSent { wamid, wa_id } => Ok(state.sent(wamid, wa_id, now)),
+            MessageCommand::RecordSendFailure(error) => Ok(state.send_failed(error, now)),
+            MessageCommand::RecordOutcomeUnknown { reason } => {
+                Ok(state.outcome_unknown(reason, now))
+            }
+            MessageCommand::ApplyStatus(report) => Ok(state.report(report)),
+        }
+    }
+}
+
+fn queued(new: NewMessage, now: DateTime<Utc>) -> MessageEvent {
+    MessageEvent::Queued {
+        session_id: new.session_id,
+        from: new.from,
+        to: new.to,
+        content: new.content,
+        reply_to: new.reply_to,
+        campaign_id: new.campaign_id,
+        at: now,
+    }
+}
+
+impl MessageState {
+    fn begin_send(&self, now: DateTime<Utc>) -> Result<Vec<MessageEvent>, MessageError> {
+        if self.status != MessageStatus::Queued {
+            return Err(MessageError::NotAllowed(format!(
+                "the message is {}, and only a queued message is sent",
+                self.status
+            )));
+        }
+        Ok(vec![MessageEvent::SendStarted { at: now }])
+    }
+
+    /// The send's answer may arrive after a webhook already reported the
+    /// message (Meta does not wait for the answer to reach us); then it
+    /// adds nothing.
+    fn sent(&self, wamid: String, wa_id: Option<String>, now: DateTime<Utc>) -> Vec<MessageEvent> {
+        if self.wamid.is_some() || self.status.reached_whatsapp() {
+            return vec![];
+        }
+        vec![MessageEvent::Sent {
+            wamid,
+            wa_id,
+            at: now,
+        }]
+    }
+
+    fn send_failed(&self, error: SendError, now: DateTime<Utc>) -> Vec<MessageEvent> {
+        if self.status.reached_whatsapp() {
+            return vec![];
+        }
+        vec![MessageEvent::SendFailed { error, at: now }]
+    }
+
+    fn outcome_unknown(&self, reason: String, now: DateTime<Utc>) -> Vec<MessageEvent> {
+        if self.status != MessageStatus::Sending {
+            return vec![];
+        }
+        vec![MessageEvent::SendOutcomeUnknown { reason, at: now }]
+    }
+
+    /// Each (message, status) pair is recorded once; the message keeps the
+    /// highest-ranked status of all reported.
+    fn report(&self, report: StatusReport) -> Vec<MessageEvent> {
+        if self.reported.contains(&report.status) {
+            return vec![];
+        }
+        let status = self.status.max(report.status.as_status());
+        vec![MessageEvent::StatusReported { report, status }]
+    }
+
+    fn apply(&mut self, event: MessageEvent) {
+        match event {
+            MessageEvent::Queued { .. } => {}
+            MessageEvent::SendStarted { .. } => self.status = MessageStatus::Sending,
+            MessageEvent::Sent { wamid, .. } => {
+                self.wamid = Some(wamid);
+                self.status = self.status.max(MessageStatus::Sent);
+            }
+            MessageEvent::SendFailed { .. } => self.status = MessageStatus::Failed,
+            MessageEvent::SendOutcomeUnknown { .. } => self.status = MessageStatus::Unknown,
+            MessageEvent::StatusReported { report, status } => {
+                self.wamid.get_or_insert(report.wamid);
+                self.reported.insert(report.status);
+                self.status = status;
+            }
+        }
+    }
+}

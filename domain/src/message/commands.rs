@@ -1,0 +1,57 @@
+//! What can be asked of an outbound message.
+
+use chrono::{DateTime, Utc};
+
+use super::content::MessageContent;
+use super::status::DeliveryStatus;
+use crate::ids::SessionId;
+use crate::phone::PhoneNumber;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageCommand {
+    Queue(NewMessage),
+    /// The dispatcher is about to call the Cloud API. Only a queued message
+    /// may be claimed, so a message is handed to the API at most once.
+    BeginSend,
+    /// The send's answer: Meta accepted the message under `wamid`.
+    RecordSent {
+        wamid: String,
+        wa_id: Option<String>,
+    },
+    /// The send was refused, or could not be made.
+    RecordSendFailure(SendError),
+    /// The send may have reached Meta, but its answer was lost.
+    RecordOutcomeUnknown {
+        reason: String,
+    },
+    /// A status webhook about this message.
+    ApplyStatus(StatusReport),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMessage {
+    pub session_id: SessionId,
+    pub from: PhoneNumber,
+    pub to: PhoneNumber,
+    pub content: MessageContent,
+    /// The wamid of the message this one replies to.
+    pub reply_to: Option<String>,
+    pub campaign_id: Option<String>,
+}
+
+/// Why a message failed: Meta's error code when there is one, and words.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SendError {
+    pub code: Option<i64>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StatusReport {
+    pub wamid: String,
+    pub status: DeliveryStatus,
+    /// When Meta says it happened (the webhook's `timestamp`).
+    pub at: DateTime<Utc>,
+    /// For `failed`: Meta's errors.
+    pub errors: Vec<SendError>,
+}

@@ -1,0 +1,260 @@
+//! Given / when / then tests of the Message aggregate: sending at most once,
+//! and statuses that never move backwards whatever order webhooks come in.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::test::TestFramework;
+use cqrs_es::Aggregate;
+use std::sync::Arc;
+
+use super::*;
+use crate::clock::FixedClock;
+use crate::ids::SessionId;
+use crate::phone::PhoneNumber;
+
+const NOW: &str = "2026-11-21T12:00:00Z";
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn test() -> TestFramework<Message> {
+    TestFramework::with(MessageServices::new(Arc::new(FixedClock(now()))))
+}
+
+fn queued() -> MessageEvent {
+    MessageEvent::Queued {
+        session_id: SessionId::parse("s1").unwrap(),
+        from: PhoneNumber::parse("+15550783881").unwrap(),
+        to: PhoneNumber::parse("+16505551234").unwrap(),
+        content: MessageContent::text("Hello").unwrap(),
+        reply_to: None,
+        campaign_id: None,
+        at: now(),
+    }
+}
+
+fn started() -> MessageEvent {
+    MessageEvent::SendStarted { at: now() }
+}
+
+fn sent() -> MessageEvent {
+    MessageEvent::Sent {
+        wamid: "wamid.1".into(),
+        wa_id: Some("16505551234".into()),
+        at: now(),
+    }
+}
+
+fn report(status: DeliveryStatus) -> StatusReport {
+    StatusReport {
+        wamid: "wamid.1".into(),
+        status,
+        at: now(),
+        errors: if status == DeliveryStatus::Failed {
+            vec![SendError {
+                code: Some(131026),
+                message: "Message undeliverable".into(),
+            }]
+        } else {
+            vec![]
+        },
+    }
+}
+
+fn reported(status: DeliveryStatus, after: MessageStatus) -> MessageEvent {
+    MessageEvent::StatusReported {
+        report: report(status),
+        status: after,
+    }
+}
+
+/// The status after applying `events` in order.
+fn status_after(events: Vec<MessageEvent>) -> Option<MessageStatus> {
+    let mut message = Message::default();
+    for event in events {
+        message.apply(event);
+    }
+    message.status()
+}
+
+/// The status after each report arrives, in this order, on a sent message.
+fn final_status(order: &[DeliveryStatus]) -> MessageStatus {
+    let mut message = Message::default();
+    for event in [queued(), started(), sent()] {
+        message.apply(event);
+    }
+    for status in order {
+        for event in message
+            .decide(MessageCommand::ApplyStatus(report(*status)), now())
+            .unwrap()
+        {
+            message.apply(event);
+        }
+    }
+    message.status().unwrap()
+}
+
+#[test]
+fn a_queued_message_may_be_claimed_for_sending_once() {
+    test()
+        .given(vec![queued()])
+        .when(MessageCommand::BeginSend)
+        .then_expect_events(vec![started()]);
+    test()
+        .given(vec![queued(), started()])
+        .when(MessageCommand::BeginSend)
+        .then_expect_error(MessageError::NotAllowed(
+            "the message is sending, and only a queued message is sent".into(),
+        ));
+}
+
+#[test]
+fn queuing_the_same_message_again_changes_nothing() {
+    let MessageEvent::Queued {
+        session_id,
+        from,
+        to,
+        content,
+        ..
+    } = queued()
+    else {
+        unreachable!()
+    };
+    test()
+        .given(vec![queued()])
+        .when(MessageCommand::Queue(NewMessage {
+            session_id,
+            from,
+            to,
+            content,
+            reply_to: None,
+            campaign_id: None,
+        }))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn the_send_answer_records_the_wamid() {
+    test()
+        .given(vec![queued(), started()])
+        .when(MessageCommand::RecordSent {
+            wamid: "wamid.1".into(),
+            wa_id: Some("16505551234".into()),
+        })
+        .then_expect_events(vec![sent()]);
+}
+
+#[test]
+fn a_lost_answer_leaves_the_message_unknown_until_its_webhook_reconciles_it() {
+    let unknown = MessageEvent::SendOutcomeUnknown {
+        reason: "connection closed".into(),
+        at: now(),
+    };
+    assert_eq!(
+        status_after(vec![queued(), started(), unknown.clone()]),
+        Some(MessageStatus::Unknown)
+    );
+    test()
+        .given(vec![queued(), started(), unknown])
+        .when(MessageCommand::ApplyStatus(report(DeliveryStatus::Sent)))
+        .then_expect_events(vec![reported(DeliveryStatus::Sent, MessageStatus::Sent)]);
+}
+
+#[test]
+fn a_webhook_before_the_send_answer_makes_the_answer_redundant() {
+    test()
+        .given(vec![
+            queued(),
+            started(),
+            reported(DeliveryStatus::Sent, MessageStatus::Sent),
+        ])
+        .when(MessageCommand::RecordSent {
+            wamid: "wamid.1".into(),
+            wa_id: None,
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn a_refused_send_fails_the_message_with_the_graph_code() {
+    let error = SendError {
+        code: Some(132001),
+        message: "(#132001) Template name does not exist in the translation".into(),
+    };
+    test()
+        .given(vec![queued(), started()])
+        .when(MessageCommand::RecordSendFailure(error.clone()))
+        .then_expect_events(vec![MessageEvent::SendFailed { error, at: now() }]);
+}
+
+#[test]
+fn a_duplicate_status_is_recorded_once() {
+    test()
+        .given(vec![
+            queued(),
+            started(),
+            sent(),
+            reported(DeliveryStatus::Delivered, MessageStatus::Delivered),
+        ])
+        .when(MessageCommand::ApplyStatus(report(
+            DeliveryStatus::Delivered,
+        )))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn delivered_before_sent_ends_delivered() {
+    use DeliveryStatus::*;
+    assert_eq!(final_status(&[Delivered, Sent]), MessageStatus::Delivered);
+}
+
+#[test]
+fn read_without_delivered_ends_read() {
+    use DeliveryStatus::*;
+    assert_eq!(final_status(&[Sent, Read]), MessageStatus::Read);
+    assert_eq!(final_status(&[Read, Delivered, Sent]), MessageStatus::Read);
+}
+
+#[test]
+fn failed_after_delivered_stays_delivered() {
+    use DeliveryStatus::*;
+    assert_eq!(
+        final_status(&[Sent, Delivered, Failed]),
+        MessageStatus::Delivered
+    );
+    assert_eq!(final_status(&[Sent, Failed]), MessageStatus::Failed);
+    assert_eq!(final_status(&[Failed, Delivered]), MessageStatus::Delivered);
+}
+
+#[test]
+fn every_order_of_the_same_reports_ends_at_the_same_status() {
+    use DeliveryStatus::*;
+    let reports = [Sent, Delivered, Read, Failed];
+    let expected = final_status(&reports);
+    for a in 0..4 {
+        for b in 0..4 {
+            for c in 0..4 {
+                for d in 0..4 {
+                    let order = [reports[a], reports[b], reports[c], reports[d]];
+                    let mut seen: Vec<_> = order.to_vec();
+                    seen.sort_by_key(|s| *s as u8);
+                    seen.dedup();
+                    if seen.len() == 4 {
+                        assert_eq!(final_status(&order), expected, "{order:?}");
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(expected, MessageStatus::Read);
+}
+
+#[test]
+fn commands_before_queue_find_nothing() {
+    test()
+        .given_no_previous_events()
+        .when(MessageCommand::BeginSend)
+        .then_expect_error(MessageError::NotFound);
+}

@@ -1,0 +1,156 @@
+//! How Herald reaches a session's number: the Cloud API channel.
+//!
+//! The channel's secrets (access token, app secret, webhook verify token) are
+//! sealed by the application before a command is built, so the aggregate, its
+//! events and everything projected from them only ever see ciphertext.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::value::{string_value, trimmed_text, ValueError};
+
+/// An object id of Meta's Graph API (a phone number id, a WABA id): digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct GraphId(String);
+
+impl GraphId {
+    const MAX_DIGITS: usize = 32;
+
+    /// # Errors
+    /// When `text` is empty, longer than 32 characters or not all digits.
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(ValueError::new("must not be empty"));
+        }
+        if text.len() > Self::MAX_DIGITS || !text.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ValueError::new(format!(
+                "{text:?} is not a Graph API id: expected up to {} digits",
+                Self::MAX_DIGITS
+            )));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_value!(GraphId);
+
+impl fmt::Display for GraphId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The name a tenant gives a number on its dashboard; 1 to 100 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct SessionName(String);
+
+impl SessionName {
+    /// # Errors
+    /// When the trimmed name is empty or longer than 100 characters.
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        trimmed_text(text, 1, 100).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_value!(SessionName);
+
+/// A secret as the vault sealed it: opaque text that only the vault, given
+/// the same tenant, session and [`SecretField`], can open. Its `Debug` never
+/// prints the text, so a sealed secret in a log line says nothing either.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SealedSecret(String);
+
+impl SealedSecret {
+    pub fn from_sealed(text: String) -> Self {
+        Self(text)
+    }
+
+    pub fn as_sealed(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SealedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SealedSecret(..)")
+    }
+}
+
+/// Which secret of a channel a sealed text holds. The vault binds it into the
+/// ciphertext, so an access token cannot be passed off as an app secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretField {
+    AccessToken,
+    AppSecret,
+    WebhookVerifyToken,
+}
+
+impl SecretField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AccessToken => "accessToken",
+            Self::AppSecret => "appSecret",
+            Self::WebhookVerifyToken => "webhookVerifyToken",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloudApiSecrets {
+    pub access_token: SealedSecret,
+    pub app_secret: SealedSecret,
+    pub webhook_verify_token: SealedSecret,
+}
+
+impl CloudApiSecrets {
+    pub fn get(&self, field: SecretField) -> &SealedSecret {
+        match field {
+            SecretField::AccessToken => &self.access_token,
+            SecretField::AppSecret => &self.app_secret,
+            SecretField::WebhookVerifyToken => &self.webhook_verify_token,
+        }
+    }
+}
+
+/// The official Cloud API channel: the number's Graph ids and sealed secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloudApiChannel {
+    pub phone_number_id: GraphId,
+    pub waba_id: GraphId,
+    pub secrets: CloudApiSecrets,
+    /// A keyed hash of the webhook verify token. Meta's verification request
+    /// names no number, only the token; the fingerprint lets Herald find the
+    /// session it belongs to without keeping the token anywhere in clear.
+    pub verify_token_fingerprint: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_ids_are_digits() {
+        assert!(GraphId::parse("106540352242922").is_ok());
+        for bad in ["", "12a", "1 2", &"1".repeat(33)] {
+            assert!(GraphId::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn sealed_secrets_do_not_print_their_text() {
+        let sealed = SealedSecret::from_sealed("v1.k.abc.def".into());
+        assert_eq!(format!("{sealed:?}"), "SealedSecret(..)");
+    }
+}
