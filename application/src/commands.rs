@@ -6,6 +6,8 @@ use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventEnvelope, EventS
 use std::time::Duration;
 use tracing::{debug, instrument};
 
+use herald_domain::TenantId;
+
 use crate::metadata::{keys, CommandMetadata};
 use crate::ports::event_store::{
     StoreFailure, StoreFailureKind, StoredAggregate, TenantEventStores,
@@ -38,6 +40,23 @@ pub enum CommandError<E: std::error::Error> {
     Internal(String),
 }
 
+impl<E: std::error::Error> CommandError<E> {
+    /// The same error, with the aggregate's refusal turned into `F`: a
+    /// service that runs commands on several aggregates answers with one
+    /// refusal type.
+    pub fn map_rejected<F: std::error::Error>(
+        self,
+        refusal: impl FnOnce(E) -> F,
+    ) -> CommandError<F> {
+        match self {
+            Self::Rejected(e) => CommandError::Rejected(refusal(e)),
+            Self::Conflict(what) => CommandError::Conflict(what),
+            Self::Store(failure) => CommandError::Store(failure),
+            Self::Internal(detail) => CommandError::Internal(detail),
+        }
+    }
+}
+
 /// Runs commands of one aggregate type against per-tenant event stores.
 pub struct CommandExecutor<A: Aggregate, S> {
     stores: S,
@@ -60,6 +79,28 @@ where
             services,
             max_attempts: Self::DEFAULT_ATTEMPTS,
         }
+    }
+
+    /// The aggregate `aggregate_id` of `tenant` as it stands now (a default
+    /// one when it has no events).
+    ///
+    /// # Errors
+    /// `Store` and `Internal` when the store fails.
+    pub async fn load(
+        &self,
+        tenant: &TenantId,
+        aggregate_id: &str,
+    ) -> Result<A, CommandError<A::Error>>
+    where
+        A: Clone,
+    {
+        let mut context = self
+            .stores
+            .for_tenant(tenant)
+            .load_aggregate(aggregate_id)
+            .await
+            .map_err(store_error::<A>)?;
+        Ok(context.aggregate().clone())
     }
 
     /// # Errors

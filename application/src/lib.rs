@@ -13,7 +13,14 @@
 //!   retries on a concurrent write.
 //! - [`metadata`]: who asked, from where, as recorded with every event.
 //! - [`progress`]: how far each projection has got, for read-your-writes.
+//! - [`queries`]: what every read-model query shares: pages, tenant
+//!   scoping, waiting for a projection.
 //! - [`campaigns`]: the campaign service, queries and read-model schema.
+//! - [`sessions`]: a tenant's WhatsApp numbers: service, queries, read model.
+//! - [`messages`]: sending messages, the dispatcher, and the `messages` and
+//!   `replies` read models.
+//! - [`webhooks`]: receiving Meta's webhooks and applying them.
+//! - [`workers`]: running process managers over the event log.
 //! - [`clock`]: the system clock.
 //!
 //! # Dependencies
@@ -22,9 +29,14 @@
 pub mod campaigns;
 pub mod clock;
 pub mod commands;
+pub mod messages;
 pub mod metadata;
 pub mod ports;
 pub mod progress;
+pub mod queries;
+pub mod sessions;
+pub mod webhooks;
+pub mod workers;
 
 pub use commands::{CommandError, CommandExecutor, CommandReceipt};
 pub use metadata::CommandMetadata;

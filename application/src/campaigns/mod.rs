@@ -4,5 +4,6 @@ pub mod queries;
 pub mod read_model;
 pub mod service;
 
-pub use queries::{CampaignFilter, CampaignQueries, PageRequest, QueryError};
+pub use crate::queries::{PageRequest, QueryError};
+pub use queries::{CampaignFilter, CampaignQueries};
 pub use service::{CampaignCommandError, CampaignService};

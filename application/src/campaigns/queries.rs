@@ -2,61 +2,16 @@
 //! optionally after waiting for the client's own last write.
 
 use herald_domain::campaign::CampaignStatus;
-use herald_domain::{FieldError, SessionId, TenantId};
+use herald_domain::{SessionId, TenantId};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::instrument;
 
 use super::read_model::{CAMPAIGNS, CAMPAIGN_RECIPIENTS, PROJECTION};
-use crate::ports::read_store::{
-    Condition, Document, FindQuery, Page, ReadStore, ReadStoreError, SortOrder, TENANT_FIELD,
-};
-use crate::progress::{NotCaughtUp, ProjectionPositions};
-
-#[derive(Debug, thiserror::Error)]
-pub enum QueryError {
-    #[error(transparent)]
-    NotCaughtUp(#[from] NotCaughtUp),
-    #[error(transparent)]
-    Store(#[from] ReadStoreError),
-}
-
-/// A page of a list: `page` counts from 1; `limit` is 1 to 100.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
-    pub page: u64,
-    pub limit: u64,
-}
-
-impl PageRequest {
-    pub const MAX_LIMIT: u64 = 100;
-
-    /// # Errors
-    /// When `page` is 0 or `limit` is outside 1..=100; the error names the field.
-    pub fn new(page: u64, limit: u64) -> Result<Self, FieldError> {
-        if page == 0 {
-            return Err(FieldError::new("page", "counts from 1"));
-        }
-        if !(1..=Self::MAX_LIMIT).contains(&limit) {
-            return Err(FieldError::new(
-                "limit",
-                format!("must be between 1 and {}", Self::MAX_LIMIT),
-            ));
-        }
-        Ok(Self { page, limit })
-    }
-
-    fn skip(self) -> u64 {
-        (self.page - 1).saturating_mul(self.limit)
-    }
-}
-
-impl Default for PageRequest {
-    fn default() -> Self {
-        Self { page: 1, limit: 20 }
-    }
-}
+use crate::ports::read_store::{Condition, Document, FindQuery, Page, ReadStore, SortOrder};
+use crate::progress::ProjectionPositions;
+use crate::queries::{owned_by, PageRequest, ProjectedReads, QueryError};
 
 #[derive(Debug, Clone, Default)]
 pub struct CampaignFilter {
@@ -65,9 +20,7 @@ pub struct CampaignFilter {
 }
 
 pub struct CampaignQueries {
-    store: Arc<dyn ReadStore>,
-    positions: ProjectionPositions,
-    wait_limit: Duration,
+    reads: ProjectedReads,
 }
 
 impl CampaignQueries {
@@ -77,9 +30,7 @@ impl CampaignQueries {
         wait_limit: Duration,
     ) -> Self {
         Self {
-            store,
-            positions,
-            wait_limit,
+            reads: ProjectedReads::new(store, positions, PROJECTION, wait_limit),
         }
     }
 
@@ -95,7 +46,6 @@ impl CampaignQueries {
         page: PageRequest,
         min_position: Option<u64>,
     ) -> Result<Page, QueryError> {
-        self.wait_for(min_position).await?;
         let mut conditions = vec![owned_by(tenant)];
         if let Some(status) = filter.status {
             conditions.push(Condition::Equals("status", Value::from(status.as_str())));
@@ -115,7 +65,7 @@ impl CampaignQueries {
             limit: Some(page.limit),
             ..FindQuery::new(&CAMPAIGNS, conditions)
         };
-        Ok(self.store.find(&query).await?)
+        self.reads.find(&query, min_position).await
     }
 
     /// One of a tenant's campaigns; `None` if the tenant has no such campaign.
@@ -129,15 +79,11 @@ impl CampaignQueries {
         id: &str,
         min_position: Option<u64>,
     ) -> Result<Option<Document>, QueryError> {
-        self.wait_for(min_position).await?;
-        let query = FindQuery {
-            limit: Some(1),
-            ..FindQuery::new(
-                &CAMPAIGNS,
-                vec![Condition::Equals("_id", Value::from(id)), owned_by(tenant)],
-            )
-        };
-        Ok(self.store.find(&query).await?.documents.into_iter().next())
+        let query = FindQuery::new(
+            &CAMPAIGNS,
+            vec![Condition::Equals("_id", Value::from(id)), owned_by(tenant)],
+        );
+        self.reads.find_one(query, min_position).await
     }
 
     /// A campaign's recipients in the order they were added, optionally
@@ -154,7 +100,6 @@ impl CampaignQueries {
         page: PageRequest,
         min_position: Option<u64>,
     ) -> Result<Page, QueryError> {
-        self.wait_for(min_position).await?;
         let mut conditions = vec![
             Condition::Equals("campaignId", Value::from(campaign_id)),
             owned_by(tenant),
@@ -168,21 +113,6 @@ impl CampaignQueries {
             limit: Some(page.limit),
             ..FindQuery::new(&CAMPAIGN_RECIPIENTS, conditions)
         };
-        Ok(self.store.find(&query).await?)
+        self.reads.find(&query, min_position).await
     }
-
-    async fn wait_for(&self, min_position: Option<u64>) -> Result<(), NotCaughtUp> {
-        match min_position {
-            Some(position) => {
-                self.positions
-                    .wait_for(PROJECTION, position, self.wait_limit)
-                    .await
-            }
-            None => Ok(()),
-        }
-    }
-}
-
-fn owned_by(tenant: &TenantId) -> Condition {
-    Condition::Equals(TENANT_FIELD, Value::from(tenant.as_str()))
 }

@@ -4,7 +4,15 @@
 //!   a store reports beyond what cqrs-es names.
 //! - [`event_feed`]: the ordered stream of commits that projections read.
 //! - [`read_store`]: documents, changes and queries of the read models.
+//! - [`vault`]: sealing and opening a channel's secrets.
+//! - [`whatsapp`]: the WhatsApp channel: verifying a number, sending,
+//!   marking as read, and what each failure allows next.
+//! - [`work_feed`]: commits of one aggregate type, shared among the nodes
+//!   running a process manager.
 
 pub mod event_feed;
 pub mod event_store;
 pub mod read_store;
+pub mod vault;
+pub mod whatsapp;
+pub mod work_feed;

@@ -1,0 +1,196 @@
+//! The message dispatcher: the process manager that sends queued messages.
+//!
+//! A message is claimed (`BeginSend`) before the Cloud API is called, and
+//! only a queued message can be claimed, so no message is handed to Meta
+//! twice, whatever crashes or redeliveries happen. A claim found without an
+//! outcome (Herald stopped mid-send) becomes "unknown": the status webhook,
+//! which carries the message id, settles it.
+
+use async_trait::async_trait;
+use herald_domain::message::{
+    Message, MessageCommand, MessageError, MessageEvent, MessageServices, MessageStatus, SendError,
+};
+use herald_domain::session::Session;
+use herald_domain::{Clock, TenantId};
+use std::sync::Arc;
+use tracing::{info, warn};
+
+use crate::commands::{CommandError, CommandExecutor};
+use crate::metadata::CommandMetadata;
+use crate::ports::event_feed::RecordedCommit;
+use crate::ports::event_store::TenantEventStores;
+use crate::ports::whatsapp::{OutboundMessage, SendFailure, WhatsAppGateway};
+use crate::sessions::SessionService;
+use crate::workers::{WorkError, Worker};
+
+/// Who sends, as recorded with the outcome.
+pub const DISPATCHER_ACTOR: &str = "message-dispatcher";
+
+pub struct MessageDispatcher<S, M> {
+    sessions: Arc<SessionService<S>>,
+    messages: CommandExecutor<Message, M>,
+    gateway: Arc<dyn WhatsAppGateway>,
+}
+
+impl<S, M> MessageDispatcher<S, M>
+where
+    S: TenantEventStores<Session>,
+    M: TenantEventStores<Message>,
+{
+    pub fn new(
+        sessions: Arc<SessionService<S>>,
+        messages: M,
+        gateway: Arc<dyn WhatsAppGateway>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            sessions,
+            messages: CommandExecutor::new(messages, MessageServices::new(clock)),
+            gateway,
+        }
+    }
+
+    async fn run(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        command: MessageCommand,
+    ) -> Result<(), WorkError> {
+        let metadata = CommandMetadata::new(tenant.clone(), DISPATCHER_ACTOR);
+        match self.messages.execute(id, command, &metadata).await {
+            Ok(_) => Ok(()),
+            Err(CommandError::Rejected(refusal)) => Err(WorkError::Skip(refusal.to_string())),
+            Err(other) => Err(WorkError::Retry(other.to_string())),
+        }
+    }
+
+    /// Claims the message; `false` when it is not queued any more.
+    async fn claim(&self, tenant: &TenantId, id: &str) -> Result<bool, WorkError> {
+        let metadata = CommandMetadata::new(tenant.clone(), DISPATCHER_ACTOR);
+        match self
+            .messages
+            .execute(id, MessageCommand::BeginSend, &metadata)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(CommandError::Rejected(MessageError::NotAllowed(_))) => Ok(false),
+            Err(CommandError::Rejected(MessageError::NotFound)) => {
+                Err(WorkError::Skip(format!("message {id} does not exist")))
+            }
+            Err(other) => Err(WorkError::Retry(other.to_string())),
+        }
+    }
+
+    async fn dispatch(&self, tenant: &TenantId, id: &str) -> Result<(), WorkError> {
+        if !self.claim(tenant, id).await? {
+            return self.settle_interrupted(tenant, id).await;
+        }
+        let outcome = self.send(tenant, id).await?;
+        self.run(tenant, id, outcome).await
+    }
+
+    /// A message claimed but never settled was being sent when Herald
+    /// stopped: it may have reached Meta, so it is not sent again.
+    async fn settle_interrupted(&self, tenant: &TenantId, id: &str) -> Result<(), WorkError> {
+        let message = self.load(tenant, id).await?;
+        if message.status() == Some(MessageStatus::Sending) {
+            warn!(message = %id, "found mid-send after a restart; marked unknown");
+            let reason = "Herald stopped while the message was being sent".to_owned();
+            return self
+                .run(tenant, id, MessageCommand::RecordOutcomeUnknown { reason })
+                .await;
+        }
+        Ok(())
+    }
+
+    async fn load(&self, tenant: &TenantId, id: &str) -> Result<Message, WorkError> {
+        self.messages
+            .load(tenant, id)
+            .await
+            .map_err(|e| WorkError::Retry(e.to_string()))
+    }
+
+    /// Calls the Cloud API and says which command records the outcome.
+    async fn send(&self, tenant: &TenantId, id: &str) -> Result<MessageCommand, WorkError> {
+        let message = self.load(tenant, id).await?;
+        let (Some(session_id), Some(to), Some(content)) =
+            (message.session_id(), message.to(), message.content())
+        else {
+            return Err(WorkError::Skip(format!("message {id} has no content")));
+        };
+        let session = self
+            .sessions
+            .load(tenant, session_id)
+            .await
+            .map_err(|e| WorkError::Retry(e.to_string()))?;
+        let Some(channel) = session.channel() else {
+            return Ok(failure(
+                None,
+                "the session was deleted before the message was sent",
+            ));
+        };
+        let access = self
+            .sessions
+            .access(tenant, session_id, channel)
+            .map_err(|e| WorkError::Retry(e.to_string()))?;
+        let outbound = OutboundMessage {
+            to,
+            content,
+            reply_to: message.reply_to(),
+            callback_data: Some(id),
+        };
+        Ok(match self.gateway.send(&access, outbound).await {
+            Ok(accepted) => {
+                info!(message = %id, wamid = %accepted.wamid, "sent");
+                MessageCommand::RecordSent {
+                    wamid: accepted.wamid,
+                    wa_id: accepted.wa_id,
+                }
+            }
+            Err(SendFailure::OutcomeUnknown { reason }) => {
+                MessageCommand::RecordOutcomeUnknown { reason }
+            }
+            Err(failed) => {
+                let code = failed.graph_error().map(|e| e.code);
+                failure(code, &failed.to_string())
+            }
+        })
+    }
+}
+
+fn failure(code: Option<i64>, message: &str) -> MessageCommand {
+    MessageCommand::RecordSendFailure(SendError {
+        code,
+        message: message.to_owned(),
+    })
+}
+
+fn queued(commit: &RecordedCommit) -> bool {
+    commit
+        .events
+        .iter()
+        .any(|e| e.event_type == MessageEvent::QUEUED)
+}
+
+#[async_trait]
+impl<S, M> Worker for MessageDispatcher<S, M>
+where
+    S: TenantEventStores<Session> + 'static,
+    M: TenantEventStores<Message> + 'static,
+{
+    fn name(&self) -> &'static str {
+        "message-dispatcher"
+    }
+
+    fn aggregate_type(&self) -> &'static str {
+        <Message as cqrs_es::Aggregate>::TYPE
+    }
+
+    async fn handle(&self, commit: &RecordedCommit) -> Result<(), WorkError> {
+        if !queued(commit) {
+            return Ok(());
+        }
+        let tenant = TenantId::parse(&commit.tenant).map_err(|e| WorkError::Skip(e.to_string()))?;
+        self.dispatch(&tenant, &commit.aggregate_id).await
+    }
+}

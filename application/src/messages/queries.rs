@@ -1,0 +1,150 @@
+//! Reading messages and replies: filtered, paged, newest first.
+
+use chrono::{DateTime, Utc};
+use herald_domain::message::MessageStatus;
+use herald_domain::{SessionId, TenantId};
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::instrument;
+
+use super::read_model::{MESSAGES, PROJECTION, REPLIES};
+use crate::ports::read_store::{
+    date_value, Condition, Document, FindQuery, Page, ReadStore, SortOrder,
+};
+use crate::progress::ProjectionPositions;
+use crate::queries::{owned_by, PageRequest, ProjectedReads, QueryError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Incoming,
+    Outgoing,
+}
+
+/// Which messages a list shows; every field narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    pub session_id: Option<SessionId>,
+    pub direction: Option<Direction>,
+    pub status: Option<MessageStatus>,
+    /// From this time on (inclusive).
+    pub since: Option<DateTime<Utc>>,
+    /// Before this time (exclusive).
+    pub until: Option<DateTime<Utc>>,
+}
+
+pub struct MessageQueries {
+    reads: ProjectedReads,
+}
+
+impl MessageQueries {
+    pub fn new(
+        store: Arc<dyn ReadStore>,
+        positions: ProjectionPositions,
+        wait_limit: Duration,
+    ) -> Self {
+        Self {
+            reads: ProjectedReads::new(store, positions, PROJECTION, wait_limit),
+        }
+    }
+
+    /// A tenant's messages, newest first.
+    ///
+    /// # Errors
+    /// When the projection does not reach `min_position` in time, or the store fails.
+    #[instrument(skip(self))]
+    pub async fn list(
+        &self,
+        tenant: &TenantId,
+        filter: &MessageFilter,
+        page: PageRequest,
+        min_position: Option<u64>,
+    ) -> Result<Page, QueryError> {
+        let mut conditions = vec![owned_by(tenant)];
+        if let Some(session) = &filter.session_id {
+            conditions.push(Condition::Equals("sessionId", session.as_str().into()));
+        }
+        if let Some(direction) = filter.direction {
+            let incoming = direction == Direction::Incoming;
+            conditions.push(Condition::Equals("isIncoming", incoming.into()));
+        }
+        if let Some(status) = filter.status {
+            conditions.push(Condition::Equals("status", status.as_str().into()));
+        }
+        conditions.extend(time_range("timestamp", filter.since, filter.until));
+        let query = newest_first(&MESSAGES, "timestamp", conditions, page);
+        self.reads.find(&query, min_position).await
+    }
+
+    /// One of a tenant's messages.
+    ///
+    /// # Errors
+    /// As [`MessageQueries::list`].
+    #[instrument(skip(self))]
+    pub async fn get(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        min_position: Option<u64>,
+    ) -> Result<Option<Document>, QueryError> {
+        let query = FindQuery::new(
+            &MESSAGES,
+            vec![Condition::Equals("_id", id.into()), owned_by(tenant)],
+        );
+        self.reads.find_one(query, min_position).await
+    }
+
+    /// A tenant's inbound messages (seed 001 `replies`), newest first.
+    ///
+    /// # Errors
+    /// As [`MessageQueries::list`].
+    #[instrument(skip(self))]
+    pub async fn replies(
+        &self,
+        tenant: &TenantId,
+        session_id: Option<&SessionId>,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        page: PageRequest,
+        min_position: Option<u64>,
+    ) -> Result<Page, QueryError> {
+        let mut conditions = vec![owned_by(tenant)];
+        if let Some(session) = session_id {
+            conditions.push(Condition::Equals("sessionId", session.as_str().into()));
+        }
+        conditions.extend(time_range("receivedAt", since, until));
+        let query = newest_first(&REPLIES, "receivedAt", conditions, page);
+        self.reads.find(&query, min_position).await
+    }
+}
+
+fn time_range(
+    field: &'static str,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> Vec<Condition> {
+    let mut conditions = Vec::new();
+    if let Some(since) = since {
+        conditions.push(Condition::AtLeast(field, date_value(since)));
+    }
+    if let Some(until) = until {
+        conditions.push(Condition::Below(field, date_value(until)));
+    }
+    conditions
+}
+
+fn newest_first(
+    collection: &'static crate::ports::read_store::CollectionSpec,
+    time_field: &'static str,
+    conditions: Vec<Condition>,
+    page: PageRequest,
+) -> FindQuery {
+    FindQuery {
+        sort: vec![
+            (time_field, SortOrder::Descending),
+            ("_id", SortOrder::Descending),
+        ],
+        skip: page.skip(),
+        limit: Some(page.limit),
+        ..FindQuery::new(collection, conditions)
+    }
+}

@@ -1,0 +1,151 @@
+//! Sending one message: checked against the session and the customer
+//! service window, then queued; the dispatcher sends it.
+
+use herald_domain::conversation::{
+    conversation_id_for, ContactId, Conversation, ConversationServices,
+};
+use herald_domain::message::{
+    Message, MessageCommand, MessageContent, MessageError, MessageServices, NewMessage,
+};
+use herald_domain::session::{Session, SessionStatus};
+use herald_domain::{Clock, PhoneNumber, SessionId, TenantId};
+use std::sync::Arc;
+use tracing::instrument;
+use uuid::Uuid;
+
+use crate::commands::{CommandError, CommandExecutor, CommandReceipt};
+use crate::metadata::CommandMetadata;
+use crate::ports::event_store::TenantEventStores;
+use crate::sessions::SessionService;
+
+/// Why a message was not queued.
+#[derive(Debug, thiserror::Error)]
+pub enum SendRefusal {
+    #[error("session not found")]
+    SessionNotFound,
+    #[error("the session is {0}; connect it before sending")]
+    SessionNotConnected(SessionStatus),
+    /// More than 24 hours since the contact last wrote (or they never did):
+    /// only a template may open the conversation.
+    #[error("{to} has not written to this number in the last 24 hours; outside that window only a template may be sent")]
+    OutsideServiceWindow { to: PhoneNumber },
+    #[error(transparent)]
+    Message(#[from] MessageError),
+}
+
+pub type SendError = CommandError<SendRefusal>;
+
+/// One message a client asks to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendRequest {
+    pub to: PhoneNumber,
+    pub content: MessageContent,
+    /// The wamid of the message this one replies to (`context.message_id`).
+    pub reply_to: Option<String>,
+}
+
+pub struct MessagingService<S, C, M> {
+    sessions: Arc<SessionService<S>>,
+    conversations: CommandExecutor<Conversation, C>,
+    messages: CommandExecutor<Message, M>,
+    clock: Arc<dyn Clock>,
+}
+
+impl<S, C, M> MessagingService<S, C, M>
+where
+    S: TenantEventStores<Session>,
+    C: TenantEventStores<Conversation>,
+    M: TenantEventStores<Message>,
+{
+    pub fn new(
+        sessions: Arc<SessionService<S>>,
+        conversations: C,
+        messages: M,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            sessions,
+            conversations: CommandExecutor::new(
+                conversations,
+                ConversationServices::new(Arc::clone(&clock)),
+            ),
+            messages: CommandExecutor::new(messages, MessageServices::new(Arc::clone(&clock))),
+            clock,
+        }
+    }
+
+    /// Queues `request` on the session `session_id` under a new message id.
+    ///
+    /// # Errors
+    /// `Rejected` when the session is unknown or not connected, or the
+    /// window is closed for a non-template message; otherwise as
+    /// [`CommandExecutor::execute`].
+    #[instrument(skip(self, request, metadata), fields(tenant = %metadata.tenant))]
+    pub async fn send(
+        &self,
+        session_id: &SessionId,
+        request: SendRequest,
+        metadata: &CommandMetadata,
+    ) -> Result<CommandReceipt, SendError> {
+        let from = self.connected_number(&metadata.tenant, session_id).await?;
+        if !request.content.is_template() {
+            self.require_open_window(&metadata.tenant, session_id, &request.to)
+                .await?;
+        }
+        let command = MessageCommand::Queue(NewMessage {
+            session_id: session_id.clone(),
+            from,
+            to: request.to,
+            content: request.content,
+            reply_to: request.reply_to,
+            campaign_id: None,
+        });
+        let id = Uuid::now_v7().to_string();
+        self.messages
+            .execute(&id, command, metadata)
+            .await
+            .map_err(|e| e.map_rejected(SendRefusal::Message))
+    }
+
+    async fn connected_number(
+        &self,
+        tenant: &TenantId,
+        session_id: &SessionId,
+    ) -> Result<PhoneNumber, SendError> {
+        let session = self
+            .sessions
+            .load(tenant, session_id)
+            .await
+            .map_err(|e| e.map_rejected(|_| SendRefusal::SessionNotFound))?;
+        match (session.status(), session.phone_number()) {
+            (Some(SessionStatus::Connected), Some(number)) => Ok(number.clone()),
+            (Some(status), _) => Err(CommandError::Rejected(SendRefusal::SessionNotConnected(
+                status,
+            ))),
+            (None, _) => Err(CommandError::Rejected(SendRefusal::SessionNotFound)),
+        }
+    }
+
+    async fn require_open_window(
+        &self,
+        tenant: &TenantId,
+        session_id: &SessionId,
+        to: &PhoneNumber,
+    ) -> Result<(), SendError> {
+        let contact =
+            ContactId::parse(to.digits()).map_err(|e| CommandError::Internal(e.to_string()))?;
+        let id = conversation_id_for(session_id, &contact).to_string();
+        let conversation = self
+            .conversations
+            .load(tenant, &id)
+            .await
+            .map_err(|e| e.map_rejected(|never| match never {}))?;
+        if conversation.window_open_at(self.clock.now()) {
+            Ok(())
+        } else {
+            Err(CommandError::Rejected(SendRefusal::OutsideServiceWindow {
+                to: to.clone(),
+            }))
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! What every query of a read model shares: pages, errors, tenant scoping,
+//! and waiting until a projection has reached the client's own last write.
+
+use herald_domain::{FieldError, TenantId};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::ports::read_store::{
+    Condition, Document, FindQuery, Page, ReadStore, ReadStoreError, TENANT_FIELD,
+};
+use crate::progress::{NotCaughtUp, ProjectionPositions};
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error(transparent)]
+    NotCaughtUp(#[from] NotCaughtUp),
+    #[error(transparent)]
+    Store(#[from] ReadStoreError),
+}
+
+/// A page of a list: `page` counts from 1; `limit` is 1 to 100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u64,
+    pub limit: u64,
+}
+
+impl PageRequest {
+    pub const MAX_LIMIT: u64 = 100;
+
+    /// # Errors
+    /// When `page` is 0 or `limit` is outside 1..=100; the error names the field.
+    pub fn new(page: u64, limit: u64) -> Result<Self, FieldError> {
+        if page == 0 {
+            return Err(FieldError::new("page", "counts from 1"));
+        }
+        if !(1..=Self::MAX_LIMIT).contains(&limit) {
+            return Err(FieldError::new(
+                "limit",
+                format!("must be between 1 and {}", Self::MAX_LIMIT),
+            ));
+        }
+        Ok(Self { page, limit })
+    }
+
+    pub fn skip(self) -> u64 {
+        (self.page - 1).saturating_mul(self.limit)
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self { page: 1, limit: 20 }
+    }
+}
+
+/// The condition that keeps a query inside one tenant's documents.
+pub fn owned_by(tenant: &TenantId) -> Condition {
+    Condition::Equals(TENANT_FIELD, Value::from(tenant.as_str()))
+}
+
+/// A read store seen through one projection: queries wait, when asked, for
+/// that projection to reach a position first.
+#[derive(Clone)]
+pub struct ProjectedReads {
+    store: Arc<dyn ReadStore>,
+    positions: ProjectionPositions,
+    projection: &'static str,
+    wait_limit: Duration,
+}
+
+impl ProjectedReads {
+    pub fn new(
+        store: Arc<dyn ReadStore>,
+        positions: ProjectionPositions,
+        projection: &'static str,
+        wait_limit: Duration,
+    ) -> Self {
+        Self {
+            store,
+            positions,
+            projection,
+            wait_limit,
+        }
+    }
+
+    /// # Errors
+    /// When the projection does not reach `min_position` in time, or the store fails.
+    pub async fn find(
+        &self,
+        query: &FindQuery,
+        min_position: Option<u64>,
+    ) -> Result<Page, QueryError> {
+        self.wait_for(min_position).await?;
+        Ok(self.store.find(query).await?)
+    }
+
+    /// The first document `query` finds, if any.
+    ///
+    /// # Errors
+    /// As [`ProjectedReads::find`].
+    pub async fn find_one(
+        &self,
+        query: FindQuery,
+        min_position: Option<u64>,
+    ) -> Result<Option<Document>, QueryError> {
+        let query = FindQuery {
+            limit: Some(1),
+            ..query
+        };
+        let page = self.find(&query, min_position).await?;
+        Ok(page.documents.into_iter().next())
+    }
+
+    async fn wait_for(&self, min_position: Option<u64>) -> Result<(), NotCaughtUp> {
+        match min_position {
+            Some(position) => {
+                self.positions
+                    .wait_for(self.projection, position, self.wait_limit)
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Inbound webhooks from WhatsApp, from the POST to the aggregates.
+//!
+//! - [`payload`]: reading Meta's notifications, whatever their shape.
+//! - [`intake`]: the handshake, the signature check, and recording each
+//!   verified payload before Meta gets its 200.
+//! - [`directory`]: finding a webhook's session by phone number id.
+//! - [`processor`]: the process manager that turns recorded payloads into
+//!   conversation messages and message statuses.
+
+pub mod directory;
+pub mod intake;
+pub mod payload;
+pub mod processor;
+
+pub use directory::ReadModelDirectory;
+pub use intake::{IntakeError, RoutedSession, SessionDirectory, TenantPayload, WebhookIntake};
+pub use processor::WebhookProcessor;

@@ -1,0 +1,100 @@
+//! Process managers: durable consumers of the event log that act on what
+//! happened (send a queued message, apply a recorded webhook). Each commit
+//! is handled at least once, so handlers issue only idempotent commands.
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tracing::{error, info, warn};
+
+use crate::ports::event_feed::RecordedCommit;
+use crate::ports::work_feed::{WorkFeed, WorkItem};
+
+/// What became of a commit a worker could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkError {
+    /// Something it needs is down: the commit comes back later.
+    #[error("will retry: {0}")]
+    Retry(String),
+    /// The commit cannot ever be handled (it does not read back): it is
+    /// logged and left, so that it does not block the ones after it.
+    #[error("skipped: {0}")]
+    Skip(String),
+}
+
+#[async_trait]
+pub trait Worker: Send + Sync + 'static {
+    /// The durable name every node of this worker shares.
+    fn name(&self) -> &'static str;
+
+    /// The aggregate type whose commits the worker follows.
+    fn aggregate_type(&self) -> &'static str;
+
+    /// # Errors
+    /// A [`WorkError`] saying whether to try the commit again.
+    async fn handle(&self, commit: &RecordedCommit) -> Result<(), WorkError>;
+}
+
+/// How long a commit that failed waits before it comes back.
+const RETRY_DELAY: Duration = Duration::from_secs(1);
+
+/// Runs `worker` over its commits, `concurrency` at a time, until `stop`
+/// turns true; the subscription is opened again if it breaks.
+pub async fn run_worker(
+    worker: Arc<dyn Worker>,
+    feed: Arc<dyn WorkFeed>,
+    concurrency: usize,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut pause = Duration::from_millis(100);
+    while !*stop.borrow() {
+        let items = match feed.subscribe(worker.name(), worker.aggregate_type()).await {
+            Ok(items) => items,
+            Err(error) => {
+                warn!(worker = worker.name(), %error, "cannot subscribe; trying again");
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    _ = stop.changed() => {}
+                }
+                pause = (pause * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        info!(worker = worker.name(), "following the event log");
+        pause = Duration::from_millis(100);
+        let handled = items.for_each_concurrent(concurrency, |item| {
+            let worker = Arc::clone(&worker);
+            async move {
+                match item {
+                    Ok(item) => handle(worker.as_ref(), item).await,
+                    Err(error) => warn!(worker = worker.name(), %error, "feed error"),
+                }
+            }
+        });
+        tokio::select! {
+            () = handled => warn!(worker = worker.name(), "subscription ended; opening it again"),
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+async fn handle(worker: &dyn Worker, item: WorkItem) {
+    let position = item.commit.position;
+    let outcome = worker.handle(&item.commit).await;
+    let acknowledged = match outcome {
+        Ok(()) => item.receipt.done().await,
+        Err(WorkError::Retry(reason)) => {
+            warn!(worker = worker.name(), position, %reason, "will retry");
+            item.receipt.retry_after(RETRY_DELAY).await
+        }
+        Err(WorkError::Skip(reason)) => {
+            error!(worker = worker.name(), position, %reason, "commit skipped");
+            item.receipt.done().await
+        }
+    };
+    if let Err(error) = acknowledged {
+        warn!(worker = worker.name(), position, %error, "cannot acknowledge; it will come back");
+    }
+}
