@@ -14,6 +14,8 @@
 //! - [`reading`]: reading commits back in order.
 //! - [`snapshots`], [`cache`]: loading long histories quickly.
 //! - [`feed`]: the ordered feed of every commit, for projections.
+//! - [`work`]: commits of one aggregate type shared among a process
+//!   manager's nodes, each acknowledged when handled.
 
 pub mod cache;
 pub mod envelope;
@@ -24,8 +26,10 @@ pub mod log;
 pub mod publish;
 pub mod reading;
 pub mod snapshots;
+pub mod work;
 
 pub use event_store::{JetStreamEventStore, TenantEventStore};
 pub use feed::JetStreamEventFeed;
 pub use loaded::LoadedAggregate;
 pub use log::{EventLog, EventLogConfig, EventLogError};
+pub use work::JetStreamWorkFeed;

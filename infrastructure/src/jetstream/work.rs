@@ -1,0 +1,93 @@
+//! Process managers' work on JetStream: one durable consumer per worker,
+//! filtered on one aggregate type, with explicit acknowledgements. Nodes
+//! that pull from the same consumer share its commits.
+
+use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
+use async_nats::jetstream::AckKind;
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use futures::StreamExt;
+use herald_application::ports::event_feed::FeedError;
+use herald_application::ports::work_feed::{WorkFeed, WorkItem, WorkReceipt};
+use std::time::Duration;
+
+use super::envelope::CommitEnvelope;
+use super::log::EventLog;
+
+/// How long a worker may hold a commit before it is handed out again.
+const ACK_WAIT: Duration = Duration::from_secs(60);
+
+/// How many commits a worker may hold at once, across its nodes.
+const MAX_IN_FLIGHT: i64 = 1_000;
+
+#[derive(Clone)]
+pub struct JetStreamWorkFeed {
+    log: EventLog,
+}
+
+impl JetStreamWorkFeed {
+    pub fn new(log: EventLog) -> Self {
+        Self { log }
+    }
+}
+
+fn feed_error(error: impl std::fmt::Display) -> FeedError {
+    FeedError(error.to_string())
+}
+
+#[async_trait]
+impl WorkFeed for JetStreamWorkFeed {
+    async fn subscribe(
+        &self,
+        worker: &str,
+        aggregate_type: &str,
+    ) -> Result<BoxStream<'static, Result<WorkItem, FeedError>>, FeedError> {
+        let name = format!("herald-{worker}");
+        let config = pull::Config {
+            durable_name: Some(name.clone()),
+            filter_subject: self.log.subject("*", aggregate_type, "*"),
+            deliver_policy: DeliverPolicy::All,
+            ack_policy: AckPolicy::Explicit,
+            ack_wait: ACK_WAIT,
+            max_ack_pending: MAX_IN_FLIGHT,
+            ..Default::default()
+        };
+        let consumer = self
+            .log
+            .stream
+            .get_or_create_consumer(&name, config)
+            .await
+            .map_err(feed_error)?;
+        let messages = consumer.messages().await.map_err(feed_error)?;
+        Ok(messages
+            .map(|message| work_item(message.map_err(feed_error)?))
+            .boxed())
+    }
+}
+
+fn work_item(message: async_nats::jetstream::Message) -> Result<WorkItem, FeedError> {
+    let info = message.info().map_err(feed_error)?;
+    let (position, pending) = (info.stream_sequence, info.pending);
+    let envelope: CommitEnvelope = serde_json::from_slice(&message.payload)
+        .map_err(|e| FeedError(format!("commit {position} does not parse: {e}")))?;
+    Ok(WorkItem {
+        commit: envelope.into_recorded(position, pending),
+        receipt: Box::new(Acknowledgement(message)),
+    })
+}
+
+struct Acknowledgement(async_nats::jetstream::Message);
+
+#[async_trait]
+impl WorkReceipt for Acknowledgement {
+    async fn done(&self) -> Result<(), FeedError> {
+        self.0.ack().await.map_err(feed_error)
+    }
+
+    async fn retry_after(&self, delay: Duration) -> Result<(), FeedError> {
+        self.0
+            .ack_with(AckKind::Nak(Some(delay)))
+            .await
+            .map_err(feed_error)
+    }
+}
