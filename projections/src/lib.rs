@@ -7,8 +7,12 @@
 //! - [`runner`]: [`ProjectionRunner`]: follows the event feed from the stored
 //!   checkpoint, applies changes in batches with the checkpoint, reports lag,
 //!   and rebuilds a projection blue/green.
+//! - [`changes`]: what every projector uses to read events and write
+//!   documents.
 //! - [`campaigns`]: the projector of the `campaigns` and
 //!   `campaign_recipients` collections.
+//! - [`messages`]: the projector of the `messages` and `replies` collections.
+//! - [`sessions`]: the projector of the `sessions` collection.
 //! - [`stores`]: the read stores: embedded SQLite (the default) and MongoDB.
 //!
 //! # Dependencies
@@ -17,8 +21,11 @@
 //! application's `EventFeed` port.
 
 pub mod campaigns;
+pub mod changes;
+pub mod messages;
 pub mod projector;
 pub mod runner;
+pub mod sessions;
 pub mod stores;
 
 pub use projector::{ProjectionError, Projector};

@@ -8,7 +8,9 @@
 use chrono::{DateTime, Utc};
 use herald_application::ports::read_store::{date_value, Document, TENANT_FIELD};
 use herald_domain::campaign::{CampaignDefinition, CampaignMessage, Recipient, Schedule};
-use serde_json::{json, Value};
+use serde_json::json;
+
+use crate::changes::object;
 
 /// Facts of the commit every document change needs.
 pub struct CommitFacts<'a> {
@@ -131,12 +133,4 @@ pub fn recipient(facts: &CommitFacts<'_>, recipient: &Recipient, index: usize) -
 /// places per commit this leaves.
 fn order(position: u64, index: usize) -> u64 {
     position.saturating_mul(10_000).saturating_add(index as u64)
-}
-
-/// The fields of a JSON object built with `json!`.
-pub(crate) fn object(value: Value) -> Document {
-    match value {
-        Value::Object(map) => map,
-        _ => Document::new(),
-    }
 }

@@ -4,7 +4,7 @@ use cqrs_es::Aggregate;
 use herald_application::campaigns::read_model::{
     CAMPAIGNS, CAMPAIGN_RECIPIENTS, COLLECTIONS, PROJECTION,
 };
-use herald_application::ports::event_feed::{RecordedCommit, RecordedEvent};
+use herald_application::ports::event_feed::RecordedCommit;
 use herald_application::ports::read_store::{
     date_value, Change, CollectionSpec, Condition, Document,
 };
@@ -12,6 +12,7 @@ use herald_domain::campaign::{Campaign, CampaignEvent, DefinitionChanges, Recipi
 use serde_json::{json, Value};
 
 use super::documents::{self as doc, CommitFacts};
+use crate::changes::{self, decode, object, put};
 use crate::projector::{ProjectionError, Projector};
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -39,21 +40,10 @@ impl Projector for CampaignProjector {
         };
         let mut changes = Vec::new();
         for event in &commit.events {
-            changes.extend(changes_of(&facts, decode(commit, event)?));
+            changes.extend(changes_of(&facts, decode(PROJECTION, commit, event)?));
         }
         Ok(changes)
     }
-}
-
-fn decode(
-    commit: &RecordedCommit,
-    event: &RecordedEvent,
-) -> Result<CampaignEvent, ProjectionError> {
-    serde_json::from_str(event.payload.get()).map_err(|e| ProjectionError {
-        projection: PROJECTION,
-        position: commit.position,
-        message: format!("{} #{}: {e}", event.event_type, event.sequence),
-    })
 }
 
 fn changes_of(facts: &CommitFacts<'_>, event: CampaignEvent) -> Vec<Change> {
@@ -174,7 +164,7 @@ fn replaced_recipients(facts: &CommitFacts<'_>, recipients: &[Recipient]) -> Vec
     let count = recipients.len();
     changes.push(update(
         facts,
-        doc::object(json!({ "totalRecipients": count, "pendingCount": count })),
+        object(json!({ "totalRecipients": count, "pendingCount": count })),
         vec![],
     ));
     changes
@@ -194,34 +184,22 @@ fn put_recipients(facts: &CommitFacts<'_>, recipients: &[Recipient]) -> Vec<Chan
         .collect()
 }
 
-fn put(collection: &'static CollectionSpec, id: &str, document: Document) -> Change {
-    Change::Put {
-        collection,
-        id: id.to_owned(),
-        document,
-    }
-}
-
 /// An update of the campaign document, which always moves `updatedAt`.
-fn update(
-    facts: &CommitFacts<'_>,
-    mut set: Document,
-    increment: Vec<(&'static str, i64)>,
-) -> Change {
-    set.insert("updatedAt".into(), date_value(facts.recorded_at));
-    Change::Update {
-        collection: &CAMPAIGNS,
-        id: facts.campaign_id.to_owned(),
+fn update(facts: &CommitFacts<'_>, set: Document, increment: Vec<(&'static str, i64)>) -> Change {
+    changes::update(
+        &CAMPAIGNS,
+        facts.campaign_id,
+        facts.recorded_at,
         set,
         increment,
-    }
+    )
 }
 
 fn status(status: &str) -> Document {
-    doc::object(json!({ "status": status }))
+    object(json!({ "status": status }))
 }
 
 fn with(mut fields: Document, more: Value) -> Document {
-    fields.extend(doc::object(more));
+    fields.extend(object(more));
     fields
 }

@@ -1,0 +1,128 @@
+//! Which changes message and conversation events make to the `messages`
+//! and `replies` collections.
+
+use cqrs_es::Aggregate;
+use herald_application::messages::read_model::{
+    inbound_document_id, COLLECTIONS, MESSAGES, PROJECTION, REPLIES,
+};
+use herald_application::ports::event_feed::RecordedCommit;
+use herald_application::ports::read_store::{date_value, Change, CollectionSpec};
+use herald_domain::conversation::{Conversation, ConversationEvent};
+use herald_domain::message::{DeliveryStatus, Message, MessageEvent, SendError};
+use serde_json::json;
+
+use super::documents::{self as doc, Inbound, Outbound};
+use crate::changes::{decode, object, put, update};
+use crate::projector::{ProjectionError, Projector};
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct MessageProjector;
+
+impl Projector for MessageProjector {
+    fn name(&self) -> &'static str {
+        PROJECTION
+    }
+
+    fn collections(&self) -> &'static [&'static CollectionSpec] {
+        &COLLECTIONS
+    }
+
+    fn project(&self, commit: &RecordedCommit) -> Result<Vec<Change>, ProjectionError> {
+        let mut changes = Vec::new();
+        for event in &commit.events {
+            if commit.aggregate_type == Message::TYPE {
+                changes.push(outbound_change(commit, decode(PROJECTION, commit, event)?));
+            } else if commit.aggregate_type == Conversation::TYPE {
+                changes.extend(inbound_changes(commit, decode(PROJECTION, commit, event)?));
+            }
+        }
+        Ok(changes)
+    }
+}
+
+fn outbound_change(commit: &RecordedCommit, event: MessageEvent) -> Change {
+    let id = commit.aggregate_id.as_str();
+    let set = |fields: serde_json::Value| {
+        update(&MESSAGES, id, commit.recorded_at, object(fields), vec![])
+    };
+    match event {
+        MessageEvent::Queued {
+            session_id,
+            from,
+            to,
+            content,
+            reply_to,
+            campaign_id,
+            at,
+        } => {
+            let message = Outbound {
+                session_id: &session_id,
+                from: &from,
+                to: &to,
+                content: &content,
+                reply_to: reply_to.as_deref(),
+                campaign_id: campaign_id.as_deref(),
+                at,
+            };
+            put(&MESSAGES, id, doc::outbound(commit, &message))
+        }
+        MessageEvent::SendStarted { .. } => set(json!({ "status": "sending" })),
+        MessageEvent::Sent { wamid, at, .. } => set(json!({
+            "status": "sent",
+            "waMessageId": wamid,
+            "sentAt": date_value(at),
+        })),
+        MessageEvent::SendFailed { error, at } => set(json!({
+            "status": "failed",
+            "errorMessage": error.message,
+            "errorCode": error.code,
+            "failedAt": date_value(at),
+        })),
+        MessageEvent::SendOutcomeUnknown { reason, .. } => set(json!({
+            "status": "unknown",
+            "errorMessage": reason,
+        })),
+        MessageEvent::StatusReported { report, status } => {
+            let mut fields = object(json!({
+                "status": status.as_str(),
+                "waMessageId": report.wamid,
+                time_field(report.status): date_value(report.at),
+            }));
+            if let Some(SendError { code, message }) = report.errors.first() {
+                fields.insert("errorMessage".into(), message.as_str().into());
+                fields.insert("errorCode".into(), json!(code));
+            }
+            update(&MESSAGES, id, commit.recorded_at, fields, vec![])
+        }
+    }
+}
+
+fn time_field(status: DeliveryStatus) -> &'static str {
+    match status {
+        DeliveryStatus::Sent => "sentAt",
+        DeliveryStatus::Delivered => "deliveredAt",
+        DeliveryStatus::Read => "readAt",
+        DeliveryStatus::Failed => "failedAt",
+        DeliveryStatus::Played => "playedAt",
+    }
+}
+
+fn inbound_changes(commit: &RecordedCommit, event: ConversationEvent) -> Vec<Change> {
+    let ConversationEvent::MessageReceived {
+        session_id,
+        message,
+        received_at,
+        ..
+    } = event;
+    let id = inbound_document_id(&commit.tenant, &message.wamid);
+    let inbound = Inbound {
+        id: &id,
+        session_id: &session_id,
+        message: &message,
+        received_at,
+    };
+    vec![
+        put(&MESSAGES, &id, doc::inbound(commit, &inbound)),
+        put(&REPLIES, &id, doc::reply(commit, &inbound)),
+    ]
+}

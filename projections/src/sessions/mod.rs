@@ -1,0 +1,5 @@
+//! The projector of the `sessions` collection.
+
+mod projector;
+
+pub use projector::SessionProjector;
