@@ -17,6 +17,7 @@
 pub mod bench;
 pub mod cli;
 pub mod http;
+pub mod keys;
 pub mod settings;
 pub mod system;
 

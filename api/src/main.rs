@@ -58,6 +58,7 @@ enum ProjectionsCommand {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    herald_infrastructure::tls::install_crypto_provider();
     let cli = Cli::parse();
     let settings = match Settings::from_env() {
         Ok(settings) => settings,

@@ -31,6 +31,30 @@ pub struct Settings {
     pub read_wait: Duration,
     /// `HERALD_LOG_FORMAT`: `text` (default) or `json`.
     pub json_logs: bool,
+    /// `HERALD_GRAPH_API_URL`, default `https://graph.facebook.com`: where
+    /// the Cloud API is, or a proxy or test double standing in for it.
+    pub graph_api_url: String,
+    /// `HERALD_GRAPH_API_VERSION`, default `v23.0`.
+    pub graph_api_version: String,
+    /// `HERALD_NUMBER_RATE`, default 80: messages per second per number.
+    pub number_rate: u32,
+    /// `HERALD_SECRET_KEY`: 64 hex digits, the key that seals channel
+    /// secrets. Unset, a key is made on first start and kept in
+    /// `<data dir>/secret.key`; a cluster must set the same key on every node.
+    pub secret_key: Option<Redacted>,
+    /// `HERALD_PREVIOUS_SECRET_KEYS`: earlier keys, comma-separated, still
+    /// accepted for opening what they sealed after a rotation.
+    pub previous_secret_keys: Vec<Redacted>,
+}
+
+/// A setting that must not show in logs: `Debug` prints `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Redacted(pub String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +110,28 @@ impl Settings {
                     })
                 }
             },
+            graph_api_url: get("HERALD_GRAPH_API_URL")
+                .unwrap_or("https://graph.facebook.com")
+                .trim_end_matches('/')
+                .to_owned(),
+            graph_api_version: get("HERALD_GRAPH_API_VERSION")
+                .unwrap_or("v23.0")
+                .to_owned(),
+            number_rate: parse(
+                get("HERALD_NUMBER_RATE").unwrap_or("80"),
+                "HERALD_NUMBER_RATE",
+                "messages per second",
+            )?,
+            secret_key: get("HERALD_SECRET_KEY").map(|key| Redacted(key.to_owned())),
+            previous_secret_keys: get("HERALD_PREVIOUS_SECRET_KEYS")
+                .map(|keys| {
+                    keys.split(',')
+                        .map(str::trim)
+                        .filter(|k| !k.is_empty())
+                        .map(|k| Redacted(k.to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 }
@@ -142,6 +188,24 @@ mod tests {
             settings.nats_server_bin,
             PathBuf::from("/opt/nats/nats-server")
         );
+    }
+
+    #[test]
+    fn the_graph_api_can_point_at_a_test_double() {
+        let settings = settings(&[
+            ("HERALD_GRAPH_API_URL", "http://127.0.0.1:9999/"),
+            ("HERALD_GRAPH_API_VERSION", "v24.0"),
+        ])
+        .unwrap();
+        assert_eq!(settings.graph_api_url, "http://127.0.0.1:9999");
+        assert_eq!(settings.graph_api_version, "v24.0");
+    }
+
+    #[test]
+    fn the_secret_key_never_shows_in_debug_output() {
+        let key = "ab".repeat(32);
+        let settings = settings(&[("HERALD_SECRET_KEY", &key)]).unwrap();
+        assert!(!format!("{settings:?}").contains(&key));
     }
 
     #[test]

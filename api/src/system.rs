@@ -8,13 +8,24 @@ use anyhow::Context;
 use axum::Router;
 use herald_application::campaigns::{CampaignQueries, CampaignService};
 use herald_application::clock::SystemClock;
+use herald_application::messages::{MessageDispatcher, MessageQueries, MessagingService};
 use herald_application::ports::read_store::ReadStore;
+use herald_application::ports::vault::Vault;
+use herald_application::ports::whatsapp::WhatsAppGateway;
+use herald_application::ports::work_feed::WorkFeed;
 use herald_application::progress::ProjectionPositions;
+use herald_application::sessions::{SessionQueries, SessionService};
+use herald_application::webhooks::{ReadModelDirectory, WebhookIntake, WebhookProcessor};
+use herald_application::workers::{run_worker, Worker};
+use herald_domain::Clock;
+use herald_infrastructure::cloud_api::{CloudApiClient, CloudApiConfig};
 use herald_infrastructure::jetstream::{
-    EventLog, EventLogConfig, JetStreamEventFeed, JetStreamEventStore,
+    EventLog, EventLogConfig, JetStreamEventFeed, JetStreamEventStore, JetStreamWorkFeed,
 };
 use herald_infrastructure::nats_server::{Durability, NatsServer, NatsServerConfig};
 use herald_projections::campaigns::CampaignProjector;
+use herald_projections::messages::MessageProjector;
+use herald_projections::sessions::SessionProjector;
 use herald_projections::stores::{MongoReadStore, SqliteReadStore};
 use herald_projections::{ProjectionRunner, Projector};
 use std::path::PathBuf;
@@ -24,6 +35,7 @@ use tokio::task::JoinHandle;
 use tracing::info;
 
 use crate::http::{self, AppState};
+use crate::keys::open_vault;
 use crate::settings::Settings;
 
 /// The event log, the read store, and the local `nats-server` if Herald
@@ -136,7 +148,20 @@ async fn open_read_store(settings: &Settings) -> anyhow::Result<Arc<dyn ReadStor
 
 /// Every projection Herald keeps.
 pub fn projectors() -> Vec<Arc<dyn Projector>> {
-    vec![Arc::new(CampaignProjector)]
+    vec![
+        Arc::new(CampaignProjector),
+        Arc::new(SessionProjector),
+        Arc::new(MessageProjector),
+    ]
+}
+
+fn cloud_api_config(settings: &Settings) -> CloudApiConfig {
+    CloudApiConfig {
+        base_url: settings.graph_api_url.clone(),
+        api_version: settings.graph_api_version.clone(),
+        number_rate_per_second: settings.number_rate,
+        ..CloudApiConfig::default()
+    }
 }
 
 pub fn projection_runners(
@@ -169,42 +194,41 @@ impl Herald {
     /// # Errors
     /// As [`Backends::open`].
     pub async fn start(settings: &Settings) -> anyhow::Result<Self> {
-        Ok(Self::assemble(
-            Backends::open(settings).await?,
-            settings,
-            true,
-        ))
+        Self::assemble(Backends::open(settings).await?, settings, true)
     }
 
-    /// Wires services over `backends`; with `run_projections`, each
-    /// projection starts following the event log.
-    pub fn assemble(backends: Backends, settings: &Settings, run_projections: bool) -> Self {
+    /// Wires services over `backends`; with `run_background`, each
+    /// projection and process manager starts following the event log.
+    ///
+    /// # Errors
+    /// When the vault's key or the Cloud API settings are not usable.
+    pub fn assemble(
+        backends: Backends,
+        settings: &Settings,
+        run_background: bool,
+    ) -> anyhow::Result<Self> {
         let positions = ProjectionPositions::default();
         let runners = projection_runners(&backends, &positions);
+        let gateway: Arc<dyn WhatsAppGateway> =
+            Arc::new(CloudApiClient::new(&cloud_api_config(settings))?);
+        let state = services(&backends, settings, &gateway, positions, runners.clone())?;
         let (shutdown, stop) = watch::channel(false);
-        let tasks = match run_projections {
-            true => runners
-                .iter()
-                .map(|runner| spawn_runner(Arc::clone(runner), stop.clone()))
-                .collect(),
-            false => Vec::new(),
-        };
-        let stores = JetStreamEventStore::new(backends.event_log.clone());
-        let state = AppState {
-            campaigns: Arc::new(CampaignService::new(stores, Arc::new(SystemClock))),
-            campaign_queries: Arc::new(CampaignQueries::new(
-                Arc::clone(&backends.read_store),
-                positions,
-                settings.read_wait,
-            )),
-            projections: Arc::new(runners),
-        };
-        Self {
+        let mut tasks = Vec::new();
+        if run_background {
+            tasks.extend(runners.into_iter().map(|r| spawn_runner(r, stop.clone())));
+            let feed: Arc<dyn WorkFeed> =
+                Arc::new(JetStreamWorkFeed::new(backends.event_log.clone()));
+            for worker in workers(&backends, &state, &gateway) {
+                let run = run_worker(worker, Arc::clone(&feed), WORKER_CONCURRENCY, stop.clone());
+                tasks.push(tokio::spawn(run));
+            }
+        }
+        Ok(Self {
             state,
             backends,
             shutdown,
             tasks,
-        }
+        })
     }
 
     pub fn state(&self) -> &AppState {
@@ -232,6 +256,88 @@ impl Herald {
         self.backends.close().await;
         info!("Herald stopped");
     }
+}
+
+/// How many commits each process manager handles at once.
+const WORKER_CONCURRENCY: usize = 32;
+
+/// The services handlers call, over the event log and the read store.
+fn services(
+    backends: &Backends,
+    settings: &Settings,
+    gateway: &Arc<dyn WhatsAppGateway>,
+    positions: ProjectionPositions,
+    runners: Vec<Arc<ProjectionRunner>>,
+) -> anyhow::Result<AppState> {
+    let vault: Arc<dyn Vault> = Arc::new(open_vault(settings)?);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let log = &backends.event_log;
+    let store = &backends.read_store;
+    let queries =
+        |positions: ProjectionPositions| (Arc::clone(store), positions, settings.read_wait);
+    let (s, p, w) = queries(positions.clone());
+    let session_queries = Arc::new(SessionQueries::new(s, p, w));
+    let directory = Arc::new(ReadModelDirectory::new(
+        Arc::clone(&session_queries),
+        JetStreamEventStore::new(log.clone()),
+        Arc::clone(&clock),
+    ));
+    let (s, p, w) = queries(positions.clone());
+    let message_queries = Arc::new(MessageQueries::new(s, p, w));
+    let sessions = Arc::new(SessionService::new(
+        JetStreamEventStore::new(log.clone()),
+        Arc::clone(&clock),
+        Arc::clone(&vault),
+        Arc::clone(gateway),
+        Arc::clone(&session_queries),
+    ));
+    let messaging = Arc::new(MessagingService::new(
+        Arc::clone(&sessions),
+        JetStreamEventStore::new(log.clone()),
+        JetStreamEventStore::new(log.clone()),
+        Arc::clone(&clock),
+    ));
+    let (s, p, w) = queries(positions);
+    Ok(AppState {
+        campaigns: Arc::new(CampaignService::new(
+            JetStreamEventStore::new(log.clone()),
+            Arc::clone(&clock),
+        )),
+        campaign_queries: Arc::new(CampaignQueries::new(s, p, w)),
+        sessions,
+        session_queries,
+        messaging,
+        message_queries,
+        webhooks: Arc::new(WebhookIntake::new(
+            JetStreamEventStore::new(log.clone()),
+            clock,
+            directory,
+            vault,
+        )),
+        projections: Arc::new(runners),
+    })
+}
+
+/// Every process manager Herald runs.
+fn workers(
+    backends: &Backends,
+    state: &AppState,
+    gateway: &Arc<dyn WhatsAppGateway>,
+) -> Vec<Arc<dyn Worker>> {
+    let log = &backends.event_log;
+    vec![
+        Arc::new(WebhookProcessor::new(
+            JetStreamEventStore::new(log.clone()),
+            JetStreamEventStore::new(log.clone()),
+            Arc::new(SystemClock),
+        )),
+        Arc::new(MessageDispatcher::new(
+            Arc::clone(&state.sessions),
+            JetStreamEventStore::new(log.clone()),
+            Arc::clone(gateway),
+            Arc::new(SystemClock),
+        )),
+    ]
 }
 
 fn spawn_runner(runner: Arc<ProjectionRunner>, stop: watch::Receiver<bool>) -> JoinHandle<()> {

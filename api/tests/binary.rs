@@ -57,6 +57,7 @@ impl Serving {
     }
 
     async fn wait_until_healthy(&self) {
+        herald_infrastructure::tls::install_crypto_provider();
         let deadline = Instant::now() + PATIENCE;
         while !reqwest::get(self.url("/healthz"))
             .await
@@ -110,6 +111,7 @@ fn run_verb(data: &Path, args: &[&str]) -> Output {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_herald_survives_a_kill_and_stops_cleanly() {
     let data = tempfile::tempdir().expect("a temporary folder");
+    herald_infrastructure::tls::install_crypto_provider();
     let client = reqwest::Client::new();
     let body = serde_json::json!({ "campaignName": "Survivor", "sessionId": "main", "messageType": "text", "messageContent": "Hi", "recipients": ["+14155550100"] });
 

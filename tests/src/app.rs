@@ -44,7 +44,7 @@ pub async fn spawn_app() -> TestApp {
     });
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        client: http_client(),
         tenant: format!("tenant-{}", Uuid::new_v4().simple()),
         herald,
         server,
@@ -228,4 +228,10 @@ pub async fn error_of(response: Response) -> (u16, String, Option<String>) {
         code,
         body["error"]["field"].as_str().map(str::to_owned),
     )
+}
+
+/// An HTTP client for tests; TLS needs its crypto provider first.
+pub fn http_client() -> reqwest::Client {
+    herald_infrastructure::tls::install_crypto_provider();
+    reqwest::Client::new()
 }

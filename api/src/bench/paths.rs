@@ -91,8 +91,8 @@ impl BenchServers {
                 nats: None,
             })
         };
-        let inprocess = Herald::assemble(backends("inprocess.sqlite3")?, &herald_settings, false);
-        let http = Herald::assemble(backends("http.sqlite3")?, &herald_settings, false);
+        let inprocess = Herald::assemble(backends("inprocess.sqlite3")?, &herald_settings, false)?;
+        let http = Herald::assemble(backends("http.sqlite3")?, &herald_settings, false)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let http_address = format!("http://{}", listener.local_addr()?);
         let app = http

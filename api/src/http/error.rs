@@ -6,10 +6,13 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use herald_application::campaigns::{CampaignCommandError, QueryError};
+use herald_application::campaigns::QueryError;
 use herald_application::commands::CommandError;
+use herald_application::messages::SendRefusal;
 use herald_application::ports::event_store::StoreFailureKind;
 use herald_domain::campaign::CampaignError;
+use herald_domain::message::MessageError;
+use herald_domain::session::SessionError;
 use herald_domain::FieldError;
 use serde_json::json;
 
@@ -23,6 +26,8 @@ pub enum ApiError {
     },
     /// 401: no credentials (until accounts exist, no `X-Tenant-Id`).
     Unauthenticated(String),
+    /// 403: the credentials are known to be wrong for this request.
+    Forbidden(String),
     /// 404: nothing of this tenant under this id.
     NotFound(String),
     /// 409: the current state forbids the command.
@@ -77,6 +82,7 @@ impl ApiError {
                 message.clone(),
                 None,
             ),
+            Self::Forbidden(message) => (StatusCode::FORBIDDEN, "forbidden", message.clone(), None),
             Self::NotFound(message) => (StatusCode::NOT_FOUND, "not_found", message.clone(), None),
             Self::Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone(), None),
             Self::TooLarge(message) => (
@@ -136,21 +142,72 @@ impl From<FieldError> for ApiError {
     }
 }
 
-impl From<CampaignCommandError> for ApiError {
-    fn from(error: CampaignCommandError) -> Self {
-        match error {
-            CommandError::Rejected(CampaignError::NotFound) => {
-                Self::NotFound("campaign not found".into())
-            }
-            CommandError::Rejected(CampaignError::AlreadyExists) => Self::Conflict {
+/// How an aggregate's refusal answers. Each domain error says it once, and
+/// every command error of that aggregate converts through it.
+pub trait Refusal: std::error::Error {
+    fn into_api_error(self) -> ApiError;
+}
+
+impl Refusal for CampaignError {
+    fn into_api_error(self) -> ApiError {
+        match self {
+            Self::NotFound => ApiError::NotFound("campaign not found".into()),
+            Self::AlreadyExists => ApiError::Conflict {
                 code: "already_exists",
                 message: "the campaign already exists".into(),
             },
-            CommandError::Rejected(CampaignError::Invalid(field)) => Self::invalid(field),
-            CommandError::Rejected(CampaignError::NotAllowed(message)) => Self::Conflict {
+            Self::Invalid(field) => ApiError::invalid(field),
+            Self::NotAllowed(message) => ApiError::Conflict {
                 code: "not_allowed",
                 message,
             },
+        }
+    }
+}
+
+impl Refusal for SessionError {
+    fn into_api_error(self) -> ApiError {
+        match self {
+            Self::NotFound => ApiError::NotFound("session not found".into()),
+            Self::AlreadyExists => ApiError::Conflict {
+                code: "already_exists",
+                message: self.to_string(),
+            },
+            Self::Invalid(field) => ApiError::invalid(field),
+            Self::NotAllowed(message) => ApiError::Conflict {
+                code: "not_allowed",
+                message,
+            },
+        }
+    }
+}
+
+impl Refusal for SendRefusal {
+    fn into_api_error(self) -> ApiError {
+        let message = self.to_string();
+        match self {
+            Self::SessionNotFound => ApiError::NotFound(message),
+            Self::SessionNotConnected(_) => ApiError::Conflict {
+                code: "session_not_connected",
+                message,
+            },
+            Self::OutsideServiceWindow { .. } => ApiError::Conflict {
+                code: "outside_service_window",
+                message,
+            },
+            Self::Message(MessageError::NotFound) => ApiError::NotFound(message),
+            Self::Message(MessageError::NotAllowed(message)) => ApiError::Conflict {
+                code: "not_allowed",
+                message,
+            },
+        }
+    }
+}
+
+impl<E: Refusal> From<CommandError<E>> for ApiError {
+    fn from(error: CommandError<E>) -> Self {
+        match error {
+            CommandError::Rejected(refusal) => refusal.into_api_error(),
             CommandError::Conflict(_) => Self::Conflict {
                 code: "concurrent_modification",
                 message: error.to_string(),

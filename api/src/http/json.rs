@@ -83,24 +83,32 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// Parses JSON, naming the field of a data error by its path.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let message = without_position(&inner.to_string());
-                ApiError::Invalid {
-                    field: field_of(&path, &message),
-                    message,
-                }
+    serde_path_to_error::deserialize(deserializer).map_err(json_error)
+}
+
+/// Reads a part of a body already parsed, naming the field of an error by
+/// its path inside that part.
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(json_error)
+}
+
+fn json_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            let message = without_position(&inner.to_string());
+            ApiError::Invalid {
+                field: field_of(&path, &message),
+                message,
             }
-            _ => ApiError::bad_request(
-                "invalid_json",
-                format!("the body is not valid JSON: {inner}"),
-                None,
-            ),
         }
-    })
+        _ => ApiError::bad_request(
+            "invalid_json",
+            format!("the body is not valid JSON: {inner}"),
+            None,
+        ),
+    }
 }
 
 /// serde names a missing or unknown field in its message, at the path of

@@ -1,9 +1,13 @@
 //! The HTTP API: routes under `/v1`, health and metrics.
 //!
-//! - [`campaigns`]: the campaign endpoints.
+//! - [`campaigns`]: the campaign endpoints; [`sessions`]: the session
+//!   endpoints.
+//! - [`messages`]: sending a message, and the message and reply lists.
+//! - [`webhooks`]: Meta's webhook handshake and notifications.
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`error`]: [`ApiError`], the one error type and its statuses.
-//! - [`extract`]: tenant, caller and query parameters; [`json`]: bodies.
+//! - [`extract`]: tenant, caller and query parameters; [`json`]: bodies;
+//!   [`pages`]: paged lists.
 //! - [`observe`]: request logs and correlation ids.
 
 pub mod campaigns;
@@ -11,12 +15,23 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod json;
+pub mod messages;
 pub mod observe;
+pub mod pages;
+pub mod sessions;
+pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use herald_application::campaigns::{CampaignQueries, CampaignService};
+use herald_application::messages::{MessageQueries, MessagingService};
+use herald_application::sessions::{SessionQueries, SessionService};
+use herald_application::webhooks::WebhookIntake;
 use herald_domain::campaign::Campaign;
+use herald_domain::conversation::Conversation;
+use herald_domain::message::Message;
+use herald_domain::session::Session;
+use herald_domain::webhook::Webhook;
 use herald_infrastructure::jetstream::JetStreamEventStore;
 use herald_projections::ProjectionRunner;
 use std::sync::Arc;
@@ -26,17 +41,32 @@ pub use error::ApiError;
 /// The largest request body accepted: 5,000 recipients with their data fit.
 pub const MAX_BODY_BYTES: usize = 4 << 20;
 
+/// The messaging service over the JetStream stores.
+pub type Messaging = MessagingService<
+    JetStreamEventStore<Session>,
+    JetStreamEventStore<Conversation>,
+    JetStreamEventStore<Message>,
+>;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub campaigns: Arc<CampaignService<JetStreamEventStore<Campaign>>>,
     pub campaign_queries: Arc<CampaignQueries>,
+    pub sessions: Arc<SessionService<JetStreamEventStore<Session>>>,
+    pub session_queries: Arc<SessionQueries>,
+    pub webhooks: Arc<WebhookIntake<JetStreamEventStore<Webhook>>>,
+    pub messaging: Arc<Messaging>,
+    pub message_queries: Arc<MessageQueries>,
     pub projections: Arc<Vec<Arc<ProjectionRunner>>>,
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(campaigns::routes())
+        .merge(sessions::routes())
+        .merge(messages::routes())
+        .merge(webhooks::routes())
         .merge(health::routes())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -5,10 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use herald_application::campaigns::{CampaignFilter, PageRequest};
+use herald_application::campaigns::CampaignFilter;
 use herald_application::CommandReceipt;
 use herald_domain::campaign::{CampaignCommand, CampaignStatus};
-use herald_domain::{FieldError, SessionId};
+use herald_domain::SessionId;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -18,6 +18,7 @@ use super::bodies::{
 use crate::http::error::ApiError;
 use crate::http::extract::{Caller, QueryParams, Tenant};
 use crate::http::json::{JsonBody, OptionalJsonBody};
+use crate::http::pages::{listed, page_request};
 use crate::http::AppState;
 
 pub async fn create(
@@ -106,12 +107,12 @@ pub async fn list(
         status: status(&params)?,
         session_id: session(&params)?,
     };
-    let page = page(&params)?;
+    let page = page_request(&params)?;
     let found = app
         .campaign_queries
         .list(&tenant, &filter, page, params.number("minPosition")?)
         .await?;
-    Ok(Json(json!({ "data": found.documents, "page": page.page, "limit": page.limit, "total": found.total })).into_response())
+    Ok(listed(found, page))
 }
 
 pub async fn get(
@@ -140,7 +141,7 @@ pub async fn recipients(
     params.only(&["status", "page", "limit", "minPosition"])?;
     let (id, page, min_position) = (
         campaign_id(&id)?.to_string(),
-        page(&params)?,
+        page_request(&params)?,
         params.number("minPosition")?,
     );
     let queries = &app.campaign_queries;
@@ -150,7 +151,7 @@ pub async fn recipients(
     let found = queries
         .recipients(&tenant, &id, params.text("status"), page, None)
         .await?;
-    Ok(Json(json!({ "data": found.documents, "page": page.page, "limit": page.limit, "total": found.total })).into_response())
+    Ok(listed(found, page))
 }
 
 async fn run(
@@ -214,13 +215,4 @@ fn session(params: &QueryParams) -> Result<Option<SessionId>, ApiError> {
             })
         })
         .transpose()
-}
-
-fn page(params: &QueryParams) -> Result<PageRequest, ApiError> {
-    let defaults = PageRequest::default();
-    let page = params.number("page")?.unwrap_or(defaults.page);
-    let limit = params.number("limit")?.unwrap_or(defaults.limit);
-    PageRequest::new(page, limit).map_err(|FieldError { field, message }| {
-        ApiError::bad_request("invalid_query", format!("{field} {message}"), Some(&field))
-    })
 }

@@ -1,0 +1,171 @@
+//! Message handlers: each reads its input, calls one service or query, and
+//! answers.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use herald_application::messages::{Direction, MessageFilter};
+use herald_domain::message::MessageStatus;
+use herald_domain::SessionId;
+use serde_json::{json, Map, Value};
+
+use super::bodies::send_request;
+use crate::http::error::ApiError;
+use crate::http::extract::{Caller, QueryParams, Tenant};
+use crate::http::json::JsonBody;
+use crate::http::pages::{listed, page_request};
+use crate::http::AppState;
+
+pub async fn send(
+    State(app): State<AppState>,
+    Caller(caller): Caller,
+    Path(session): Path<String>,
+    JsonBody(body): JsonBody<Map<String, Value>>,
+) -> Result<Response, ApiError> {
+    let session = SessionId::parse(&session)
+        .map_err(|_| ApiError::NotFound(format!("no session {session:?}")))?;
+    let request = send_request(body)?;
+    let receipt = app.messaging.send(&session, request, &caller).await?;
+    let body = json!({
+        "id": receipt.aggregate_id,
+        "position": receipt.position,
+        "status": MessageStatus::Queued.as_str(),
+    });
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+pub async fn list(
+    State(app): State<AppState>,
+    Tenant(tenant): Tenant,
+    params: QueryParams,
+) -> Result<Response, ApiError> {
+    params.only(&[
+        "sessionId",
+        "direction",
+        "status",
+        "since",
+        "until",
+        "page",
+        "limit",
+        "minPosition",
+    ])?;
+    let filter = MessageFilter {
+        session_id: session(&params)?,
+        direction: direction(&params)?,
+        status: status(&params)?,
+        since: time(&params, "since")?,
+        until: time(&params, "until")?,
+    };
+    let page = page_request(&params)?;
+    let found = app
+        .message_queries
+        .list(&tenant, &filter, page, params.number("minPosition")?)
+        .await?;
+    Ok(listed(found, page))
+}
+
+pub async fn get(
+    State(app): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+    params: QueryParams,
+) -> Result<Response, ApiError> {
+    params.only(&["minPosition"])?;
+    let found = app
+        .message_queries
+        .get(&tenant, &id, params.number("minPosition")?)
+        .await?;
+    found
+        .map(|document| Json(document).into_response())
+        .ok_or_else(|| ApiError::NotFound(format!("no message {id:?}")))
+}
+
+pub async fn replies(
+    State(app): State<AppState>,
+    Tenant(tenant): Tenant,
+    params: QueryParams,
+) -> Result<Response, ApiError> {
+    params.only(&[
+        "sessionId",
+        "since",
+        "until",
+        "page",
+        "limit",
+        "minPosition",
+    ])?;
+    let page = page_request(&params)?;
+    let found = app
+        .message_queries
+        .replies(
+            &tenant,
+            session(&params)?.as_ref(),
+            time(&params, "since")?,
+            time(&params, "until")?,
+            page,
+            params.number("minPosition")?,
+        )
+        .await?;
+    Ok(listed(found, page))
+}
+
+fn bad_query(field: &str, message: String) -> ApiError {
+    ApiError::bad_request("invalid_query", message, Some(field))
+}
+
+fn session(params: &QueryParams) -> Result<Option<SessionId>, ApiError> {
+    params
+        .text("sessionId")
+        .map(|text| {
+            SessionId::parse(text).map_err(|e| bad_query("sessionId", format!("sessionId {e}")))
+        })
+        .transpose()
+}
+
+fn direction(params: &QueryParams) -> Result<Option<Direction>, ApiError> {
+    params
+        .text("direction")
+        .map(|text| match text {
+            "incoming" => Ok(Direction::Incoming),
+            "outgoing" => Ok(Direction::Outgoing),
+            other => Err(bad_query(
+                "direction",
+                format!("direction {other:?} is not incoming or outgoing"),
+            )),
+        })
+        .transpose()
+}
+
+fn status(params: &QueryParams) -> Result<Option<MessageStatus>, ApiError> {
+    params
+        .text("status")
+        .map(|text| {
+            MessageStatus::parse(text).ok_or_else(|| {
+                let known: Vec<&str> = MessageStatus::ALL.iter().map(|s| s.as_str()).collect();
+                bad_query(
+                    "status",
+                    format!("status {text:?} is not one of {}", known.join(", ")),
+                )
+            })
+        })
+        .transpose()
+}
+
+fn time(params: &QueryParams, name: &'static str) -> Result<Option<DateTime<Utc>>, ApiError> {
+    params
+        .text(name)
+        .map(|text| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    bad_query(
+                        name,
+                        format!(
+                            "{name} {text:?} is not an RFC 3339 time such as 2026-11-21T12:00:00Z"
+                        ),
+                    )
+                })
+        })
+        .transpose()
+}

@@ -1,0 +1,81 @@
+//! `/v1/webhooks/whatsapp`: Meta's subscription handshake (GET) and its
+//! notifications (POST), verified by signature and recorded before the 200.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use herald_application::webhooks::IntakeError;
+
+use super::error::ApiError;
+use super::extract::QueryParams;
+use super::AppState;
+
+pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
+
+/// Meta's challenge is a number; anything longer than this is not one.
+const MAX_CHALLENGE: usize = 256;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/v1/webhooks/whatsapp", get(verify).post(receive))
+}
+
+async fn verify(State(app): State<AppState>, params: QueryParams) -> Result<Response, ApiError> {
+    let required = |name: &'static str| {
+        params.text(name).ok_or_else(|| {
+            ApiError::bad_request("invalid_query", format!("{name} is required"), Some(name))
+        })
+    };
+    let (mode, token, challenge) = (
+        required("hub.mode")?,
+        required("hub.verify_token")?,
+        required("hub.challenge")?,
+    );
+    if challenge.len() > MAX_CHALLENGE || challenge.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "hub.challenge is not a challenge Meta would send",
+            Some("hub.challenge"),
+        ));
+    }
+    let echoed = app
+        .webhooks
+        .verify_subscription(mode, token, challenge)
+        .await?;
+    Ok((StatusCode::OK, echoed).into_response())
+}
+
+async fn receive(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let signature = headers
+        .get(SIGNATURE_HEADER)
+        .and_then(|value| value.to_str().ok());
+    app.webhooks.receive(&body, signature).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+impl From<IntakeError> for ApiError {
+    fn from(error: IntakeError) -> Self {
+        let message = error.to_string();
+        match error {
+            IntakeError::MissingSignature | IntakeError::BadSignature => {
+                Self::Unauthenticated(message)
+            }
+            IntakeError::UnknownVerifyToken => Self::Forbidden(message),
+            IntakeError::NotSubscribe => {
+                Self::bad_request("invalid_query", message, Some("hub.mode"))
+            }
+            IntakeError::NotAWebhook(_) => Self::bad_request("not_a_webhook", message, None),
+            IntakeError::UnknownNumber(_) => Self::NotFound(message),
+            IntakeError::Unavailable(_) => Self::Unavailable {
+                code: "event_log_unavailable",
+                message: "the webhook could not be recorded; send it again".into(),
+            },
+        }
+    }
+}
