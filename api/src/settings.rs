@@ -38,6 +38,18 @@ pub struct Settings {
     pub graph_api_version: String,
     /// `HERALD_NUMBER_RATE`, default 80: messages per second per number.
     pub number_rate: u32,
+    /// `HERALD_GRAPH_MAX_ATTEMPTS`, default 5: attempts per Graph API call
+    /// that keeps failing with a temporary error.
+    pub graph_max_attempts: u32,
+    /// `HERALD_GRAPH_BACKOFF_MS`, default 500: the first wait after a
+    /// temporary error; it doubles with each attempt, with jitter.
+    pub graph_backoff: Duration,
+    /// `HERALD_GRAPH_MAINTENANCE_WAIT_MS`, default 60000: the wait after
+    /// 131057 (the account is in maintenance for up to a minute).
+    pub graph_maintenance_wait: Duration,
+    /// `HERALD_GRAPH_PAIR_BACKOFF_MS`, default 1000: the unit of Meta's
+    /// "retry after 4^X seconds" after the pair rate limit (131056).
+    pub graph_pair_backoff: Duration,
     /// `HERALD_SECRET_KEY`: 64 hex digits, the key that seals channel
     /// secrets. Unset, a key is made on first start and kept in
     /// `<data dir>/secret.key`; a cluster must set the same key on every node.
@@ -122,6 +134,26 @@ impl Settings {
                 "HERALD_NUMBER_RATE",
                 "messages per second",
             )?,
+            graph_max_attempts: parse(
+                get("HERALD_GRAPH_MAX_ATTEMPTS").unwrap_or("5"),
+                "HERALD_GRAPH_MAX_ATTEMPTS",
+                "a number of attempts",
+            )?,
+            graph_backoff: millis(
+                get("HERALD_GRAPH_BACKOFF_MS"),
+                "HERALD_GRAPH_BACKOFF_MS",
+                500,
+            )?,
+            graph_maintenance_wait: millis(
+                get("HERALD_GRAPH_MAINTENANCE_WAIT_MS"),
+                "HERALD_GRAPH_MAINTENANCE_WAIT_MS",
+                60_000,
+            )?,
+            graph_pair_backoff: millis(
+                get("HERALD_GRAPH_PAIR_BACKOFF_MS"),
+                "HERALD_GRAPH_PAIR_BACKOFF_MS",
+                1_000,
+            )?,
             secret_key: get("HERALD_SECRET_KEY").map(|key| Redacted(key.to_owned())),
             previous_secret_keys: get("HERALD_PREVIOUS_SECRET_KEYS")
                 .map(|keys| {
@@ -147,6 +179,18 @@ fn installed_nats_server() -> PathBuf {
     } else {
         PathBuf::from("nats-server")
     }
+}
+
+fn millis(
+    text: Option<&str>,
+    variable: &'static str,
+    default: u64,
+) -> Result<Duration, SettingsError> {
+    let millis = match text {
+        Some(text) => parse(text, variable, "milliseconds")?,
+        None => default,
+    };
+    Ok(Duration::from_millis(millis))
 }
 
 fn parse<T: std::str::FromStr>(

@@ -160,6 +160,10 @@ fn cloud_api_config(settings: &Settings) -> CloudApiConfig {
         base_url: settings.graph_api_url.clone(),
         api_version: settings.graph_api_version.clone(),
         number_rate_per_second: settings.number_rate,
+        max_attempts: settings.graph_max_attempts,
+        base_backoff: settings.graph_backoff,
+        maintenance_backoff: settings.graph_maintenance_wait,
+        pair_backoff_unit: settings.graph_pair_backoff,
         ..CloudApiConfig::default()
     }
 }

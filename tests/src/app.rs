@@ -10,9 +10,12 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 use crate::nats::{nats_server_binary, TestNats};
+use herald_fake_graph::{FakeGraph, FakeGraphConfig};
 
 pub struct TestApp {
     pub address: String,
+    /// The fake Graph API this Herald talks to.
+    pub graph: FakeGraph,
     pub client: reqwest::Client,
     /// A tenant of this test's own.
     pub tenant: String,
@@ -22,16 +25,28 @@ pub struct TestApp {
     pub data: TempDir,
 }
 
-/// Starts Herald against a fresh `nats-server` and SQLite read store.
+/// Starts Herald against a fresh `nats-server`, SQLite read store and fake
+/// Graph API.
 ///
 /// # Panics
 /// When anything fails to start.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(FakeGraphConfig::default()).await
+}
+
+/// As [`spawn_app`], with the fake Graph API configured as given.
+///
+/// # Panics
+/// When anything fails to start.
+pub async fn spawn_app_with(graph: FakeGraphConfig) -> TestApp {
+    let graph = FakeGraph::start(graph)
+        .await
+        .expect("the fake Graph API starts");
     let nats = TestNats::start().await;
     let data = tempfile::tempdir().expect("a temporary folder");
-    let herald = Herald::start(&settings(&nats, &data))
-        .await
-        .expect("Herald starts");
+    let mut settings = settings(&nats, &data);
+    settings.graph_api_url = graph.base_url().to_owned();
+    let herald = Herald::start(&settings).await.expect("Herald starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
@@ -44,6 +59,7 @@ pub async fn spawn_app() -> TestApp {
     });
     TestApp {
         address,
+        graph,
         client: http_client(),
         tenant: format!("tenant-{}", Uuid::new_v4().simple()),
         herald,
@@ -66,6 +82,13 @@ pub fn settings(nats: &TestNats, data: &TempDir) -> Settings {
             nats_server_binary().display().to_string(),
         ),
         ("HERALD_READ_WAIT_MS".to_owned(), "10000".to_owned()),
+        // Retries as in production, only faster.
+        ("HERALD_GRAPH_BACKOFF_MS".to_owned(), "10".to_owned()),
+        (
+            "HERALD_GRAPH_MAINTENANCE_WAIT_MS".to_owned(),
+            "50".to_owned(),
+        ),
+        ("HERALD_GRAPH_PAIR_BACKOFF_MS".to_owned(), "10".to_owned()),
     ]);
     Settings::from_map(&vars).expect("valid test settings")
 }

@@ -7,6 +7,8 @@
 //! - [`app`]: [`spawn_app`] and [`TestApp`], Herald on port 0 with helpers
 //!   named after what a user does (`app.create_campaign(..)`).
 //! - [`wait`]: [`eventually`], polling for a condition with a deadline.
+//! - [`whatsapp`]: connected sessions on the fake Graph API, sending,
+//!   reading messages back, and the OpenAPI check of what was sent.
 //! - [`proxy`]: [`AckDroppingProxy`], a TCP proxy that loses the answer to
 //!   one publish, as a network can.
 
@@ -14,8 +16,9 @@ pub mod app;
 pub mod nats;
 pub mod proxy;
 pub mod wait;
+pub mod whatsapp;
 
-pub use app::{campaign_body, spawn_app, TestApp};
+pub use app::{campaign_body, spawn_app, spawn_app_with, TestApp};
 pub use nats::TestNats;
 pub use proxy::AckDroppingProxy;
 pub use wait::eventually;
