@@ -293,3 +293,181 @@ fn graph_error(e: &Value) -> Option<SendError> {
     };
     Some(SendError { code, message })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn now() -> DateTime<Utc> {
+        Utc.timestamp_opt(1_750_000_000, 0).single().unwrap()
+    }
+
+    fn body(changes: Vec<Value>) -> String {
+        json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": changes}]})
+            .to_string()
+    }
+
+    fn change(number: &str, value: Value) -> Value {
+        let mut value = value;
+        value["messaging_product"] = json!("whatsapp");
+        value["metadata"] =
+            json!({"display_phone_number": "15550783881", "phone_number_id": number});
+        json!({"field": "messages", "value": value})
+    }
+
+    #[test]
+    fn an_inbound_text_is_read_with_its_profile_and_time() {
+        let payload = body(vec![change(
+            "10",
+            json!({
+                "contacts": [{"profile": {"name": "Sheena"}, "wa_id": "16505551234"}],
+                "messages": [{"from": "16505551234", "id": "wamid.1", "timestamp": "1749416383",
+                              "type": "text", "text": {"body": "Hi"}, "context": {"from": "x", "id": "wamid.0"}}]
+            }),
+        )]);
+        let update = &updates(&payload, now()).unwrap()[0];
+        let message = &update.messages[0];
+        assert_eq!(update.phone_number_id, "10");
+        assert_eq!(message.text.as_deref(), Some("Hi"));
+        assert_eq!(message.profile_name.as_deref(), Some("Sheena"));
+        assert_eq!(message.context_wamid.as_deref(), Some("wamid.0"));
+        assert_eq!(message.to.as_deref(), Some("15550783881"));
+        assert_eq!(message.sent_at.timestamp(), 1_749_416_383);
+    }
+
+    #[test]
+    fn each_inbound_type_gives_what_a_person_would_read() {
+        let cases = [
+            (
+                json!({"type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "b", "title": "Cancel"}}}),
+                Some("Cancel"),
+            ),
+            (
+                json!({"type": "interactive", "interactive": {"type": "list_reply", "list_reply": {"id": "r", "title": "Express"}}}),
+                Some("Express"),
+            ),
+            (
+                json!({"type": "button", "button": {"payload": "STOP", "text": "Unsubscribe"}}),
+                Some("Unsubscribe"),
+            ),
+            (
+                json!({"type": "reaction", "reaction": {"message_id": "wamid.0", "emoji": "👍"}}),
+                Some("👍"),
+            ),
+            (
+                json!({"type": "image", "image": {"id": "m1", "mime_type": "image/jpeg", "caption": "Receipt"}}),
+                Some("Receipt"),
+            ),
+            (
+                json!({"type": "unsupported", "errors": [{"code": 131051}]}),
+                None,
+            ),
+        ];
+        for (mut message, text) in cases {
+            message["from"] = json!("16505551234");
+            message["id"] = json!("wamid.1");
+            let payload = body(vec![change("10", json!({"messages": [message.clone()]}))]);
+            let read = &updates(&payload, now()).unwrap()[0].messages[0];
+            assert_eq!(read.text.as_deref(), text, "{message}");
+        }
+    }
+
+    #[test]
+    fn media_keeps_its_id_and_mime_type() {
+        let payload = body(vec![change(
+            "10",
+            json!({"messages": [{"from": "1", "id": "w", "type": "document",
+            "document": {"id": "m9", "mime_type": "application/pdf", "filename": "inv.pdf"}}]}),
+        )]);
+        let media = updates(&payload, now()).unwrap()[0].messages[0]
+            .media
+            .clone()
+            .unwrap();
+        assert_eq!(
+            (media.id.as_str(), media.filename.as_deref()),
+            ("m9", Some("inv.pdf"))
+        );
+    }
+
+    #[test]
+    fn a_failed_status_carries_its_errors_and_callback_data() {
+        let payload = body(vec![change(
+            "10",
+            json!({"statuses": [{"id": "wamid.1", "status": "failed",
+            "timestamp": "1750030073", "recipient_id": "16505551234", "biz_opaque_callback_data": "m-1",
+            "errors": [{"code": 131026, "title": "Message undeliverable", "error_data": {"details": "not on WhatsApp"}}]}]}),
+        )]);
+        let status = &updates(&payload, now()).unwrap()[0].statuses[0];
+        assert_eq!(status.report.status, DeliveryStatus::Failed);
+        assert_eq!(status.callback_data.as_deref(), Some("m-1"));
+        assert_eq!(status.report.errors[0].code, Some(131026));
+        assert_eq!(
+            status.report.errors[0].message,
+            "Message undeliverable: not on WhatsApp"
+        );
+    }
+
+    #[test]
+    fn unknown_statuses_and_messages_without_ids_are_left_out() {
+        let payload = body(vec![change(
+            "10",
+            json!({
+                "statuses": [{"id": "w", "status": "deleted"}, {"status": "read"}],
+                "messages": [{"from": "1", "type": "text", "text": {"body": "no id"}}]
+            }),
+        )]);
+        let update = &updates(&payload, now()).unwrap()[0];
+        assert!(update.statuses.is_empty() && update.messages.is_empty());
+    }
+
+    #[test]
+    fn a_missing_or_garbled_timestamp_falls_back_to_the_receipt_time() {
+        let payload = body(vec![change(
+            "10",
+            json!({"statuses": [{"id": "w", "status": "read", "timestamp": "soon"}]}),
+        )]);
+        assert_eq!(
+            updates(&payload, now()).unwrap()[0].statuses[0].report.at,
+            now()
+        );
+    }
+
+    #[test]
+    fn numbers_are_listed_once_each() {
+        let payload = body(vec![
+            change("10", json!({})),
+            change("20", json!({})),
+            change("10", json!({})),
+        ]);
+        assert_eq!(phone_number_ids(payload.as_bytes()).unwrap(), ["10", "20"]);
+    }
+
+    #[test]
+    fn other_objects_and_bodies_without_numbers_are_not_webhooks() {
+        for bad in [
+            r#"{"object":"page","entry":[]}"#,
+            r#"{"object":"whatsapp_business_account","entry":[]}"#,
+            "[]",
+            "",
+            "{",
+        ] {
+            assert!(phone_number_ids(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_body_about_two_numbers_splits_into_each_ones_part() {
+        let payload = body(vec![
+            change("10", json!({"statuses": []})),
+            change("20", json!({"statuses": []})),
+        ]);
+        let part = part_for(payload.as_bytes(), &["20".to_owned()]).unwrap();
+        assert_eq!(phone_number_ids(part.as_bytes()).unwrap(), ["20"]);
+        let whole = part_for(payload.as_bytes(), &["10".to_owned(), "20".to_owned()]).unwrap();
+        assert_eq!(
+            whole, payload,
+            "a body about the kept numbers only is kept byte for byte"
+        );
+    }
+}
