@@ -199,6 +199,10 @@ impl<S: TenantEventStores<Session>> SessionService<S> {
                 )?,
             },
             verify_token_fingerprint: self.vault.fingerprint(&credentials.webhook_verify_token),
+            secrets_fingerprint: self.vault.fingerprint(&format!(
+                "{}\0{}\0{}",
+                credentials.access_token, credentials.app_secret, credentials.webhook_verify_token
+            )),
         })
     }
 

@@ -195,7 +195,7 @@ impl SessionState {
     }
 
     fn replace_channel(&self, channel: CloudApiChannel, now: DateTime<Utc>) -> Vec<SessionEvent> {
-        if channel == self.channel {
+        if channel.same_credentials(&self.channel) {
             return vec![];
         }
         vec![SessionEvent::ChannelReplaced { channel, at: now }]

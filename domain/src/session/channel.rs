@@ -134,6 +134,20 @@ pub struct CloudApiChannel {
     /// names no number, only the token; the fingerprint lets Herald find the
     /// session it belongs to without keeping the token anywhere in clear.
     pub verify_token_fingerprint: String,
+    /// A keyed hash of all three secrets together. Sealing the same secret
+    /// twice gives different texts, so this is how a session tells new
+    /// credentials from the ones it has.
+    pub secrets_fingerprint: String,
+}
+
+impl CloudApiChannel {
+    /// Whether `other` reaches the same number with the same secrets.
+    pub fn same_credentials(&self, other: &Self) -> bool {
+        self.phone_number_id == other.phone_number_id
+            && self.waba_id == other.waba_id
+            && self.secrets_fingerprint == other.secrets_fingerprint
+            && self.verify_token_fingerprint == other.verify_token_fingerprint
+    }
 }
 
 #[cfg(test)]

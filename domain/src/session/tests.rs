@@ -37,6 +37,7 @@ fn channel(token: &str) -> CloudApiChannel {
             webhook_verify_token: SealedSecret::from_sealed("sealed-verify".into()),
         },
         verify_token_fingerprint: "fingerprint".into(),
+        secrets_fingerprint: format!("fingerprint of {token}"),
     }
 }
 
@@ -187,6 +188,21 @@ fn the_same_credentials_again_change_nothing() {
     test()
         .given(vec![created()])
         .when(SessionCommand::ReplaceChannel(channel("sealed-token")))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn the_same_secrets_sealed_again_change_nothing() {
+    let resealed = CloudApiChannel {
+        secrets: CloudApiSecrets {
+            access_token: SealedSecret::from_sealed("sealed again, new nonce".into()),
+            ..channel("sealed-token").secrets
+        },
+        ..channel("sealed-token")
+    };
+    test()
+        .given(vec![created()])
+        .when(SessionCommand::ReplaceChannel(resealed))
         .then_expect_events(vec![]);
 }
 
