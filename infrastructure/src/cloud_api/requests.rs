@@ -2,9 +2,11 @@
 //! `BaseMessageProperties`, `MarkMessageRequestPayload`).
 
 use herald_application::ports::whatsapp::OutboundMessage;
+use herald_domain::message::content::LanguagePolicy;
 use herald_domain::message::RawMessageContent;
 use reqwest::Url;
 use serde::Serialize;
+use std::borrow::Cow;
 
 use super::config::{CloudApiConfig, CloudApiConfigError};
 
@@ -64,7 +66,7 @@ pub(crate) struct SendRequest<'a> {
     /// E.164 with its `+`, so Meta never prepends a country code.
     to: &'a str,
     #[serde(flatten)]
-    content: &'a RawMessageContent,
+    content: Cow<'a, RawMessageContent>,
     #[serde(skip_serializing_if = "Option::is_none")]
     context: Option<Context<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,10 +84,27 @@ impl<'a> SendRequest<'a> {
             messaging_product: "whatsapp",
             recipient_type: "individual",
             to: message.to.as_str(),
-            content: message.content.as_raw(),
+            content: with_language_policy(message.content.as_raw()),
             context: message.reply_to.map(|message_id| Context { message_id }),
             biz_opaque_callback_data: message.callback_data,
         }
+    }
+}
+
+/// Meta's schema requires `language.policy` on a template, and
+/// `deterministic` is its only value; the live API takes a template without
+/// it too. It is added when the sender left it out, so every request matches
+/// the schema.
+fn with_language_policy(content: &RawMessageContent) -> Cow<'_, RawMessageContent> {
+    match &content.template {
+        Some(template) if template.language.policy.is_none() => {
+            let mut content = content.clone();
+            if let Some(template) = &mut content.template {
+                template.language.policy = Some(LanguagePolicy::Deterministic);
+            }
+            Cow::Owned(content)
+        }
+        _ => Cow::Borrowed(content),
     }
 }
 
@@ -181,13 +200,15 @@ mod tests {
     }
 
     #[test]
-    fn a_template_send_leaves_out_what_is_not_given() {
+    fn a_template_send_leaves_out_what_is_not_given_but_the_language_policy() {
         let to = PhoneNumber::parse("+16505551234").unwrap();
-        let template = json!({"name":"order_confirmation","language":{"code":"en_US"},
+        let given = json!({"name":"order_confirmation","language":{"code":"en_US"},
             "components":[{"type":"body","parameters":[{"type":"text","text":"Jessica"}]}]});
+        let mut template = given.clone();
+        template["language"]["policy"] = json!("deterministic");
         let message = OutboundMessage {
             to: &to,
-            content: &content(json!({"type":"template","template":template})),
+            content: &content(json!({"type":"template","template":given})),
             reply_to: None,
             callback_data: None,
         };
