@@ -23,12 +23,17 @@
 //!   each path is measured; [`clients`]: each path's client.
 //! - [`machine`]: what the figures were measured on.
 //! - [`report`]: the table and the JSON document.
+//!
+//! `--suite webhooks` measures the webhook receiver instead ([`webhooks`]):
+//! signed status notifications of 1 and 100 statuses per POST, statuses per
+//! second and the time to answer.
 
 mod clients;
 mod load;
 mod machine;
 mod paths;
 mod report;
+mod webhooks;
 
 use anyhow::Context;
 use herald_infrastructure::nats_server::Durability;
@@ -38,6 +43,12 @@ use crate::settings::Settings;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct BenchArgs {
+    /// What to measure: the command path, or the webhook receiver.
+    #[arg(long, default_value_t = Suite::Commands)]
+    pub suite: Suite,
+    /// With `--suite webhooks`: statuses in each POST.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 100])]
+    pub statuses_per_post: Vec<usize>,
     /// Print one JSON document instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -61,6 +72,21 @@ pub struct BenchArgs {
     /// Paths to measure: raw, inprocess, http.
     #[arg(long, value_delimiter = ',', default_values_t = [PathArg::Raw, PathArg::Inprocess, PathArg::Http])]
     pub paths: Vec<PathArg>,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suite {
+    Commands,
+    Webhooks,
+}
+
+impl std::fmt::Display for Suite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Commands => "commands",
+            Self::Webhooks => "webhooks",
+        })
+    }
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +142,17 @@ pub async fn run(settings: &Settings, args: &BenchArgs) -> anyhow::Result<()> {
         args.seconds > 0.0 && args.rounds > 0,
         "--seconds and --rounds must be positive"
     );
+    if args.suite == Suite::Webhooks {
+        return webhooks::run(
+            settings,
+            &args.statuses_per_post,
+            &args.clients,
+            args.seconds,
+            args.rounds,
+            args.json,
+        )
+        .await;
+    }
     let duration = Duration::from_secs_f64(args.seconds);
     let machine = machine::Machine::read(&settings.nats_server_bin);
     let mut report = report::Report::new(machine);
