@@ -9,7 +9,7 @@ use axum::Router;
 use herald_application::campaigns::{CampaignQueries, CampaignService};
 use herald_application::clock::SystemClock;
 use herald_application::messages::{MessageDispatcher, MessageQueries, MessagingService};
-use herald_application::ports::read_store::ReadStore;
+use herald_application::ports::read_store::{Generation, ReadStore};
 use herald_application::ports::vault::Vault;
 use herald_application::ports::whatsapp::WhatsAppGateway;
 use herald_application::ports::work_feed::WorkFeed;
@@ -196,9 +196,11 @@ pub struct Herald {
 
 impl Herald {
     /// # Errors
-    /// As [`Backends::open`].
+    /// As [`Backends::open`], or when the read models cannot be prepared.
     pub async fn start(settings: &Settings) -> anyhow::Result<Self> {
-        Self::assemble(Backends::open(settings).await?, settings, true)
+        let backends = Backends::open(settings).await?;
+        prepare_read_models(&backends).await?;
+        Self::assemble(backends, settings, true)
     }
 
     /// Wires services over `backends`; with `run_background`, each
@@ -342,6 +344,22 @@ fn workers(
             Arc::new(SystemClock),
         )),
     ]
+}
+
+/// Creates every live read-model collection before Herald serves. The
+/// projections would create them too, but only once their tasks run, and
+/// some reads do not wait for a projection (connecting a session first asks
+/// the sessions read model who else holds its number): on a new store they
+/// would find no table and fail.
+async fn prepare_read_models(backends: &Backends) -> anyhow::Result<()> {
+    for projector in projectors() {
+        backends
+            .read_store
+            .prepare(projector.collections(), Generation::Live)
+            .await
+            .with_context(|| format!("preparing the {} read model", projector.name()))?;
+    }
+    Ok(())
 }
 
 fn spawn_runner(runner: Arc<ProjectionRunner>, stop: watch::Receiver<bool>) -> JoinHandle<()> {
