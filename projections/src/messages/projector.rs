@@ -6,9 +6,9 @@ use herald_application::messages::read_model::{
     inbound_document_id, COLLECTIONS, MESSAGES, PROJECTION, REPLIES,
 };
 use herald_application::ports::event_feed::RecordedCommit;
-use herald_application::ports::read_store::{date_value, Change, CollectionSpec};
+use herald_application::ports::read_store::{date_value, Change, CollectionSpec, Document};
 use herald_domain::conversation::{Conversation, ConversationEvent};
-use herald_domain::message::{DeliveryStatus, Message, MessageEvent, SendError};
+use herald_domain::message::{DeliveryStatus, Message, MessageEvent, MessageStatus, StatusReport};
 use serde_json::json;
 
 use super::documents::{self as doc, Inbound, Outbound};
@@ -88,12 +88,23 @@ fn outbound_change(commit: &RecordedCommit, event: MessageEvent) -> Change {
                 "waMessageId": report.wamid,
                 time_field(report.status): date_value(report.at),
             }));
-            if let Some(SendError { code, message }) = report.errors.first() {
-                fields.insert("errorMessage".into(), message.as_str().into());
-                fields.insert("errorCode".into(), json!(code));
-            }
+            fields.extend(error_fields(&report, status));
             update(&MESSAGES, id, commit.recorded_at, fields, vec![])
         }
+    }
+}
+
+/// The error shown is the current status's: a message that was `unknown`
+/// or `failed` and turned out delivered shows none, and a late `sent` after
+/// a `failed` leaves the failure's error as it is.
+fn error_fields(report: &StatusReport, status: MessageStatus) -> Document {
+    match (status, report.errors.first()) {
+        (MessageStatus::Failed, Some(error)) => object(json!({
+            "errorMessage": error.message,
+            "errorCode": error.code,
+        })),
+        (MessageStatus::Failed, None) => Document::new(),
+        _ => object(json!({ "errorMessage": null, "errorCode": null })),
     }
 }
 
