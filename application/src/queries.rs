@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::ports::read_store::{
-    Condition, Document, FindQuery, Page, ReadStore, ReadStoreError, TENANT_FIELD,
+    CollectionSpec, Condition, Document, FindQuery, Page, ReadStore, ReadStoreError, SortOrder,
+    TENANT_FIELD,
 };
 use crate::progress::{NotCaughtUp, ProjectionPositions};
 
@@ -52,6 +53,25 @@ impl PageRequest {
 impl Default for PageRequest {
     fn default() -> Self {
         Self { page: 1, limit: 20 }
+    }
+}
+
+/// A page of `collection`'s documents matching `conditions`, newest first
+/// by `time_field` (then by id, so pages never overlap).
+pub fn newest_first(
+    collection: &'static CollectionSpec,
+    time_field: &'static str,
+    conditions: Vec<Condition>,
+    page: PageRequest,
+) -> FindQuery {
+    FindQuery {
+        sort: vec![
+            (time_field, SortOrder::Descending),
+            ("_id", SortOrder::Descending),
+        ],
+        skip: page.skip(),
+        limit: Some(page.limit),
+        ..FindQuery::new(collection, conditions)
     }
 }
 

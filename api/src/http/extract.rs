@@ -125,4 +125,49 @@ impl QueryParams {
             })
             .transpose()
     }
+
+    /// A parameter that must be one of `choices`, as `name_of` names them.
+    ///
+    /// # Errors
+    /// When the parameter is present and names none of them; the message
+    /// lists them all.
+    pub fn choice<T: Copy>(
+        &self,
+        name: &str,
+        choices: &[T],
+        name_of: impl Fn(T) -> &'static str,
+    ) -> Result<Option<T>, ApiError> {
+        let Some(text) = self.text(name) else {
+            return Ok(None);
+        };
+        match choices.iter().copied().find(|c| name_of(*c) == text) {
+            Some(choice) => Ok(Some(choice)),
+            None => {
+                let known: Vec<&str> = choices.iter().map(|c| name_of(*c)).collect();
+                Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("{name} {text:?} is not one of {}", known.join(", ")),
+                    Some(name),
+                ))
+            }
+        }
+    }
+
+    /// A parameter read by a value object's `parse`.
+    ///
+    /// # Errors
+    /// When the parameter is present and `parse` refuses it.
+    pub fn parsed<T>(
+        &self,
+        name: &str,
+        parse: impl Fn(&str) -> Result<T, herald_domain::ValueError>,
+    ) -> Result<Option<T>, ApiError> {
+        self.text(name)
+            .map(|text| {
+                parse(text).map_err(|e| {
+                    ApiError::bad_request("invalid_query", format!("{name} {e}"), Some(name))
+                })
+            })
+            .transpose()
+    }
 }

@@ -11,7 +11,7 @@ use tracing::instrument;
 use super::read_model::{CAMPAIGNS, CAMPAIGN_RECIPIENTS, PROJECTION};
 use crate::ports::read_store::{Condition, Document, FindQuery, Page, ReadStore, SortOrder};
 use crate::progress::ProjectionPositions;
-use crate::queries::{owned_by, PageRequest, ProjectedReads, QueryError};
+use crate::queries::{newest_first, owned_by, PageRequest, ProjectedReads, QueryError};
 
 #[derive(Debug, Clone, Default)]
 pub struct CampaignFilter {
@@ -56,15 +56,7 @@ impl CampaignQueries {
                 Value::from(session.as_str()),
             ));
         }
-        let query = FindQuery {
-            sort: vec![
-                ("createdAt", SortOrder::Descending),
-                ("_id", SortOrder::Descending),
-            ],
-            skip: page.skip(),
-            limit: Some(page.limit),
-            ..FindQuery::new(&CAMPAIGNS, conditions)
-        };
+        let query = newest_first(&CAMPAIGNS, "createdAt", conditions, page);
         self.reads.find(&query, min_position).await
     }
 

@@ -8,16 +8,25 @@ use std::time::Duration;
 use tracing::instrument;
 
 use super::read_model::{MESSAGES, PROJECTION, REPLIES};
-use crate::ports::read_store::{
-    date_value, Condition, Document, FindQuery, Page, ReadStore, SortOrder,
-};
+use crate::ports::read_store::{date_value, Condition, Document, FindQuery, Page, ReadStore};
 use crate::progress::ProjectionPositions;
-use crate::queries::{owned_by, PageRequest, ProjectedReads, QueryError};
+use crate::queries::{newest_first, owned_by, PageRequest, ProjectedReads, QueryError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     Incoming,
     Outgoing,
+}
+
+impl Direction {
+    pub const ALL: [Self; 2] = [Self::Incoming, Self::Outgoing];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Incoming => "incoming",
+            Self::Outgoing => "outgoing",
+        }
+    }
 }
 
 /// Which messages a list shows; every field narrows it.
@@ -130,21 +139,4 @@ fn time_range(
         conditions.push(Condition::Below(field, date_value(until)));
     }
     conditions
-}
-
-fn newest_first(
-    collection: &'static crate::ports::read_store::CollectionSpec,
-    time_field: &'static str,
-    conditions: Vec<Condition>,
-    page: PageRequest,
-) -> FindQuery {
-    FindQuery {
-        sort: vec![
-            (time_field, SortOrder::Descending),
-            ("_id", SortOrder::Descending),
-        ],
-        skip: page.skip(),
-        limit: Some(page.limit),
-        ..FindQuery::new(collection, conditions)
-    }
 }

@@ -8,11 +8,9 @@ use std::time::Duration;
 use tracing::instrument;
 
 use super::read_model::{PROJECTION, SESSIONS};
-use crate::ports::read_store::{
-    Condition, Document, FindQuery, Page, ReadStore, SortOrder, TENANT_FIELD,
-};
+use crate::ports::read_store::{Condition, Document, FindQuery, Page, ReadStore, TENANT_FIELD};
 use crate::progress::ProjectionPositions;
-use crate::queries::{owned_by, PageRequest, ProjectedReads, QueryError};
+use crate::queries::{newest_first, owned_by, PageRequest, ProjectedReads, QueryError};
 
 #[derive(Debug, Clone, Default)]
 pub struct SessionFilter {
@@ -58,15 +56,7 @@ impl SessionQueries {
         if let Some(status) = filter.status {
             conditions.push(Condition::Equals("status", status.as_str().into()));
         }
-        let query = FindQuery {
-            sort: vec![
-                ("createdAt", SortOrder::Descending),
-                ("_id", SortOrder::Descending),
-            ],
-            skip: page.skip(),
-            limit: Some(page.limit),
-            ..FindQuery::new(&SESSIONS, conditions)
-        };
+        let query = newest_first(&SESSIONS, "createdAt", conditions, page);
         self.reads.find(&query, min_position).await
     }
 

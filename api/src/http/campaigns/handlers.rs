@@ -104,8 +104,8 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     params.only(&["status", "sessionId", "page", "limit", "minPosition"])?;
     let filter = CampaignFilter {
-        status: status(&params)?,
-        session_id: session(&params)?,
+        status: params.choice("status", &CampaignStatus::ALL, CampaignStatus::as_str)?,
+        session_id: params.parsed("sessionId", SessionId::parse)?,
     };
     let page = page_request(&params)?;
     let found = app
@@ -188,31 +188,4 @@ fn campaign_id(text: &str) -> Result<Uuid, ApiError> {
 
 fn not_found(id: Uuid) -> ApiError {
     ApiError::NotFound(format!("no campaign {id}"))
-}
-
-fn status(params: &QueryParams) -> Result<Option<CampaignStatus>, ApiError> {
-    params
-        .text("status")
-        .map(|text| {
-            CampaignStatus::parse(text).ok_or_else(|| {
-                let known: Vec<&str> = CampaignStatus::ALL.iter().map(|s| s.as_str()).collect();
-                ApiError::bad_request(
-                    "invalid_query",
-                    format!("status {text:?} is not one of {}", known.join(", ")),
-                    Some("status"),
-                )
-            })
-        })
-        .transpose()
-}
-
-fn session(params: &QueryParams) -> Result<Option<SessionId>, ApiError> {
-    params
-        .text("sessionId")
-        .map(|text| {
-            SessionId::parse(text).map_err(|e| {
-                ApiError::bad_request("invalid_query", format!("sessionId {e}"), Some("sessionId"))
-            })
-        })
-        .transpose()
 }

@@ -52,9 +52,9 @@ pub async fn list(
         "minPosition",
     ])?;
     let filter = MessageFilter {
-        session_id: session(&params)?,
-        direction: direction(&params)?,
-        status: status(&params)?,
+        session_id: params.parsed("sessionId", SessionId::parse)?,
+        direction: params.choice("direction", &Direction::ALL, Direction::as_str)?,
+        status: params.choice("status", &MessageStatus::ALL, MessageStatus::as_str)?,
         since: time(&params, "since")?,
         until: time(&params, "until")?,
     };
@@ -100,7 +100,7 @@ pub async fn replies(
         .message_queries
         .replies(
             &tenant,
-            session(&params)?.as_ref(),
+            params.parsed("sessionId", SessionId::parse)?.as_ref(),
             time(&params, "since")?,
             time(&params, "until")?,
             page,
@@ -112,44 +112,6 @@ pub async fn replies(
 
 fn bad_query(field: &str, message: String) -> ApiError {
     ApiError::bad_request("invalid_query", message, Some(field))
-}
-
-fn session(params: &QueryParams) -> Result<Option<SessionId>, ApiError> {
-    params
-        .text("sessionId")
-        .map(|text| {
-            SessionId::parse(text).map_err(|e| bad_query("sessionId", format!("sessionId {e}")))
-        })
-        .transpose()
-}
-
-fn direction(params: &QueryParams) -> Result<Option<Direction>, ApiError> {
-    params
-        .text("direction")
-        .map(|text| match text {
-            "incoming" => Ok(Direction::Incoming),
-            "outgoing" => Ok(Direction::Outgoing),
-            other => Err(bad_query(
-                "direction",
-                format!("direction {other:?} is not incoming or outgoing"),
-            )),
-        })
-        .transpose()
-}
-
-fn status(params: &QueryParams) -> Result<Option<MessageStatus>, ApiError> {
-    params
-        .text("status")
-        .map(|text| {
-            MessageStatus::parse(text).ok_or_else(|| {
-                let known: Vec<&str> = MessageStatus::ALL.iter().map(|s| s.as_str()).collect();
-                bad_query(
-                    "status",
-                    format!("status {text:?} is not one of {}", known.join(", ")),
-                )
-            })
-        })
-        .transpose()
 }
 
 fn time(params: &QueryParams, name: &'static str) -> Result<Option<DateTime<Utc>>, ApiError> {

@@ -88,7 +88,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     params.only(&["status", "page", "limit", "minPosition"])?;
     let filter = SessionFilter {
-        status: status(&params)?,
+        status: params.choice("status", &SessionStatus::ALL, SessionStatus::as_str)?,
     };
     let page = page_request(&params)?;
     let found = app
@@ -167,20 +167,4 @@ where
         ApiError::NotFound(_) => not_found(id),
         other => other,
     }
-}
-
-fn status(params: &QueryParams) -> Result<Option<SessionStatus>, ApiError> {
-    params
-        .text("status")
-        .map(|text| {
-            SessionStatus::parse(text).ok_or_else(|| {
-                let known: Vec<&str> = SessionStatus::ALL.iter().map(|s| s.as_str()).collect();
-                ApiError::bad_request(
-                    "invalid_query",
-                    format!("status {text:?} is not one of {}", known.join(", ")),
-                    Some("status"),
-                )
-            })
-        })
-        .transpose()
 }
