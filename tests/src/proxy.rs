@@ -107,12 +107,15 @@ async fn relay(client: TcpStream, upstream: TcpStream, shared: Arc<Shared>) {
         let chunk = &buffer[..read];
         let publishes = count(chunk, COMMIT_PUBLISH);
         shared.publishes.fetch_add(publishes, Ordering::SeqCst);
-        if upstream_write.write_all(chunk).await.is_err() {
-            break;
-        }
-        if publishes > 0 && shared.armed.swap(false, Ordering::SeqCst) {
+        // Cut before forwarding, not after: the server answers within
+        // microseconds, and an acknowledgement relayed in between would
+        // reach the client and leave nothing to retry.
+        let cutting = publishes > 0 && shared.armed.swap(false, Ordering::SeqCst);
+        if cutting {
             cut.store(true, Ordering::SeqCst);
             shared.cuts.fetch_add(1, Ordering::SeqCst);
+        }
+        if upstream_write.write_all(chunk).await.is_err() || cutting {
             break;
         }
     }
