@@ -6,6 +6,7 @@ use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::time::Duration;
 use tempfile::TempDir;
 use uuid::Uuid;
 
@@ -69,6 +70,13 @@ pub async fn spawn_app_with(graph: FakeGraphConfig) -> TestApp {
     }
 }
 
+/// The first back-off after a temporary Graph error, in every test's Herald.
+pub const GRAPH_BACKOFF: Duration = Duration::from_millis(10);
+/// The wait after 131057 (business account in maintenance).
+pub const GRAPH_MAINTENANCE_WAIT: Duration = Duration::from_millis(50);
+/// The unit of the 4^X wait after 131056 (pair rate limit).
+pub const GRAPH_PAIR_BACKOFF: Duration = Duration::from_millis(10);
+
 /// Settings for a Herald on the test's server and folder.
 pub fn settings(nats: &TestNats, data: &TempDir) -> Settings {
     let vars = HashMap::from([
@@ -83,12 +91,18 @@ pub fn settings(nats: &TestNats, data: &TempDir) -> Settings {
         ),
         ("HERALD_READ_WAIT_MS".to_owned(), "10000".to_owned()),
         // Retries as in production, only faster.
-        ("HERALD_GRAPH_BACKOFF_MS".to_owned(), "10".to_owned()),
+        (
+            "HERALD_GRAPH_BACKOFF_MS".to_owned(),
+            GRAPH_BACKOFF.as_millis().to_string(),
+        ),
         (
             "HERALD_GRAPH_MAINTENANCE_WAIT_MS".to_owned(),
-            "50".to_owned(),
+            GRAPH_MAINTENANCE_WAIT.as_millis().to_string(),
         ),
-        ("HERALD_GRAPH_PAIR_BACKOFF_MS".to_owned(), "10".to_owned()),
+        (
+            "HERALD_GRAPH_PAIR_BACKOFF_MS".to_owned(),
+            GRAPH_PAIR_BACKOFF.as_millis().to_string(),
+        ),
     ]);
     Settings::from_map(&vars).expect("valid test settings")
 }

@@ -11,9 +11,11 @@ use herald_fake_graph::errors::spec;
 use herald_fake_graph::{
     ErrorTiming, FakeFault, FakeNumber, RecordedRequest, SentMessage, StatusSchedule,
 };
+use herald_tests::app::{GRAPH_BACKOFF, GRAPH_MAINTENANCE_WAIT, GRAPH_PAIR_BACKOFF};
 use herald_tests::whatsapp::{assert_requests_match_openapi, text_to, TestSession};
 use herald_tests::{spawn_app, TestApp};
 use serde_json::Value;
+use std::time::Duration;
 
 /// Codes the reference table calls temporary: each must be retried.
 const RETRYABLE: [u32; 10] = [
@@ -70,6 +72,41 @@ fn answers_to(app: &TestApp, id: &str) -> Vec<Option<u16>> {
         .iter()
         .map(|r| r.response_status)
         .collect()
+}
+
+/// The time between each send of message `id` and the next, as the fake
+/// saw them arrive: at least the wait Herald chose after each refusal.
+fn waits_between_sends(app: &TestApp, id: &str) -> Vec<Duration> {
+    sends_of(app, id)
+        .windows(2)
+        .map(|pair| pair[1].received_at.duration_since(pair[0].received_at))
+        .collect()
+}
+
+/// The least Herald may wait after `code` refused attempt `attempt` (from
+/// 1): Meta's minute for 131057, Meta's 4^X for the pair limit, and
+/// otherwise half the exponential back-off, since the jitter draws between
+/// half and all of it (all scaled down in tests, see `herald_tests::app`).
+fn least_wait_after(code: u32, attempt: u32) -> Duration {
+    let exponent = attempt - 1;
+    match code {
+        131057 => GRAPH_MAINTENANCE_WAIT,
+        131056 => GRAPH_PAIR_BACKOFF * 4u32.pow(exponent),
+        _ => GRAPH_BACKOFF * 2u32.pow(exponent) / 2,
+    }
+}
+
+/// Checks that every retry of message `id`, refused each time with `code`,
+/// came after its back-off.
+fn assert_backed_off(app: &TestApp, id: &str, code: u32) {
+    for (attempt, waited) in (1..).zip(waits_between_sends(app, id)) {
+        let least = least_wait_after(code, attempt);
+        assert!(
+            waited >= least,
+            "code {code}: attempt {} came {waited:?} after attempt {attempt}, before the back-off of {least:?}",
+            attempt + 1
+        );
+    }
 }
 
 /// The status the fake's table gives `code`.
@@ -129,6 +166,7 @@ async fn every_retryable_code_is_retried_and_the_message_is_then_sent() {
             [status_of(code), Some(200)],
             "code {code}: refused once, then accepted on the second attempt"
         );
+        assert_backed_off(&app, &id, code);
     }
 
     assert_requests_match_openapi(&app);
@@ -161,6 +199,8 @@ async fn a_temporary_error_that_persists_fails_the_message_after_the_configured_
 
     assert_failed_with(&app, &id, 130429).await;
     assert_eq!(answers_to(&app, &id), vec![status_of(130429); MAX_ATTEMPTS]);
+    // Doubling waits: the later ones are far longer than a prompt retry.
+    assert_backed_off(&app, &id, 130429);
     assert!(accepted_of(&app, &id).is_empty());
     assert_requests_match_openapi(&app);
     app.stop().await;

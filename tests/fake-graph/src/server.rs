@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
@@ -101,6 +102,7 @@ async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next)
         })
         .collect();
     let recorded = RecordedRequest {
+        received_at: Instant::now(),
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde_json::Value;
@@ -20,6 +20,8 @@ use crate::templates::TemplateStore;
 /// One request the fake received, accepted or not.
 #[derive(Debug, Clone)]
 pub struct RecordedRequest {
+    /// When the request arrived, so tests can see the waits between retries.
+    pub received_at: Instant,
     pub method: String,
     pub path: String,
     pub query: Option<String>,
