@@ -4,6 +4,7 @@
 
 use herald_fake_graph::number::FakeNumber;
 use herald_fake_graph::webhooks::InboundMessage;
+use herald_fake_graph::FakeGraph;
 use herald_openapi_check::OpenApiContract;
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
@@ -220,9 +221,17 @@ fn without_callback_data(body: &Value) -> Value {
 /// # Panics
 /// Listing each request that does not match its schema.
 pub fn assert_requests_match_openapi(app: &TestApp) {
+    assert_graph_requests_match_openapi(&app.graph);
+}
+
+/// As [`assert_requests_match_openapi`], for a fake Graph API of its own.
+///
+/// # Panics
+/// Listing each request that does not match its schema.
+pub fn assert_graph_requests_match_openapi(graph: &FakeGraph) {
     let contract = OpenApiContract::bundled_shared().expect("Meta's OpenAPI file loads");
     let mut problems = Vec::new();
-    for request in app.graph.requests() {
+    for request in graph.requests() {
         let Some(body) = &request.json else { continue };
         let checked = if body.get("status") == Some(&json!("read")) {
             contract.check_component("MarkMessageRequestPayload", body)
@@ -236,7 +245,7 @@ pub fn assert_requests_match_openapi(app: &TestApp) {
             ));
         }
     }
-    for webhook in app.graph.emitted_webhooks() {
+    for webhook in graph.emitted_webhooks() {
         if let Err(violations) = contract.check_webhook(&webhook) {
             problems.push(format!("webhook {webhook}: {violations:?}"));
         }

@@ -196,3 +196,130 @@ async fn messages_list_by_session_direction_status_and_time() {
     }
     app.stop().await;
 }
+
+/// One message of every kind Herald sends, in Meta's own JSON.
+fn one_of_every_kind(to: &str) -> Vec<(&'static str, serde_json::Value)> {
+    let media =
+        |kind: &str, object: serde_json::Value| json!({"to": to, "type": kind, kind: object});
+    vec![
+        (
+            "image",
+            media(
+                "image",
+                json!({"link": "https://example.com/shoe.jpg", "caption": "New in"}),
+            ),
+        ),
+        (
+            "video",
+            media("video", json!({"link": "https://example.com/unboxing.mp4"})),
+        ),
+        (
+            "audio",
+            media("audio", json!({"link": "https://example.com/note.ogg"})),
+        ),
+        (
+            "document",
+            media(
+                "document",
+                json!({"link": "https://example.com/invoice.pdf", "filename": "invoice.pdf", "caption": "Your invoice"}),
+            ),
+        ),
+        (
+            "sticker",
+            media(
+                "sticker",
+                json!({"link": "https://example.com/thanks.webp"}),
+            ),
+        ),
+        (
+            "interactive",
+            json!({"to": to, "type": "interactive", "interactive": {
+                "type": "button",
+                "header": {"type": "text", "text": "Delivery"},
+                "body": {"text": "When should we come?"},
+                "footer": {"text": "Reply with a button"},
+                "action": {"buttons": [
+                    {"type": "reply", "reply": {"id": "morning", "title": "Morning"}},
+                    {"type": "reply", "reply": {"id": "evening", "title": "Evening"}}]}}}),
+        ),
+        (
+            "interactive",
+            json!({"to": to, "type": "interactive", "interactive": {
+                "type": "list",
+                "body": {"text": "Pick a size"},
+                "action": {"button": "Sizes", "sections": [{"title": "EU", "rows": [
+                    {"id": "eu-41", "title": "41", "description": "Narrow fit"},
+                    {"id": "eu-42", "title": "42"}]}]}}}),
+        ),
+        (
+            "template",
+            json!({"to": to, "type": "template", "template": {
+                "name": "shipped_with_photo",
+                "language": {"code": "en_US"},
+                "components": [
+                    {"type": "header", "parameters": [{"type": "image", "image": {"link": "https://example.com/parcel.jpg"}}]},
+                    {"type": "body", "parameters": [{"type": "text", "text": "Jessica"}]},
+                    {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": "ORDER-42"}]}]}}),
+        ),
+        (
+            "text",
+            json!({"to": to, "type": "text", "context": {"message_id": "wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"},
+                   "text": {"body": "Replying to your question"}}),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_kind_of_message_reaches_meta_as_its_schema_has_it_and_ends_read() {
+    use herald_fake_graph::templates::{TemplateButton, TemplateHeader};
+    let app = spawn_app().await;
+    let session = app.connected_session().await;
+    app.graph.add_template(
+        FakeTemplate::new(
+            "shipped_with_photo",
+            "en_US",
+            "Hi {{1}}, your parcel is on its way.",
+        )
+        .with_header(TemplateHeader::Image)
+        .with_button(TemplateButton::Url {
+            text: "Track it".into(),
+            url: "https://example.com/track/{{1}}".into(),
+        }),
+    );
+    // Two contacts, so that no pair goes past Herald's burst of five and
+    // waits out Meta's six seconds per message.
+    let contacts = [CONTACT, "+16505553999"];
+    for contact in contacts {
+        app.receive_text(&session, contact, "Hi, any news?").await;
+    }
+    let messages: Vec<_> = one_of_every_kind(contacts[0])
+        .into_iter()
+        .zip(one_of_every_kind(contacts[1]))
+        .enumerate()
+        .map(|(n, (first, second))| if n < 5 { first } else { second })
+        .collect();
+
+    for (kind, body) in &messages {
+        let id = app.send_message_ok(&session, body).await;
+        let message = app.wait_for_status(&id, "read").await;
+        assert_eq!(message["messageType"], *kind, "{body}");
+        let sent = app.graph.sent_messages();
+        let ours = sent
+            .iter()
+            .find(|m| m.biz_opaque_callback_data.as_deref() == Some(id.as_str()))
+            .unwrap_or_else(|| panic!("Meta never got {body}"));
+        let mut expected = body[*kind].clone();
+        if *kind == "template" {
+            // Herald names the language policy, Meta's only one.
+            expected["language"]["policy"] = json!("deterministic");
+        }
+        assert_eq!(
+            ours.body[*kind], expected,
+            "the {kind} object reaches Meta as given"
+        );
+    }
+
+    assert_eq!(app.graph.sent_messages().len(), messages.len());
+    assert_requests_match_openapi(&app);
+    app.stop().await;
+}

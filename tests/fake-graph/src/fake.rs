@@ -157,8 +157,8 @@ impl FakeGraph {
         self.shared.lock().faults.clear();
     }
 
-    /// The next `times` accepted sends are recorded and followed by webhooks,
-    /// but their connection is closed without an answer.
+    /// The next `times` accepted sends (recorded and followed by webhooks)
+    /// or read marks have their connection closed without an answer.
     pub fn drop_next_answer(&self, times: u32) {
         self.shared.lock().drop_answers += times;
     }

@@ -35,7 +35,7 @@ use crate::{auth, templates};
 use validate::{MessageType, Request};
 
 enum Decision {
-    MarkedRead,
+    MarkedRead { drop_answer: bool },
     Accepted(Accepted),
 }
 
@@ -55,7 +55,10 @@ pub async fn handle(
 ) -> Response {
     match decide(&shared, &version, &phone_number_id, &headers, &body) {
         Err(error) => error.into_response(),
-        Ok(Decision::MarkedRead) => Json(json!({ "success": true })).into_response(),
+        Ok(Decision::MarkedRead { drop_answer }) => with_answer_dropped(
+            Json(json!({ "success": true })).into_response(),
+            drop_answer,
+        ),
         Ok(Decision::Accepted(accepted)) => answer(shared, accepted).await,
     }
 }
@@ -83,7 +86,8 @@ fn decide(
     number_flags(&number)?;
     throughput(shared, &mut state, &number)?;
     let Request::Message(kind) = validate::request(&body)? else {
-        return Ok(Decision::MarkedRead);
+        let drop_answer = take_answer_drop(&mut state);
+        return Ok(Decision::MarkedRead { drop_answer });
     };
     let wa_id = recipient::resolve(&to, &number, state.config.missing_plus)?;
     let mut late_failure = undeliverable(&state, &wa_id)?;
@@ -212,8 +216,7 @@ fn accept(
             .clone()
             .unwrap_or_else(|| state.config.status_schedule.clone()),
     };
-    let drop_answer = state.drop_answers > 0;
-    state.drop_answers = state.drop_answers.saturating_sub(1);
+    let drop_answer = take_answer_drop(state);
     state.sent.push(SentMessage {
         wamid: wamid.clone(),
         phone_number_id: number.phone_number_id.clone(),
@@ -251,8 +254,19 @@ async fn answer(shared: Arc<Shared>, accepted: Accepted) -> Response {
         "contacts": [{ "input": accepted.to, "wa_id": accepted.wa_id }],
         "messages": [{ "id": accepted.wamid }],
     });
-    let mut response = Json(body).into_response();
-    if accepted.drop_answer {
+    with_answer_dropped(Json(body).into_response(), accepted.drop_answer)
+}
+
+/// Whether this accepted request is one whose answer the test asked to lose.
+fn take_answer_drop(state: &mut FakeState) -> bool {
+    let drop_answer = state.drop_answers > 0;
+    state.drop_answers = state.drop_answers.saturating_sub(1);
+    drop_answer
+}
+
+/// Marks `response` for the connection loop to close without sending it.
+fn with_answer_dropped(mut response: Response, drop_answer: bool) -> Response {
+    if drop_answer {
         response.extensions_mut().insert(DropAnswer);
     }
     response
