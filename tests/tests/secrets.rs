@@ -94,23 +94,22 @@ async fn secrets_never_show_in_answers_read_models_events_or_logs() {
         .send()
         .await
         .unwrap();
-    answers.push(credentials.text().await.unwrap());
+    let credentials = credentials.text().await.unwrap();
+    // Read only once the new credentials are in the read models.
+    let position = serde_json::from_str::<serde_json::Value>(&credentials).unwrap()["position"]
+        .as_u64()
+        .expect("the change's position");
+    answers.push(credentials);
     for path in [
-        "/v1/sessions",
-        &format!("/v1/sessions/{id}"),
+        &format!("/v1/sessions?minPosition={position}"),
+        &format!("/v1/sessions/{id}?minPosition={position}"),
         "/v1/messages",
         "/v1/replies",
         &format!("/v1/messages/{sent}"),
     ] {
-        answers.push(
-            app.request(Method::GET, path)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-        );
+        let response = app.request(Method::GET, path).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        answers.push(response.text().await.unwrap());
     }
     for answer in &answers {
         assert_no_secret("an API answer", answer);

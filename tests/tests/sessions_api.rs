@@ -4,7 +4,7 @@
 use herald_fake_graph::number::FakeNumber;
 use herald_tests::app::{error_of, receipt};
 use herald_tests::spawn_app;
-use herald_tests::whatsapp::session_body;
+use herald_tests::whatsapp::{session_body, PATIENCE};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -151,6 +151,13 @@ async fn disconnecting_deleting_and_adding_again() {
         .await
         .unwrap();
     assert_eq!(answer["status"], "disconnected");
+    let disconnected = read_session(&app, &session.id, answer["position"].as_u64().unwrap()).await;
+    assert_eq!(disconnected["status"], "disconnected");
+    assert!(disconnected["disconnectedAt"].is_string(), "{disconnected}");
+    assert!(
+        disconnected["connectedAt"].is_string(),
+        "when it was last connected stays"
+    );
     // Again: nothing changes, and it is not an error.
     assert_eq!(
         app.session_action(&session.id, "disconnect").await.status(),
@@ -284,5 +291,29 @@ async fn bad_session_bodies_name_the_field() {
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_from_a_contact_moves_the_sessions_last_seen() {
+    let app = spawn_app().await;
+    let session = app.connected_session().await;
+    let before = read_session(&app, &session.id, 0).await;
+    assert!(before["lastSeen"].is_null(), "{before}");
+
+    app.receive_text(&session, herald_tests::whatsapp::CONTACT, "Hi")
+        .await;
+
+    // The sessions projection may trail the replies one receive_text waited on.
+    let after = herald_tests::eventually("lastSeen to be set", PATIENCE, || async {
+        let found = read_session(&app, &session.id, 0).await;
+        found["lastSeen"].is_string().then_some(found)
+    })
+    .await;
+    let last_seen = after["lastSeen"].as_str().unwrap_or_default();
+    assert!(
+        last_seen >= after["connectedAt"].as_str().unwrap(),
+        "{last_seen} is not before the connect"
+    );
     app.stop().await;
 }
