@@ -4,7 +4,7 @@
 
 use herald_fake_graph::number::FakeNumber;
 use herald_fake_graph::webhooks::InboundMessage;
-use herald_fake_graph::FakeGraph;
+use herald_fake_graph::{FakeGraph, SentMessage};
 use herald_openapi_check::OpenApiContract;
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
@@ -173,6 +173,16 @@ impl TestApp {
         wamid
     }
 
+    /// The sends of Herald's message `id` that Meta accepted (gave a
+    /// wamid): Herald puts its id in `biz_opaque_callback_data`.
+    pub fn accepted_by_meta(&self, id: &str) -> Vec<SentMessage> {
+        self.graph
+            .sent_messages()
+            .into_iter()
+            .filter(|m| m.biz_opaque_callback_data.as_deref() == Some(id))
+            .collect()
+    }
+
     /// A list endpoint's answer.
     pub async fn list(&self, path: &str) -> Value {
         let response = self
@@ -220,15 +230,7 @@ fn without_callback_data(body: &Value) -> Value {
 ///
 /// # Panics
 /// Listing each request that does not match its schema.
-pub fn assert_requests_match_openapi(app: &TestApp) {
-    assert_graph_requests_match_openapi(&app.graph);
-}
-
-/// As [`assert_requests_match_openapi`], for a fake Graph API of its own.
-///
-/// # Panics
-/// Listing each request that does not match its schema.
-pub fn assert_graph_requests_match_openapi(graph: &FakeGraph) {
+pub fn assert_requests_match_openapi(graph: &FakeGraph) {
     let contract = OpenApiContract::bundled_shared().expect("Meta's OpenAPI file loads");
     let mut problems = Vec::new();
     for request in graph.requests() {

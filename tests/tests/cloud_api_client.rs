@@ -7,7 +7,7 @@ use herald_application::ports::whatsapp::{AccessToken, CloudApiAccess, WhatsAppG
 use herald_fake_graph::{FakeFault, FakeGraph, FakeGraphConfig, FakeNumber};
 use herald_infrastructure::cloud_api::{CloudApiClient, CloudApiConfig};
 use herald_tests::app::GRAPH_BACKOFF;
-use herald_tests::whatsapp::assert_graph_requests_match_openapi;
+use herald_tests::whatsapp::assert_requests_match_openapi;
 use serde_json::json;
 
 const INBOUND_WAMID: &str = "wamid.HBgLMTY1MDUwNzY1MjAVAgASGBQzQTdCNTg5RjY1MEJCMjk4RTM2QQA=";
@@ -64,7 +64,7 @@ async fn marking_read_is_retried_past_a_temporary_error_and_matches_metas_schema
         graph.sent_messages().is_empty(),
         "a read mark sends nothing"
     );
-    assert_graph_requests_match_openapi(&graph);
+    assert_requests_match_openapi(&graph);
 }
 
 #[tokio::test]
@@ -81,7 +81,7 @@ async fn a_read_mark_whose_answer_was_lost_is_sent_again() {
     let answered: Vec<_> = graph.requests().iter().map(|r| r.answer_dropped).collect();
     assert_eq!(answered, [true, false]);
     assert_eq!(read_marks(&graph).len(), 2);
-    assert_graph_requests_match_openapi(&graph);
+    assert_requests_match_openapi(&graph);
 }
 
 #[tokio::test]

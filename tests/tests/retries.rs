@@ -8,9 +8,7 @@
 //! test, and no recipient comes near Herald's per-recipient pace.
 
 use herald_fake_graph::errors::spec;
-use herald_fake_graph::{
-    ErrorTiming, FakeFault, FakeNumber, RecordedRequest, SentMessage, StatusSchedule,
-};
+use herald_fake_graph::{ErrorTiming, FakeFault, FakeNumber, RecordedRequest, StatusSchedule};
 use herald_tests::app::{GRAPH_BACKOFF, GRAPH_MAINTENANCE_WAIT, GRAPH_PAIR_BACKOFF};
 use herald_tests::whatsapp::{assert_requests_match_openapi, text_to, TestSession};
 use herald_tests::{spawn_app, TestApp};
@@ -54,15 +52,6 @@ fn sends_of(app: &TestApp, id: &str) -> Vec<RecordedRequest> {
                 .and_then(|body| body["biz_opaque_callback_data"].as_str())
                 == Some(id)
         })
-        .collect()
-}
-
-/// The sends of message `id` the fake accepted (gave a wamid).
-fn accepted_of(app: &TestApp, id: &str) -> Vec<SentMessage> {
-    app.graph
-        .sent_messages()
-        .into_iter()
-        .filter(|m| m.biz_opaque_callback_data.as_deref() == Some(id))
         .collect()
 }
 
@@ -139,7 +128,7 @@ async fn assert_refused_once_with(app: &TestApp, session: &TestSession, to: &str
         [status_of(code)],
         "code {code}: one attempt only"
     );
-    assert!(accepted_of(app, &id).is_empty(), "code {code}");
+    assert!(app.accepted_by_meta(&id).is_empty(), "code {code}");
 }
 
 #[tokio::test]
@@ -158,7 +147,7 @@ async fn every_retryable_code_is_retried_and_the_message_is_then_sent() {
         let id = send_text_to_new_contact(&app, &session, &to).await;
 
         let message = app.wait_for_status(&id, "read").await;
-        let accepted = accepted_of(&app, &id);
+        let accepted = app.accepted_by_meta(&id);
         assert_eq!(accepted.len(), 1, "code {code}: one message reached Meta");
         assert_eq!(message["waMessageId"], accepted[0].wamid.as_str());
         assert_eq!(
@@ -169,7 +158,7 @@ async fn every_retryable_code_is_retried_and_the_message_is_then_sent() {
         assert_backed_off(&app, &id, code);
     }
 
-    assert_requests_match_openapi(&app);
+    assert_requests_match_openapi(&app.graph);
     app.stop().await;
 }
 
@@ -183,7 +172,7 @@ async fn no_permanent_code_is_retried_and_the_message_fails_with_it() {
         assert_refused_once_with(&app, &session, &recipient(n), code).await;
     }
 
-    assert_requests_match_openapi(&app);
+    assert_requests_match_openapi(&app.graph);
     app.stop().await;
 }
 
@@ -201,8 +190,8 @@ async fn a_temporary_error_that_persists_fails_the_message_after_the_configured_
     assert_eq!(answers_to(&app, &id), vec![status_of(130429); MAX_ATTEMPTS]);
     // Doubling waits: the later ones are far longer than a prompt retry.
     assert_backed_off(&app, &id, 130429);
-    assert!(accepted_of(&app, &id).is_empty());
-    assert_requests_match_openapi(&app);
+    assert!(app.accepted_by_meta(&id).is_empty());
+    assert_requests_match_openapi(&app.graph);
     app.stop().await;
 }
 
@@ -222,7 +211,7 @@ async fn a_lost_answer_is_not_resent_and_the_status_webhooks_reconcile_the_messa
     let sends = sends_of(&app, &id);
     assert_eq!(sends.len(), 1, "the send was not repeated");
     assert!(sends[0].answer_dropped);
-    assert_requests_match_openapi(&app);
+    assert_requests_match_openapi(&app.graph);
     app.stop().await;
 }
 
@@ -245,7 +234,7 @@ async fn a_lost_answer_without_status_webhooks_stays_unknown_and_is_not_resent()
     let sends = sends_of(&app, &id);
     assert_eq!(sends.len(), 1, "the send was not repeated");
     assert!(sends[0].answer_dropped);
-    assert_requests_match_openapi(&app);
+    assert_requests_match_openapi(&app.graph);
     app.stop().await;
 }
 
@@ -259,7 +248,7 @@ async fn an_invalid_recipient_refused_at_once_fails_with_131026() {
     assert_refused_once_with(&app, &session, &to, 131026).await;
 
     assert!(app.graph.sent_messages().is_empty());
-    assert_requests_match_openapi(&app);
+    assert_requests_match_openapi(&app.graph);
     app.stop().await;
 }
 
@@ -277,7 +266,7 @@ async fn an_invalid_recipient_reported_by_webhook_fails_with_131026() {
     assert_eq!(sent.len(), 1, "Meta accepted it, then reported the failure");
     assert_eq!(message["waMessageId"], sent[0].wamid.as_str());
     assert_eq!(answers_to(&app, &id), [Some(200)]);
-    assert_requests_match_openapi(&app);
+    assert_requests_match_openapi(&app.graph);
     app.stop().await;
 }
 
@@ -297,6 +286,6 @@ async fn an_unregistered_or_policy_blocked_number_fails_without_retry() {
     assert_refused_once_with(&app, &session, &recipient(1), 368).await;
 
     assert!(app.graph.sent_messages().is_empty());
-    assert_requests_match_openapi(&app);
+    assert_requests_match_openapi(&app.graph);
     app.stop().await;
 }

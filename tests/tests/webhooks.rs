@@ -167,7 +167,7 @@ async fn webhooks_that_fail_verification_or_routing_store_nothing() {
     .await;
     assert_eq!(signed.status(), 200);
     assert_eq!(recorded(&app, "webhook").await, 1);
-    assert_requests_match_openapi(&app);
+    assert_requests_match_openapi(&app.graph);
     app.stop().await;
 }
 
@@ -370,7 +370,7 @@ async fn every_status_schedule_settles_once_on_the_highest_ranked_status() {
         status_cases().len(),
         "one accepted send per case"
     );
-    assert_requests_match_openapi(&app);
+    assert_requests_match_openapi(&app.graph);
     app.stop().await;
 }
 
@@ -414,7 +414,7 @@ async fn a_status_refused_while_its_number_has_no_session_is_redelivered_and_app
     settled(&app, &sent, &case).await;
     let answers = answers_to(&app, &sent.wamid);
     assert_eq!(answers.first(), Some(&Some(404)), "{answers:?}");
-    assert_requests_match_openapi(&app);
+    assert_requests_match_openapi(&app.graph);
     app.stop().await;
 }
 
@@ -710,7 +710,7 @@ async fn every_inbound_message_type_is_stored_once_and_opens_the_window() {
         .await;
     let (status, code, _) = error_of(stranger).await;
     assert_eq!((status, code.as_str()), (409, "outside_service_window"));
-    assert_requests_match_openapi(&app);
+    assert_requests_match_openapi(&app.graph);
     app.stop().await;
 }
 
