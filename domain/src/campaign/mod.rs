@@ -33,6 +33,6 @@ pub use events::{CampaignEvent, DefinitionChanges};
 pub use message::{
     CampaignMessage, MediaUrl, MessageFields, MessageType, TemplateMessage, TemplateVariables,
 };
-pub use recipients::Recipient;
+pub use recipients::{Recipient, RecipientStatus};
 pub use schedule::{Recurrence, Schedule, ScheduleFields, Timezone};
 pub use status::CampaignStatus;

@@ -17,6 +17,31 @@ const MAX_CUSTOM_FIELDS: usize = 50;
 const MAX_CUSTOM_KEY: usize = 64;
 const MAX_CUSTOM_VALUE: usize = 1024;
 
+/// Where a campaign's message to one recipient stands (seed 000's
+/// `campaign_recipients.status`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecipientStatus {
+    #[default]
+    Pending,
+    Sent,
+    Delivered,
+    Failed,
+}
+
+impl RecipientStatus {
+    pub const ALL: [Self; 4] = [Self::Pending, Self::Sent, Self::Delivered, Self::Failed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+}
+
 /// One person a campaign sends to. `name` and `custom_data` fill the
 /// message's placeholders when the campaign is personalised.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! When a campaign runs: at once, once at a set time, or again every day,
 //! week or month at the same wall-clock time in the owner's time zone.
 
-use chrono::{DateTime, Days, Months, NaiveDateTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -51,13 +51,21 @@ impl Timezone {
     /// The instant a wall-clock time stands for in this zone. A time that
     /// the clocks skip (spring forward) moves to the first one after the gap;
     /// a time they repeat (fall back) is the earlier one.
+    ///
+    /// `None` as well when the instant lies outside the dates chrono can
+    /// hold: a client may write any year, and the arithmetic here is
+    /// checked so that such a year is refused, never a panic.
     fn instant_of(self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
         (0..=8).find_map(|quarter_hours| {
-            let shifted = local + TimeDelta::minutes(15 * quarter_hours);
-            self.0
-                .from_local_datetime(&shifted)
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
+            let shifted = local.checked_add_signed(TimeDelta::minutes(15 * quarter_hours))?;
+            let zoned = self.0.from_local_datetime(&shifted).earliest()?;
+            // Converting to UTC adds the zone's offset, which can step past
+            // the last date chrono holds: check that step as well.
+            shifted
+                .checked_sub_signed(TimeDelta::seconds(i64::from(
+                    zoned.offset().fix().local_minus_utc(),
+                )))
+                .map(|utc| utc.and_utc())
         })
     }
 }
@@ -208,7 +216,9 @@ impl Schedule {
     /// schedule; `None` for the others.
     pub fn run_after(&self, previous: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self {
-            Self::Recurring { .. } => self.next_run_at_or_after(previous + TimeDelta::seconds(1)),
+            Self::Recurring { .. } => {
+                self.next_run_at_or_after(previous.checked_add_signed(TimeDelta::seconds(1))?)
+            }
             _ => None,
         }
     }
@@ -253,9 +263,23 @@ fn required_start(text: Option<&str>, timezone: Timezone) -> Result<DateTime<Utc
     parse_start_time(text, timezone).map_err(|e| e.at("schedule.startTime"))
 }
 
+/// The years a start time may name: RFC 3339's four digits. chrono reads
+/// `+262142-12-31T23:59:59` too, and a schedule near the end of what it can
+/// hold leaves no room for a zone's offset or a recurrence.
+const START_YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
 fn parse_start_time(text: &str, timezone: Timezone) -> Result<DateTime<Utc>, ValueError> {
+    let outside_years = || {
+        ValueError::new(format!(
+            "{text:?} must lie between the years {} and {}",
+            START_YEARS.start(),
+            START_YEARS.end()
+        ))
+    };
     if let Some(instant) = parse_instant(text) {
-        return Ok(instant);
+        return Some(instant)
+            .filter(|t| START_YEARS.contains(&t.year()))
+            .ok_or_else(outside_years);
     }
     let local = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
         .iter()
@@ -265,9 +289,15 @@ fn parse_start_time(text: &str, timezone: Timezone) -> Result<DateTime<Utc>, Val
                 "{text:?} is not a date-time such as 2026-12-01T09:00:00+05:00, or 2026-12-01T09:00 in schedule.timezone"
             ))
         })?;
-    timezone
-        .instant_of(local)
-        .ok_or_else(|| ValueError::new(format!("{text:?} does not exist in {}", timezone.name())))
+    if !START_YEARS.contains(&local.year()) {
+        return Err(outside_years());
+    }
+    let instant = timezone.instant_of(local).ok_or_else(|| {
+        ValueError::new(format!("{text:?} does not exist in {}", timezone.name()))
+    })?;
+    Some(instant)
+        .filter(|t| START_YEARS.contains(&t.year()))
+        .ok_or_else(outside_years)
 }
 
 /// An RFC 3339 date-time, also without seconds (`2026-12-01T09:00Z`).
@@ -304,13 +334,19 @@ fn occurrence(
 /// A lower bound for the number of runs before `now`, so that finding the
 /// next run does not walk every day since the start.
 fn estimated_runs_before(start: DateTime<Utc>, recurrence: Recurrence, now: DateTime<Utc>) -> u32 {
-    let days = (now - start).num_days();
+    let days = now.signed_duration_since(start).num_days();
     let periods = match recurrence {
         Recurrence::Daily => days,
         Recurrence::Weekly => days / 7,
-        Recurrence::Monthly => days / 31,
+        Recurrence::Monthly => months_between(start, now),
     };
     u32::try_from(periods.saturating_sub(1)).unwrap_or(0)
+}
+
+/// Whole calendar months from `start` to `now`, give or take one.
+fn months_between(start: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    let months = |t: DateTime<Utc>| i64::from(t.year()) * 12 + i64::from(t.month0());
+    months(now) - months(start)
 }
 
 #[cfg(test)]
@@ -495,5 +531,32 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(schedule.start_time(), Some(at("2027-03-28T01:00:00Z")));
+    }
+
+    #[test]
+    fn a_start_time_past_the_year_9999_is_refused_in_any_zone() {
+        for zone in ["America/New_York", "Pacific/Kiritimati", "UTC"] {
+            for start in [
+                "+262142-12-31T23:59:59",
+                "+262142-12-31T23:59:59Z",
+                "10000-01-01T00:00",
+                "-262143-01-01T00:00:00",
+            ] {
+                let error = Schedule::parse(fields("scheduled", Some(start), None, Some(zone)))
+                    .unwrap_err();
+                assert_eq!(error.field, "schedule.startTime", "{start} in {zone}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_last_wall_clock_time_chrono_holds_gives_no_instant_west_of_utc() {
+        let last = NaiveDateTime::MAX;
+        assert_eq!(
+            Timezone::parse("America/New_York")
+                .unwrap()
+                .instant_of(last),
+            None
+        );
     }
 }

@@ -7,7 +7,9 @@
 
 use chrono::{DateTime, Utc};
 use herald_application::ports::read_store::{date_value, Document, TENANT_FIELD};
-use herald_domain::campaign::{CampaignDefinition, CampaignMessage, Recipient, Schedule};
+use herald_domain::campaign::{
+    CampaignDefinition, CampaignMessage, Recipient, RecipientStatus, Schedule,
+};
 use serde_json::json;
 
 use crate::changes::object;
@@ -117,7 +119,7 @@ pub fn recipient(facts: &CommitFacts<'_>, recipient: &Recipient, index: usize) -
         "phoneNumber": recipient.phone_number.as_str(),
         "name": recipient.name,
         "customData": recipient.custom_data,
-        "status": "pending",
+        "status": RecipientStatus::Pending.as_str(),
         "sentAt": null,
         "deliveredAt": null,
         "errorMessage": null,
