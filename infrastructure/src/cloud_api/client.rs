@@ -16,6 +16,7 @@ use super::pacing::Pacer;
 use super::requests::{Endpoints, MarkReadRequest, SendRequest};
 use super::responses;
 use super::retry::{advice, RetryPolicy};
+use super::scrub::scrub_error;
 
 /// The most of an answer that is read: Graph API answers are a few hundred
 /// bytes, and a misbehaving server must not fill the memory.
@@ -135,9 +136,9 @@ impl CloudApiClient {
         match (read_answer(response).await, status.is_success()) {
             (Ok(body), true) => Attempt::Answered(body),
             (Err(error), true) => Attempt::MaybeSent(describe(&error)),
-            (body, false) => Attempt::Refused(responses::graph_error(
-                status.as_u16(),
-                body.as_deref().unwrap_or_default(),
+            (body, false) => Attempt::Refused(scrub_error(
+                responses::graph_error(status.as_u16(), body.as_deref().unwrap_or_default()),
+                token.expose(),
             )),
         }
     }

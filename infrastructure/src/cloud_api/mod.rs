@@ -8,6 +8,7 @@
 //! - [`responses`]: reading acceptances, number details and Graph errors,
 //!   from any bytes.
 //! - [`retry`]: which error codes are retried, and the back-off.
+//! - [`scrub`]: credentials taken out of error text before it is kept.
 //! - [`pacing`]: the rate per business number and per recipient.
 //!
 //! A send is never repeated once it may have reached Meta: the Cloud API
@@ -16,7 +17,8 @@
 //! status webhook, which carries Herald's message id, settles it.
 //!
 //! Logs carry the phone number id, the wamid and error codes; never the
-//! access token, the recipient or the message.
+//! access token, the recipient or the message. Error text from upstream is
+//! scrubbed of credentials before anything keeps it.
 //!
 //! [`WhatsAppGateway`]: herald_application::ports::whatsapp::WhatsAppGateway
 //! [`SendFailure::OutcomeUnknown`]: herald_application::ports::whatsapp::SendFailure::OutcomeUnknown
@@ -27,6 +29,7 @@ pub mod pacing;
 mod requests;
 pub mod responses;
 pub mod retry;
+pub mod scrub;
 #[cfg(test)]
 mod tests;
 

@@ -302,3 +302,19 @@ async fn mark_read_posts_the_read_status_and_may_repeat() {
         json!({"messaging_product":"whatsapp","status":"read","message_id":"wamid.IN"})
     );
 }
+
+/// A proxy in front of the Graph API that echoes the request in its error.
+const ECHOING_PROXY: &str = r#"{"error":{"message":"Invalid OAuth access token (sent Authorization: Bearer EAAG-test-token)","type":"OAuthException: EAAG-test-token","code":190,"error_data":{"details":"request headers: authorization: Bearer EAAG-test-token"},"fbtrace_id":"EAAG-test-token"}}"#;
+
+#[tokio::test]
+async fn an_error_echoing_the_token_keeps_none_of_it() {
+    let server = GraphServer::start(vec![Reply::Answer(401, ECHOING_PROXY)]).await;
+    let failure = send(&server).await.unwrap_err();
+    let SendFailure::Rejected(error) = &failure else {
+        panic!("{failure:?}")
+    };
+    assert_eq!(error.code, 190);
+    let kept = format!("{failure} {error:?}");
+    assert!(!kept.contains("EAAG-test-token"), "{kept}");
+    assert!(kept.contains("Invalid OAuth access token"), "{kept}");
+}
