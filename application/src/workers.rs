@@ -37,6 +37,15 @@ pub trait Worker: Send + Sync + 'static {
     async fn handle(&self, commit: &RecordedCommit) -> Result<(), WorkError>;
 }
 
+/// Resolves once `stop` turns true. A dropped sender never resolves it:
+/// nobody can ask for a stop any more, and treating the closed channel as
+/// a change would spin every loop that waits on it.
+pub async fn stop_requested(stop: &mut watch::Receiver<bool>) {
+    if stop.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// How long a commit that failed waits before it comes back.
 const RETRY_DELAY: Duration = Duration::from_secs(1);
 
@@ -56,7 +65,7 @@ pub async fn run_worker(
                 warn!(worker = worker.name(), %error, "cannot subscribe; trying again");
                 tokio::select! {
                     () = tokio::time::sleep(pause) => {}
-                    _ = stop.changed() => {}
+                    () = stop_requested(&mut stop) => {}
                 }
                 pause = (pause * 2).min(Duration::from_secs(5));
                 continue;
@@ -75,7 +84,7 @@ pub async fn run_worker(
         });
         tokio::select! {
             () = handled => warn!(worker = worker.name(), "subscription ended; opening it again"),
-            _ = stop.changed() => {}
+            () = stop_requested(&mut stop) => {}
         }
     }
 }
@@ -96,5 +105,59 @@ async fn handle(worker: &dyn Worker, item: WorkItem) {
     };
     if let Err(error) = acknowledged {
         warn!(worker = worker.name(), position, %error, "cannot acknowledge; it will come back");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::event_feed::FeedError;
+    use futures::stream::BoxStream;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A feed that can never be subscribed to, counting the attempts.
+    #[derive(Default)]
+    struct Unreachable(AtomicUsize);
+
+    #[async_trait]
+    impl WorkFeed for Unreachable {
+        async fn subscribe(
+            &self,
+            _worker: &str,
+            _aggregate_type: &str,
+        ) -> Result<BoxStream<'static, Result<WorkItem, FeedError>>, FeedError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Err(FeedError("down".into()))
+        }
+    }
+
+    struct Idle;
+
+    #[async_trait]
+    impl Worker for Idle {
+        fn name(&self) -> &'static str {
+            "idle"
+        }
+        fn aggregate_type(&self) -> &'static str {
+            "campaign"
+        }
+        async fn handle(&self, _commit: &RecordedCommit) -> Result<(), WorkError> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_dropped_stop_signal_does_not_make_retries_spin() {
+        let feed = Arc::new(Unreachable::default());
+        let (sender, stop) = watch::channel(false);
+        drop(sender);
+        let run = tokio::spawn(run_worker(Arc::new(Idle), feed.clone(), 1, stop));
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        run.abort();
+        let attempts = feed.0.load(Ordering::SeqCst);
+        assert!(
+            attempts <= 3,
+            "{attempts} attempts in a quarter of a second"
+        );
     }
 }

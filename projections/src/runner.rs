@@ -7,6 +7,7 @@ use herald_application::ports::read_store::{
     ApplyOutcome, Change, ChangeBatch, Generation, PromoteOutcome, ReadStore, ReadStoreError, Stamp,
 };
 use herald_application::progress::ProjectionPositions;
+use herald_application::workers::stop_requested;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -230,12 +231,5 @@ impl Batch {
 
     fn is_full(&self, max: usize) -> bool {
         self.commits >= max || self.changes.len() >= max
-    }
-}
-
-async fn stop_requested(shutdown: &mut watch::Receiver<bool>) {
-    if shutdown.wait_for(|stop| *stop).await.is_err() {
-        // The sender is gone: nobody can ask us to stop any more.
-        std::future::pending::<()>().await;
     }
 }
