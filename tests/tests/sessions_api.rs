@@ -201,25 +201,43 @@ async fn disconnecting_deleting_and_adding_again() {
 #[tokio::test]
 async fn a_phone_number_id_connected_elsewhere_is_refused() {
     let app = spawn_app().await;
-    let session = app.connected_session().await;
-    let other = app
+    let number = FakeNumber::default();
+    // Registered by another tenant before anyone connected it: allowed,
+    // but it proves nothing.
+    let early = app
         .request_as("another-tenant", Method::POST, "/v1/sessions")
-        .json(&session_body(&session.number))
+        .json(&session_body(&number))
         .send()
         .await
         .unwrap();
-    let (id, _) = receipt(other).await;
+    assert_eq!(early.status(), 201);
+    let (early_id, _) = receipt(early).await;
+    app.connected_session_for(number.clone()).await;
+
     let connect = app
         .request_as(
             "another-tenant",
             Method::POST,
-            &format!("/v1/sessions/{id}/connect"),
+            &format!("/v1/sessions/{early_id}/connect"),
         )
         .send()
         .await
         .unwrap();
     let (status, code, _) = error_of(connect).await;
     assert_eq!((status, code.as_str()), (409, "not_allowed"));
+
+    let late = app
+        .request_as("a-third-tenant", Method::POST, "/v1/sessions")
+        .json(&session_body(&number))
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _) = error_of(late).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (409, "not_allowed"),
+        "a second claim is refused"
+    );
     app.stop().await;
 }
 

@@ -1,7 +1,8 @@
 //! A property test of the webhook intake: whatever bytes and signature
-//! arrive, the parser and the signature check never panic, and nothing is
+//! arrive, the parser and the signature check never panic, nothing is
 //! accepted (so nothing can be stored) unless the body is signed with the
-//! app secret of every number it names.
+//! app secret of every number it names, and every body that is not gets the
+//! same refusal, whatever it names.
 //!
 //! Inputs come from a seeded generator, so a failure names its seed and
 //! replays exactly: random bytes, Meta-shaped payloads with bytes flipped,
@@ -11,7 +12,8 @@
 use async_trait::async_trait;
 use herald_application::clock::SystemClock;
 use herald_application::ports::vault::{SecretBinding, Vault};
-use herald_application::webhooks::payload::{phone_number_ids, updates};
+use herald_application::webhooks::numbers::phone_number_ids;
+use herald_application::webhooks::payload::updates;
 use herald_application::webhooks::{IntakeError, RoutedSession, SessionDirectory, WebhookIntake};
 use herald_domain::session::SecretField;
 use herald_domain::webhook::Webhook;
@@ -35,8 +37,11 @@ struct Directory {
 
 #[async_trait]
 impl SessionDirectory for Directory {
-    async fn route(&self, phone_number_id: &str) -> Result<Option<RoutedSession>, IntakeError> {
-        Ok(self.sessions.get(phone_number_id).cloned())
+    async fn routes(&self, phone_number_ids: &[String]) -> Result<Vec<RoutedSession>, IntakeError> {
+        Ok(phone_number_ids
+            .iter()
+            .filter_map(|id| self.sessions.get(id.as_str()).cloned())
+            .collect())
     }
 
     async fn verify_token_known(&self, _: Vec<String>) -> Result<bool, IntakeError> {
@@ -44,7 +49,7 @@ impl SessionDirectory for Directory {
     }
 }
 
-fn session(vault: &AesGcmVault, tenant: &str, secret: &str) -> RoutedSession {
+fn session(vault: &AesGcmVault, number: &str, tenant: &str, secret: &str) -> RoutedSession {
     let tenant = TenantId::parse(tenant).unwrap();
     let session_id = SessionId::parse(&format!("{tenant}-session")).unwrap();
     let binding = SecretBinding {
@@ -54,6 +59,7 @@ fn session(vault: &AesGcmVault, tenant: &str, secret: &str) -> RoutedSession {
     };
     let app_secret = vault.seal(secret, binding).unwrap();
     RoutedSession {
+        phone_number_id: number.to_owned(),
         tenant,
         session_id,
         app_secret,
@@ -67,10 +73,10 @@ async fn intake(nats: &TestNats) -> (WebhookIntake<JetStreamEventStore<Webhook>>
     );
     let directory = Directory {
         sessions: HashMap::from([
-            (NUMBER, session(&vault, "acme", APP_SECRET)),
+            (NUMBER, session(&vault, NUMBER, "acme", APP_SECRET)),
             (
                 OTHER_NUMBER,
-                session(&vault, "globex", "another-app-secret"),
+                session(&vault, OTHER_NUMBER, "globex", "another-app-secret"),
             ),
         ]),
     };
@@ -198,6 +204,15 @@ async fn arbitrary_bodies_and_signatures_never_panic_and_are_accepted_only_when_
             .authenticate(&case.body, case.signature.as_deref())
             .await;
         let signed = is_signed(&case);
+        if !signed {
+            assert!(
+                matches!(
+                    outcome,
+                    Err(IntakeError::MissingSignature | IntakeError::BadSignature(_))
+                ),
+                "case {seed}: an unsigned body got {outcome:?}, not the one 401 every unsigned body gets"
+            );
+        }
         if let Ok(parts) = &outcome {
             accepted += 1;
             assert!(

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures::TryStreamExt;
+use herald_application::webhooks::numbers::MAX_NUMBERS_PER_NOTIFICATION;
 use herald_domain::message::{DeliveryStatus, MessageEvent};
 use herald_fake_graph::{
     signature, FakeGraphConfig, FakeNumber, InboundContent, InboundMessage, Layout, MediaKind,
@@ -144,7 +145,11 @@ async fn webhooks_that_fail_verification_or_routing_store_nothing() {
         .emit_inbound(&stranger.phone_number_id, InboundMessage::text("1650", "?"))
         .await
         .expect("the fake posts");
-    assert_eq!(answers_to(&app, &wamid), [Some(404)]);
+    assert_eq!(
+        answers_to(&app, &wamid),
+        [Some(401)],
+        "an unknown number gets the 401 a bad signature gets, so it tells nothing"
+    );
     assert_nothing_stored(&app, &tenants, "an unknown phone number id").await;
 
     let garbage = b"object=whatsapp_business_account&entry=1";
@@ -154,7 +159,11 @@ async fn webhooks_that_fail_verification_or_routing_store_nothing() {
         Some(&signature(&ours.number.app_secret, garbage)),
     )
     .await;
-    assert_eq!(error_of(not_json).await.0, 400);
+    assert_eq!(
+        error_of(not_json).await.0,
+        401,
+        "a body naming no number cannot be checked against any app secret"
+    );
     assert_nothing_stored(&app, &tenants, "a body that is not JSON").await;
 
     // The control: the same kind of body, properly signed, is stored, so
@@ -169,6 +178,164 @@ async fn webhooks_that_fail_verification_or_routing_store_nothing() {
     assert_eq!(recorded(&app, "webhook").await, 1);
     assert_requests_match_openapi(&app.graph);
     app.stop().await;
+}
+
+#[tokio::test]
+async fn every_unsigned_body_gets_the_same_401_whatever_it_names() {
+    let app = spawn_app().await;
+    let ours = app.connected_session().await;
+    let stranger = FakeNumber::new("1999", "2999", "15550009999", "t", "stranger-secret");
+    let bodies = [
+        notification(&[&ours.number]),
+        notification(&[&stranger]),
+        notification(&[&stranger, &ours.number]),
+        numbers_named(MAX_NUMBERS_PER_NOTIFICATION + 1),
+        b"{\"object\": not JSON".to_vec(),
+        Vec::new(),
+    ];
+    let forged = format!("sha256={}", "0".repeat(64));
+    let mut answers = BTreeSet::new();
+    let mut unsigned = BTreeSet::new();
+    for body in &bodies {
+        for header in [forged.as_str(), "sha256=nothex", "garbage"] {
+            let answer = post_raw(&app, body, Some(header)).await;
+            answers.insert((answer.status().as_u16(), answer.text().await.unwrap()));
+        }
+        let answer = post_raw(&app, body, None).await;
+        unsigned.insert((answer.status().as_u16(), answer.text().await.unwrap()));
+    }
+
+    assert_eq!(
+        answers.len(),
+        1,
+        "answers differ by what the body names: {answers:#?}"
+    );
+    assert_eq!(unsigned.len(), 1, "{unsigned:#?}");
+    for (status, _) in answers.iter().chain(&unsigned) {
+        assert_eq!(*status, 401);
+    }
+    assert_eq!(recorded(&app, "webhook").await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_body_naming_tens_of_thousands_of_numbers_is_refused_at_once_with_a_short_answer() {
+    let app = spawn_app().await;
+    let ours = app.connected_session().await;
+    let huge = numbers_named(60_000);
+    assert!(huge.len() > 3 << 20, "a body of megabytes");
+
+    for header in [
+        format!("sha256={}", "0".repeat(64)),
+        signature(&ours.number.app_secret, &huge),
+    ] {
+        let started = std::time::Instant::now();
+        let answer = post_raw(&app, &huge, Some(&header)).await;
+        let took = started.elapsed();
+        let status = answer.status();
+        let text = answer.text().await.unwrap();
+
+        assert_eq!(status, 401, "{text}");
+        assert!(
+            text.len() < 256,
+            "a short answer, not a list of ids: {} bytes",
+            text.len()
+        );
+        assert!(
+            took < Duration::from_secs(2),
+            "refused at once, not after {took:?}"
+        );
+    }
+    assert_eq!(recorded(&app, "webhook").await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_webhook_body_over_the_limit_gets_the_json_error_shape() {
+    let app = spawn_app().await;
+    let answer = post_raw(&app, &vec![b' '; 5 << 20], Some("sha256=00")).await;
+    let (status, code, _) = error_of(answer).await;
+    assert_eq!((status, code.as_str()), (413, "too_large"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn another_tenant_cannot_take_over_a_numbers_webhooks() {
+    let app = spawn_app().await;
+    let victim = app.connected_session().await;
+    let disconnected = app.session_action(&victim.id, "disconnect").await;
+    assert_eq!(disconnected.status(), 202);
+    let attacker = format!("{}-attacker", app.tenant);
+    let claimed = FakeNumber {
+        access_token: "attacker-token".into(),
+        app_secret: "attacker-secret".into(),
+        ..victim.number.clone()
+    };
+    let registered = app
+        .request_as(&attacker, Method::POST, "/v1/sessions")
+        .json(&session_body(&claimed))
+        .send()
+        .await
+        .expect("the request is sent");
+    assert_eq!(registered.status(), 201, "registering proves nothing yet");
+    let (attacker_session, _) = receipt(registered).await;
+    let body = notification(&[&victim.number]);
+    let self_signed = signature(&claimed.app_secret, &body);
+    let victim_signed = signature(&victim.number.app_secret, &body);
+
+    // While the victim is disconnected, no one holds the number.
+    let answer = post_raw(&app, &body, Some(&self_signed)).await;
+    assert_eq!(
+        answer.status(),
+        401,
+        "a session that never connected is no route"
+    );
+    let answer = post_raw(&app, &body, Some(&victim_signed)).await;
+    assert_eq!(answer.status(), 401);
+    let connect = app
+        .request_as(
+            &attacker,
+            Method::POST,
+            &format!("/v1/sessions/{attacker_session}/connect"),
+        )
+        .send()
+        .await
+        .expect("the request is sent");
+    let connect: Value = connect.json().await.expect("a JSON answer");
+    assert_ne!(
+        connect["status"], "connected",
+        "Meta refuses the attacker's token: {connect}"
+    );
+    assert_eq!(recorded(&app, "webhook").await, 0);
+
+    // Once the victim connects again, the number is the victim's alone.
+    let reconnected = app.session_action(&victim.id, "connect").await;
+    let (_, position) = receipt(reconnected).await;
+    app.request(
+        Method::GET,
+        &format!("/v1/sessions/{}?minPosition={position}", victim.id),
+    )
+    .send()
+    .await
+    .expect("the request is sent");
+    let answer = post_raw(&app, &body, Some(&self_signed)).await;
+    assert_eq!(answer.status(), 401);
+    let answer = post_raw(&app, &body, Some(&victim_signed)).await;
+    assert_eq!(answer.status(), 200);
+    assert_eq!(recorded_for(&app, &attacker, "webhook").await, 0);
+    assert_eq!(recorded_for(&app, &app.tenant, "webhook").await, 1);
+    app.stop().await;
+}
+
+/// A body naming `count` different phone number ids, one change each.
+fn numbers_named(count: usize) -> Vec<u8> {
+    let changes: Vec<Value> = (0..count)
+        .map(
+            |i| json!({ "value": { "metadata": { "phone_number_id": format!("1065403{i:08}") } } }),
+        )
+        .collect();
+    let body = json!({ "object": "whatsapp_business_account", "entry": [{ "id": "1", "changes": changes }] });
+    serde_json::to_vec(&body).expect("JSON")
 }
 
 fn other_number() -> FakeNumber {
@@ -375,7 +542,8 @@ async fn every_status_schedule_settles_once_on_the_highest_ranked_status() {
 }
 
 #[tokio::test]
-async fn a_status_refused_while_its_number_has_no_session_is_redelivered_and_applied_once() {
+async fn a_status_refused_while_its_number_has_no_connected_session_is_redelivered_and_applied_once(
+) {
     let app = spawn_app_with(FakeGraphConfig {
         webhooks: WebhookConfig {
             retry_base_delay: Duration::from_millis(20),
@@ -393,7 +561,7 @@ async fn a_status_refused_while_its_number_has_no_session_is_redelivered_and_app
     delete_session(&app, &session).await;
 
     let case = StatusCase {
-        name: "(d) redelivered after a 404",
+        name: "(d) redelivered after a 401",
         schedule: StatusSchedule::normal(),
         settles_on: "read",
     };
@@ -402,7 +570,7 @@ async fn a_status_refused_while_its_number_has_no_session_is_redelivered_and_app
         async {
             eventually("Herald to refuse the first status", PATIENCE, || async {
                 answers_to(&app, &sent.wamid)
-                    .contains(&Some(404))
+                    .contains(&Some(401))
                     .then_some(())
             })
             .await;
@@ -413,7 +581,7 @@ async fn a_status_refused_while_its_number_has_no_session_is_redelivered_and_app
 
     settled(&app, &sent, &case).await;
     let answers = answers_to(&app, &sent.wamid);
-    assert_eq!(answers.first(), Some(&Some(404)), "{answers:?}");
+    assert_eq!(answers.first(), Some(&Some(401)), "{answers:?}");
     assert_requests_match_openapi(&app.graph);
     app.stop().await;
 }
@@ -758,10 +926,16 @@ async fn event_stream(app: &TestApp) -> async_nats::jetstream::stream::Stream {
 
 /// How many commits of `aggregate_type` the event log holds, all tenants.
 async fn recorded(app: &TestApp, aggregate_type: &str) -> usize {
+    recorded_for(app, "*", aggregate_type).await
+}
+
+/// How many commits of `aggregate_type` the event log holds for `tenant`
+/// (`*` for all).
+async fn recorded_for(app: &TestApp, tenant: &str, aggregate_type: &str) -> usize {
     let prefix = &app.herald.event_log().config().subject_prefix;
     event_stream(app)
         .await
-        .info_with_subjects(format!("{prefix}.*.{aggregate_type}.>"))
+        .info_with_subjects(format!("{prefix}.{tenant}.{aggregate_type}.>"))
         .await
         .expect("the stream's subjects")
         .try_fold(0, |total, (_, count)| async move { Ok(total + count) })

@@ -16,12 +16,11 @@ use anyhow::Context;
 use herald_application::metadata::CommandMetadata;
 use herald_application::sessions::{ChannelCredentials, SessionRegistration};
 use herald_domain::session::GraphId;
-use herald_domain::{PhoneNumber, TenantId};
+use herald_domain::{PhoneNumber, SessionId, TenantId};
 use herald_infrastructure::crypto::signature::sign;
 use herald_infrastructure::nats_server::{Durability, NatsServer, NatsServerConfig};
 use serde::Serialize;
 use serde_json::json;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::load::{self, closed_loop, Client, Measurement};
@@ -71,17 +70,13 @@ impl Servers {
             nats_url: Some(nats.url().to_owned()),
             data_dir: dir.path().to_owned(),
             mongodb_uri: None,
+            graph_api_url: number_lookup().await?,
             ..settings.clone()
         };
         let herald = Herald::start(&herald_settings).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address = format!("http://{}/v1/webhooks/whatsapp", listener.local_addr()?);
-        let app = herald
-            .router()
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let server = tokio::spawn(herald.serve(listener, std::future::pending()));
         let servers = Self {
             _dir: dir,
             nats,
@@ -106,17 +101,23 @@ impl Servers {
                 webhook_verify_token: "bench-verify".into(),
             },
         };
-        let metadata = CommandMetadata::new(TenantId::parse("bench")?, "bench");
+        let tenant = TenantId::parse("bench")?;
+        let metadata = || CommandMetadata::new(tenant.clone(), "bench");
         let state = self.herald.state();
-        state.sessions.create(registration, &metadata).await?;
+        let created = state.sessions.create(registration, &metadata()).await?;
+        let session = SessionId::parse(&created.aggregate_id)?;
+        state.sessions.connect(&session, &metadata()).await?;
         let id = GraphId::parse(PHONE_NUMBER_ID)?;
         for _ in 0..500 {
-            if !state.session_queries.routes(&id).await?.is_empty() {
+            let routes = state
+                .session_queries
+                .connected_routes(std::slice::from_ref(&id));
+            if !routes.await?.is_empty() {
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        anyhow::bail!("the session never reached the read model")
+        anyhow::bail!("the session never reached the read model as connected")
     }
 
     async fn stop(self) {
@@ -124,6 +125,24 @@ impl Servers {
         self.herald.stop().await;
         self.nats.stop().await;
     }
+}
+
+/// The one Graph API call connecting the session makes: the number's
+/// details, which prove the credentials. Gives the base URL to use.
+async fn number_lookup() -> anyhow::Result<String> {
+    let details = json!({
+        "id": PHONE_NUMBER_ID,
+        "display_phone_number": "+1 555-078-3881",
+        "verified_name": "Herald bench",
+    });
+    let app = axum::Router::new().route(
+        "/{version}/{id}",
+        axum::routing::get(move || std::future::ready(axum::Json(details.clone()))),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(url)
 }
 
 /// One of Meta's delivery workers: posts signed notifications of fresh

@@ -1,7 +1,6 @@
 //! `/v1/webhooks/whatsapp`: Meta's subscription handshake (GET) and its
 //! notifications (POST), verified by signature and recorded before the 200.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -9,6 +8,7 @@ use axum::routing::get;
 use axum::Router;
 use herald_application::webhooks::IntakeError;
 
+use super::body::RawBody;
 use super::error::ApiError;
 use super::extract::QueryParams;
 use super::AppState;
@@ -50,7 +50,7 @@ async fn verify(State(app): State<AppState>, params: QueryParams) -> Result<Resp
 async fn receive(
     State(app): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     let signature = headers
         .get(SIGNATURE_HEADER)
@@ -63,7 +63,7 @@ impl From<IntakeError> for ApiError {
     fn from(error: IntakeError) -> Self {
         let message = error.to_string();
         match error {
-            IntakeError::MissingSignature | IntakeError::BadSignature => {
+            IntakeError::MissingSignature | IntakeError::BadSignature(_) => {
                 Self::Unauthenticated(message)
             }
             IntakeError::UnknownVerifyToken => Self::Forbidden(message),
@@ -71,7 +71,6 @@ impl From<IntakeError> for ApiError {
                 Self::bad_request("invalid_query", message, Some("hub.mode"))
             }
             IntakeError::NotAWebhook(_) => Self::bad_request("not_a_webhook", message, None),
-            IntakeError::UnknownNumber(_) => Self::NotFound(message),
             IntakeError::Unavailable(_) => Self::Unavailable {
                 code: "event_log_unavailable",
                 message: "the webhook could not be recorded; send it again".into(),

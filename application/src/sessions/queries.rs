@@ -8,7 +8,9 @@ use std::time::Duration;
 use tracing::instrument;
 
 use super::read_model::{PROJECTION, SESSIONS};
-use crate::ports::read_store::{Condition, Document, FindQuery, Page, ReadStore, TENANT_FIELD};
+use crate::ports::read_store::{
+    Condition, Document, FindQuery, Page, ReadStore, SortOrder, TENANT_FIELD,
+};
 use crate::progress::ProjectionPositions;
 use crate::queries::{newest_first, owned_by, PageRequest, ProjectedReads, QueryError};
 
@@ -17,12 +19,13 @@ pub struct SessionFilter {
     pub status: Option<SessionStatus>,
 }
 
-/// Where a webhook for a phone number id goes.
+/// The connected session that holds a phone number id: where its
+/// webhooks go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRoute {
+    pub phone_number_id: GraphId,
     pub tenant: TenantId,
     pub session_id: SessionId,
-    pub connected: bool,
 }
 
 pub struct SessionQueries {
@@ -82,29 +85,42 @@ impl SessionQueries {
         self.reads.find_one(query, min_position).await
     }
 
-    /// The active sessions of every tenant that use `phone_number_id`,
-    /// connected ones first. Webhooks carry no tenant, only this id.
+    /// The connected sessions of every tenant that hold one of these phone
+    /// number ids, the earliest connected first. Webhooks carry no tenant,
+    /// only this id; a session that has not proved the id with the Graph
+    /// API is no route for it.
     ///
     /// # Errors
     /// When the store fails.
     #[instrument(skip(self))]
-    pub async fn routes(&self, phone_number_id: &GraphId) -> Result<Vec<SessionRoute>, QueryError> {
+    pub async fn connected_routes(
+        &self,
+        phone_number_ids: &[GraphId],
+    ) -> Result<Vec<SessionRoute>, QueryError> {
+        let ids = phone_number_ids.iter().map(|id| id.as_str().into());
         let query = FindQuery {
-            limit: Some(10),
+            sort: vec![
+                ("connectedAt", SortOrder::Ascending),
+                ("_id", SortOrder::Ascending),
+            ],
+            limit: Some(ROUTES_LIMIT),
             ..FindQuery::new(
                 &SESSIONS,
                 vec![
-                    Condition::Equals("phoneNumberId", phone_number_id.as_str().into()),
+                    Condition::OneOf("phoneNumberId", ids.collect()),
                     Condition::Equals("isActive", true.into()),
+                    Condition::Equals("status", SessionStatus::Connected.as_str().into()),
                 ],
             )
         };
         let page = self.reads.find(&query, None).await?;
-        let mut routes: Vec<SessionRoute> = page.documents.iter().filter_map(route_of).collect();
-        routes.sort_by_key(|route| !route.connected);
-        Ok(routes)
+        Ok(page.documents.iter().filter_map(route_of).collect())
     }
 }
+
+/// Most routes one lookup returns: a handful of numbers, each normally
+/// held by one session.
+const ROUTES_LIMIT: u64 = 50;
 
 impl SessionQueries {
     /// Whether an active session has a webhook verify token with one of
@@ -131,8 +147,8 @@ impl SessionQueries {
 fn route_of(document: &Document) -> Option<SessionRoute> {
     let text = |field: &str| document.get(field).and_then(Value::as_str);
     Some(SessionRoute {
+        phone_number_id: GraphId::parse(text("phoneNumberId")?).ok()?,
         tenant: TenantId::parse(text(TENANT_FIELD)?).ok()?,
         session_id: SessionId::parse(text("sessionId")?).ok()?,
-        connected: text("status") == Some(SessionStatus::Connected.as_str()),
     })
 }

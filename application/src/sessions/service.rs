@@ -2,7 +2,7 @@
 //! Graph API whether they work, and records what it said.
 
 use herald_domain::session::{
-    session_id_for, CloudApiChannel, CloudApiSecrets, NewSession, SecretField, Session,
+    session_id_for, CloudApiChannel, CloudApiSecrets, GraphId, NewSession, SecretField, Session,
     SessionCommand, SessionError, SessionServices, Verification,
 };
 use herald_domain::{Clock, SessionId, TenantId};
@@ -54,6 +54,9 @@ impl<S: TenantEventStores<Session>> SessionService<S> {
         metadata: &CommandMetadata,
     ) -> Result<CommandReceipt, SessionCommandError> {
         let id = session_id_for(&metadata.tenant, &registration.phone_number);
+        let phone_number_id = &registration.credentials.phone_number_id;
+        self.refuse_if_taken(&metadata.tenant, &id, phone_number_id)
+            .await?;
         let channel = self.seal(&metadata.tenant, &id, &registration.credentials)?;
         let command = SessionCommand::Create(NewSession {
             phone_number: registration.phone_number,
@@ -80,7 +83,8 @@ impl<S: TenantEventStores<Session>> SessionService<S> {
         let channel = session
             .channel()
             .ok_or(CommandError::Rejected(SessionError::NotFound))?;
-        self.refuse_if_taken(&metadata.tenant, id, channel).await?;
+        self.refuse_if_taken(&metadata.tenant, id, &channel.phone_number_id)
+            .await?;
         let access = self.access(&metadata.tenant, id, channel)?;
         let verification = verification_of(self.gateway.verify(&access).await);
         self.executor
@@ -99,6 +103,8 @@ impl<S: TenantEventStores<Session>> SessionService<S> {
         credentials: &ChannelCredentials,
         metadata: &CommandMetadata,
     ) -> Result<CommandReceipt, SessionCommandError> {
+        self.refuse_if_taken(&metadata.tenant, id, &credentials.phone_number_id)
+            .await?;
         let channel = self.seal(&metadata.tenant, id, credentials)?;
         self.executor
             .execute(
@@ -206,29 +212,30 @@ impl<S: TenantEventStores<Session>> SessionService<S> {
         })
     }
 
-    /// Webhooks are routed by phone number id alone, so two live sessions
-    /// on one id would each see the other's traffic. The read model may lag
-    /// a moment behind; the race needs two tenants holding the same Meta
-    /// credentials, which Meta's own access control already prevents.
+    /// Webhooks are routed by phone number id alone, and an id belongs to
+    /// the session that connected it: another session may not register,
+    /// take over or connect an id while one holds it. The read model may
+    /// lag a moment behind; the race needs two tenants holding working
+    /// Meta credentials for one number, which Meta's own access control
+    /// prevents, and webhooks still go to the first to connect.
     async fn refuse_if_taken(
         &self,
         tenant: &TenantId,
         id: &SessionId,
-        channel: &CloudApiChannel,
+        phone_number_id: &GraphId,
     ) -> Result<(), SessionCommandError> {
         let routes = self
             .queries
-            .routes(&channel.phone_number_id)
+            .connected_routes(std::slice::from_ref(phone_number_id))
             .await
             .map_err(|e| CommandError::Internal(e.to_string()))?;
         let taken = routes
             .iter()
-            .any(|r| r.connected && (&r.tenant != tenant || &r.session_id != id));
+            .any(|r| &r.tenant != tenant || &r.session_id != id);
         if taken {
-            warn!(phone_number_id = %channel.phone_number_id, "phone number id already connected elsewhere");
+            warn!(%phone_number_id, "phone number id already connected elsewhere");
             return Err(CommandError::Rejected(SessionError::NotAllowed(format!(
-                "the phone number id {} is already connected to another Herald session",
-                channel.phone_number_id
+                "the phone number id {phone_number_id} is already connected to another Herald session"
             ))));
         }
         Ok(())

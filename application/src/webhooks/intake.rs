@@ -8,10 +8,11 @@ use herald_domain::webhook::{Webhook, WebhookCommand, WebhookRoute, WebhookServi
 use herald_domain::{Clock, SessionId, TenantId};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tracing::{instrument, warn};
+use tracing::{debug, instrument, warn};
 use uuid::Uuid;
 
-use super::payload::{part_for, phone_number_ids, PayloadError};
+use super::numbers::phone_number_ids;
+use super::payload::{check_object, part_for, PayloadError};
 use crate::commands::{CommandError, CommandExecutor, CommandReceipt};
 use crate::metadata::CommandMetadata;
 use crate::ports::event_store::TenantEventStores;
@@ -24,13 +25,14 @@ pub const WEBHOOK_ACTOR: &str = "whatsapp-webhook";
 pub enum IntakeError {
     #[error("the request has no X-Hub-Signature-256 header")]
     MissingSignature,
+    /// The body is not signed by the app of every number it names. What
+    /// exactly failed is logged, never answered: the answer must not tell
+    /// an unsigned caller which numbers Herald serves.
     #[error("the X-Hub-Signature-256 header does not match the body")]
-    BadSignature,
+    BadSignature(Unverified),
+    /// A signed body that is not a WhatsApp notification.
     #[error(transparent)]
     NotAWebhook(#[from] PayloadError),
-    /// No active session has this phone number id.
-    #[error("no session has the phone number id {0}")]
-    UnknownNumber(String),
     #[error("the verify token matches no session")]
     UnknownVerifyToken,
     #[error("hub.mode must be \"subscribe\"")]
@@ -40,26 +42,44 @@ pub enum IntakeError {
     Unavailable(String),
 }
 
-/// A session a webhook can be for: where it lives and its sealed app secret.
+/// Why a body's signature could not be accepted, for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unverified {
+    /// The header is not `sha256=` and 64 hex digits.
+    MalformedHeader,
+    /// The body names no number, too many, or cannot be read.
+    Unreadable(PayloadError),
+    /// No number the body names belongs to a connected session.
+    NoConnectedSession,
+    /// A connected number's app secret does not sign the body.
+    Mismatch { phone_number_id: String },
+}
+
+/// The connected session a phone number id belongs to: where it lives and
+/// its sealed app secret.
 #[derive(Debug, Clone)]
 pub struct RoutedSession {
+    pub phone_number_id: String,
     pub tenant: TenantId,
     pub session_id: SessionId,
     pub app_secret: SealedSecret,
 }
 
-/// Finds the session behind a phone number id.
+/// Finds the sessions behind phone number ids.
 #[async_trait]
 pub trait SessionDirectory: Send + Sync {
+    /// The connected session of each of these phone number ids that has
+    /// one; ids without one are left out.
+    ///
     /// # Errors
     /// [`IntakeError::Unavailable`] when the lookup itself fails.
-    async fn route(&self, phone_number_id: &str) -> Result<Option<RoutedSession>, IntakeError>;
+    async fn routes(&self, phone_number_ids: &[String]) -> Result<Vec<RoutedSession>, IntakeError>;
 
     /// Whether an active session has a webhook verify token with one of
     /// these fingerprints.
     ///
     /// # Errors
-    /// As [`SessionDirectory::route`].
+    /// As [`SessionDirectory::routes`].
     async fn verify_token_known(&self, fingerprints: Vec<String>) -> Result<bool, IntakeError>;
 }
 
@@ -132,37 +152,45 @@ impl<S: TenantEventStores<Webhook>> WebhookIntake<S> {
     }
 
     /// Splits a POST by tenant once its signature checks out for every
-    /// number it names. One number whose app secret does not sign the body
-    /// refuses the whole body: otherwise anyone with an app of their own
-    /// could slip another tenant's number into a body they signed.
+    /// connected number it names. One number whose app secret does not sign
+    /// the body refuses the whole body: otherwise anyone with an app of
+    /// their own could slip another tenant's number into a body they
+    /// signed. Numbers without a connected session are dropped from a body
+    /// that is otherwise signed; a body with none is refused.
+    ///
+    /// Everything before the signature check is bounded whatever the body
+    /// holds: one read of it, one lookup of at most
+    /// [`MAX_NUMBERS_PER_NOTIFICATION`](super::numbers::MAX_NUMBERS_PER_NOTIFICATION)
+    /// numbers, and no log line above debug.
     ///
     /// # Errors
-    /// `MissingSignature`, `BadSignature`, `NotAWebhook`, and
-    /// `UnknownNumber` when no number of the body has a session.
+    /// `MissingSignature`; `BadSignature` for any body not signed as above,
+    /// whatever it names; `NotAWebhook` for a signed body that is not a
+    /// WhatsApp notification.
     pub async fn authenticate(
         &self,
         body: &[u8],
         signature: Option<&str>,
     ) -> Result<Vec<TenantPayload>, IntakeError> {
         let signature = signature.ok_or(IntakeError::MissingSignature)?;
-        let ids = phone_number_ids(body)?;
+        let verified = self
+            .verified_routes(body, signature)
+            .await
+            .inspect_err(|e| {
+                if let IntakeError::BadSignature(why) = e {
+                    debug!(?why, "webhook refused");
+                }
+            })?;
+        check_object(body)?;
         let mut by_tenant: BTreeMap<TenantId, Vec<WebhookRoute>> = BTreeMap::new();
-        for id in &ids {
-            let Some(session) = self.directory.route(id).await? else {
-                warn!(phone_number_id = %id, "webhook for a number no session has; dropped");
-                continue;
-            };
-            self.check_signature(&session, body, signature)?;
+        for session in verified {
             by_tenant
                 .entry(session.tenant)
                 .or_default()
                 .push(WebhookRoute {
-                    phone_number_id: id.clone(),
+                    phone_number_id: session.phone_number_id,
                     session_id: session.session_id,
                 });
-        }
-        if by_tenant.is_empty() {
-            return Err(IntakeError::UnknownNumber(ids.join(", ")));
         }
         by_tenant
             .into_iter()
@@ -178,6 +206,34 @@ impl<S: TenantEventStores<Webhook>> WebhookIntake<S> {
             .collect()
     }
 
+    /// The connected sessions of the numbers `body` names, once the body is
+    /// known to be signed by each one's app secret.
+    async fn verified_routes(
+        &self,
+        body: &[u8],
+        signature: &str,
+    ) -> Result<Vec<RoutedSession>, IntakeError> {
+        let refuse = |why| IntakeError::BadSignature(why);
+        if !is_signature_shaped(signature) {
+            return Err(refuse(Unverified::MalformedHeader));
+        }
+        let ids = phone_number_ids(body).map_err(|e| refuse(Unverified::Unreadable(e)))?;
+        let routes = self.directory.routes(&ids).await?;
+        if routes.is_empty() {
+            return Err(refuse(Unverified::NoConnectedSession));
+        }
+        for session in &routes {
+            self.check_signature(session, body, signature)?;
+        }
+        if routes.len() < ids.len() {
+            let unrouted = ids
+                .iter()
+                .filter(|id| !routes.iter().any(|r| &r.phone_number_id == *id));
+            warn!(phone_number_ids = ?unrouted.collect::<Vec<_>>(), "signed webhook names numbers without a connected session; their part is dropped");
+        }
+        Ok(routes)
+    }
+
     fn check_signature(
         &self,
         session: &RoutedSession,
@@ -189,15 +245,20 @@ impl<S: TenantEventStores<Webhook>> WebhookIntake<S> {
             session: &session.session_id,
             field: SecretField::AppSecret,
         };
+        let mismatch = || {
+            IntakeError::BadSignature(Unverified::Mismatch {
+                phone_number_id: session.phone_number_id.clone(),
+            })
+        };
         match self
             .vault
             .verify_signature(&session.app_secret, binding, body, signature)
         {
             Ok(true) => Ok(()),
-            Ok(false) => Err(IntakeError::BadSignature),
+            Ok(false) => Err(mismatch()),
             Err(error) => {
                 warn!(%error, session = %session.session_id, "app secret cannot be opened");
-                Err(IntakeError::BadSignature)
+                Err(mismatch())
             }
         }
     }
@@ -226,5 +287,37 @@ impl<S: TenantEventStores<Webhook>> WebhookIntake<S> {
                 CommandError::Rejected(never) => match never {},
                 other => IntakeError::Unavailable(other.to_string()),
             })
+    }
+}
+
+/// Whether a header has the shape of Meta's: `sha256=` and the 64 hex
+/// digits of an HMAC-SHA256. Anything else is refused before the body is
+/// read at all.
+fn is_signature_shaped(header: &str) -> bool {
+    header
+        .trim()
+        .strip_prefix("sha256=")
+        .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sha256_and_64_hex_digits_look_like_a_signature() {
+        let digest = "aB".repeat(32);
+        assert!(is_signature_shaped(&format!("sha256={digest}")));
+        assert!(is_signature_shaped(&format!(" sha256={digest} ")));
+        for bad in [
+            String::new(),
+            digest.clone(),
+            format!("sha1={digest}"),
+            format!("sha256={}", &digest[1..]),
+            format!("sha256={digest}0"),
+            format!("sha256={}zz", &digest[2..]),
+        ] {
+            assert!(!is_signature_shaped(&bad), "{bad:?}");
+        }
     }
 }

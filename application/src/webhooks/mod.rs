@@ -1,5 +1,7 @@
 //! Inbound webhooks from WhatsApp, from the POST to the aggregates.
 //!
+//! - [`numbers`]: the business numbers a body names, read before its
+//!   signature can be checked, at a bounded cost.
 //! - [`payload`]: reading Meta's notifications, whatever their shape.
 //! - [`intake`]: the handshake, the signature check, and recording each
 //!   verified payload before Meta gets its 200.
@@ -9,6 +11,7 @@
 
 pub mod directory;
 pub mod intake;
+pub mod numbers;
 pub mod payload;
 pub mod processor;
 
