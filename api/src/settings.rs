@@ -29,6 +29,15 @@ pub struct Settings {
     /// `HERALD_READ_WAIT_MS`, default 5000: how long a query with
     /// `minPosition` waits for the projections.
     pub read_wait: Duration,
+    /// `HERALD_HTTP_HEADER_TIMEOUT_MS`, default 10000: how long a
+    /// connection may take to send a request's head.
+    pub http_header_timeout: Duration,
+    /// `HERALD_HTTP_REQUEST_TIMEOUT_MS`, default 30000: how long a request
+    /// may take, its body included; longer than `HERALD_READ_WAIT_MS`.
+    pub http_request_timeout: Duration,
+    /// `HERALD_HTTP_MAX_CONNECTIONS`; by default what the file limit allows
+    /// (less a reserve), at most 10,000.
+    pub http_max_connections: Option<usize>,
     /// `HERALD_LOG_FORMAT`: `text` (default) or `json`.
     pub json_logs: bool,
     /// `HERALD_GRAPH_API_URL`, default `https://graph.facebook.com`: where
@@ -84,8 +93,37 @@ impl Settings {
     }
 
     /// # Errors
-    /// As [`Settings::from_env`].
+    /// As [`Settings::from_env`], and when the settings contradict each
+    /// other.
     pub fn from_map(vars: &HashMap<String, String>) -> Result<Self, SettingsError> {
+        let settings = Self::read(vars)?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// A read waiting its full `minPosition` wait must still be answered,
+    /// not cut off by the request timeout.
+    fn check(&self) -> Result<(), SettingsError> {
+        if self.read_wait >= self.http_request_timeout {
+            return Err(SettingsError {
+                variable: "HERALD_READ_WAIT_MS",
+                message: format!(
+                    "{} ms must be shorter than HERALD_HTTP_REQUEST_TIMEOUT_MS ({} ms)",
+                    self.read_wait.as_millis(),
+                    self.http_request_timeout.as_millis()
+                ),
+            });
+        }
+        if self.http_max_connections == Some(0) {
+            return Err(SettingsError {
+                variable: "HERALD_HTTP_MAX_CONNECTIONS",
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn read(vars: &HashMap<String, String>) -> Result<Self, SettingsError> {
         let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
         Ok(Self {
             http_addr: parse(
@@ -112,6 +150,25 @@ impl Settings {
                 "HERALD_READ_WAIT_MS",
                 "milliseconds",
             )?),
+            http_header_timeout: millis(
+                get("HERALD_HTTP_HEADER_TIMEOUT_MS"),
+                "HERALD_HTTP_HEADER_TIMEOUT_MS",
+                10_000,
+            )?,
+            http_request_timeout: millis(
+                get("HERALD_HTTP_REQUEST_TIMEOUT_MS"),
+                "HERALD_HTTP_REQUEST_TIMEOUT_MS",
+                30_000,
+            )?,
+            http_max_connections: get("HERALD_HTTP_MAX_CONNECTIONS")
+                .map(|text| {
+                    parse(
+                        text,
+                        "HERALD_HTTP_MAX_CONNECTIONS",
+                        "a number of connections",
+                    )
+                })
+                .transpose()?,
             json_logs: match get("HERALD_LOG_FORMAT").unwrap_or("text") {
                 "text" => false,
                 "json" => true,
@@ -250,6 +307,21 @@ mod tests {
         let key = "ab".repeat(32);
         let settings = settings(&[("HERALD_SECRET_KEY", &key)]).unwrap();
         assert!(!format!("{settings:?}").contains(&key));
+    }
+
+    #[test]
+    fn a_read_wait_as_long_as_the_request_timeout_is_refused() {
+        let error = settings(&[
+            ("HERALD_READ_WAIT_MS", "30000"),
+            ("HERALD_HTTP_REQUEST_TIMEOUT_MS", "30000"),
+        ])
+        .unwrap_err();
+        assert_eq!(error.variable, "HERALD_READ_WAIT_MS");
+        assert!(settings(&[
+            ("HERALD_HTTP_REQUEST_TIMEOUT_MS", "30001"),
+            ("HERALD_READ_WAIT_MS", "30000")
+        ])
+        .is_ok());
     }
 
     #[test]

@@ -28,12 +28,15 @@ use herald_projections::messages::MessageProjector;
 use herald_projections::sessions::SessionProjector;
 use herald_projections::stores::{MongoReadStore, SqliteReadStore};
 use herald_projections::{ProjectionRunner, Projector};
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
 
+use crate::http::server::ServerLimits;
 use crate::http::{self, AppState};
 use crate::keys::open_vault;
 use crate::settings::Settings;
@@ -190,6 +193,7 @@ pub fn projection_runners(
 pub struct Herald {
     state: AppState,
     backends: Backends,
+    limits: ServerLimits,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -213,7 +217,8 @@ impl Herald {
         settings: &Settings,
         run_background: bool,
     ) -> anyhow::Result<Self> {
-        let positions = ProjectionPositions::default();
+        let feed = Arc::new(JetStreamEventFeed::new(backends.event_log.clone()));
+        let positions = ProjectionPositions::of_log(feed);
         let runners = projection_runners(&backends, &positions);
         let gateway: Arc<dyn WhatsAppGateway> =
             Arc::new(CloudApiClient::new(&cloud_api_config(settings))?);
@@ -232,6 +237,7 @@ impl Herald {
         Ok(Self {
             state,
             backends,
+            limits: server_limits(settings),
             shutdown,
             tasks,
         })
@@ -250,7 +256,22 @@ impl Herald {
     }
 
     pub fn router(&self) -> Router {
-        http::router(self.state.clone())
+        http::router(self.state.clone(), self.limits.request_timeout)
+    }
+
+    pub fn server_limits(&self) -> &ServerLimits {
+        &self.limits
+    }
+
+    /// Serves the API on `listener` until `shutdown` resolves, within the
+    /// limits the settings give (see [`http::server`]). The future holds
+    /// what it needs, so it can be spawned.
+    pub fn serve(
+        &self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        http::server::serve(listener, self.router(), self.limits.clone(), shutdown)
     }
 
     /// Stops the projections, then the local `nats-server` if there is one.
@@ -261,6 +282,16 @@ impl Herald {
         }
         self.backends.close().await;
         info!("Herald stopped");
+    }
+}
+
+fn server_limits(settings: &Settings) -> ServerLimits {
+    ServerLimits {
+        header_read_timeout: settings.http_header_timeout,
+        request_timeout: settings.http_request_timeout,
+        max_connections: settings
+            .http_max_connections
+            .unwrap_or_else(ServerLimits::connections_within_file_limit),
     }
 }
 

@@ -2,104 +2,11 @@
 //! nats-server and SQLite under the data folder), killed without warning,
 //! restarted, inspected with the operator's verbs, and stopped cleanly.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-const PATIENCE: Duration = Duration::from_secs(60);
-const POLL_INTERVAL: Duration = Duration::from_millis(50);
-
-fn nats_server_binary() -> PathBuf {
-    std::env::var_os("HERALD_NATS_SERVER_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools/venv/bin/nats-server")
-        })
-}
-
-fn herald(data: &Path, address: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
-    command
-        .env("HERALD_DATA_DIR", data)
-        .env("HERALD_HTTP_ADDR", address)
-        .env("HERALD_NATS_SERVER_BIN", nats_server_binary())
-        .env_remove("HERALD_NATS_URL")
-        .env_remove("HERALD_MONGODB_URI");
-    command
-}
-
-fn free_address() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("an address").to_string()
-}
-
-struct Serving {
-    child: Child,
-    address: String,
-}
-
-impl Serving {
-    async fn start(data: &Path) -> Self {
-        let address = free_address();
-        let child = herald(data, &address)
-            .arg("serve")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("herald starts");
-        let serving = Self { child, address };
-        serving.wait_until_healthy().await;
-        serving
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
-    }
-
-    async fn wait_until_healthy(&self) {
-        herald_infrastructure::tls::install_crypto_provider();
-        let deadline = Instant::now() + PATIENCE;
-        while !reqwest::get(self.url("/healthz"))
-            .await
-            .is_ok_and(|r| r.status() == reqwest::StatusCode::OK)
-        {
-            assert!(Instant::now() < deadline, "herald serve did not come up");
-            tokio::time::sleep(POLL_INTERVAL).await;
-        }
-    }
-
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-    }
-
-    async fn wait_for_exit(&mut self) -> std::process::ExitStatus {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("the child can be waited for") {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "herald did not exit");
-            tokio::time::sleep(POLL_INTERVAL).await;
-        }
-    }
-}
-
-fn nats_servers_running_on(data: &Path) -> usize {
-    let listing = Command::new("ps")
-        .args(["-eo", "args"])
-        .output()
-        .expect("ps runs");
-    let config = data.join("nats").join("nats-server.conf");
-    String::from_utf8_lossy(&listing.stdout)
-        .lines()
-        .filter(|line| line.contains(&*config.to_string_lossy()))
-        .count()
-}
+use std::path::Path;
+use std::process::Output;
+use support::{free_address, herald, nats_servers_running_on, Serving};
 
 fn run_verb(data: &Path, args: &[&str]) -> Output {
     herald(data, &free_address())

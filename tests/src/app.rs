@@ -5,7 +5,6 @@ use herald_api::{Herald, Settings};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::time::Duration;
 use tempfile::TempDir;
 use uuid::Uuid;
@@ -21,6 +20,8 @@ pub struct TestApp {
     /// A tenant of this test's own.
     pub tenant: String,
     pub herald: Herald,
+    /// The settings Herald started with.
+    pub settings: Settings,
     server: tokio::task::JoinHandle<()>,
     pub nats: TestNats,
     pub data: TempDir,
@@ -40,6 +41,18 @@ pub async fn spawn_app() -> TestApp {
 /// # Panics
 /// When anything fails to start.
 pub async fn spawn_app_with(graph: FakeGraphConfig) -> TestApp {
+    spawn_app_with_settings(graph, |_| {}).await
+}
+
+/// As [`spawn_app_with`], with Herald's settings changed by `adjust` after
+/// the test's own are made (the fake's URL among them).
+///
+/// # Panics
+/// When anything fails to start.
+pub async fn spawn_app_with_settings(
+    graph: FakeGraphConfig,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let graph = FakeGraph::start(graph)
         .await
         .expect("the fake Graph API starts");
@@ -47,23 +60,20 @@ pub async fn spawn_app_with(graph: FakeGraphConfig) -> TestApp {
     let data = tempfile::tempdir().expect("a temporary folder");
     let mut settings = settings(&nats, &data);
     settings.graph_api_url = graph.base_url().to_owned();
+    adjust(&mut settings);
     let herald = Herald::start(&settings).await.expect("Herald starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("an address"));
-    let app = herald
-        .router()
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let server = tokio::spawn(herald.serve(listener, std::future::pending()));
     TestApp {
         address,
         graph,
         client: http_client(),
         tenant: format!("tenant-{}", Uuid::new_v4().simple()),
         herald,
+        settings,
         server,
         nats,
         data,
@@ -131,6 +141,17 @@ impl TestApp {
         self.client
             .request(method, format!("{}{path}", self.address))
             .header("X-Tenant-Id", tenant)
+    }
+
+    /// Posts `body` as it is, declared as JSON: for bodies a JSON
+    /// serialiser would not write.
+    pub async fn post_raw_json(&self, path: &str, body: String) -> Response {
+        self.request(Method::POST, path)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("the request is sent")
     }
 
     pub async fn create_campaign(&self, body: &Value) -> Response {
@@ -229,6 +250,30 @@ impl TestApp {
         .send()
         .await
         .expect("the request is sent")
+    }
+
+    /// Appends to the event log, under this test's tenant, a commit no
+    /// projection can read, as a bug or a foreign writer could; gives its
+    /// position.
+    ///
+    /// # Panics
+    /// When the event log does not take it.
+    pub async fn append_unreadable_commit(&self) -> u64 {
+        let log = self.herald.event_log();
+        let subject = format!(
+            "{}.{}.campaign.{}",
+            log.config().subject_prefix,
+            self.tenant,
+            Uuid::now_v7()
+        );
+        let jetstream = async_nats::jetstream::new(log.client());
+        let ack = jetstream
+            .publish(subject, "not a commit".into())
+            .await
+            .expect("the publish is sent")
+            .await
+            .expect("the event log takes it");
+        ack.sequence
     }
 
     /// Stops the HTTP server, Herald, and its servers.

@@ -18,7 +18,7 @@ pub mod proxy;
 pub mod wait;
 pub mod whatsapp;
 
-pub use app::{campaign_body, spawn_app, spawn_app_with, TestApp};
+pub use app::{campaign_body, spawn_app, spawn_app_with, spawn_app_with_settings, TestApp};
 pub use nats::TestNats;
 pub use proxy::AckDroppingProxy;
 pub use wait::eventually;

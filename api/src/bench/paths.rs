@@ -20,7 +20,6 @@ use herald_infrastructure::nats_server::{Durability, NatsServer, NatsServerConfi
 use herald_projections::campaigns::CampaignProjector;
 use herald_projections::stores::SqliteReadStore;
 use herald_projections::{ProjectionRunner, Projector};
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -95,12 +94,7 @@ impl BenchServers {
         let http = Herald::assemble(backends("http.sqlite3")?, &herald_settings, false)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let http_address = format!("http://{}", listener.local_addr()?);
-        let app = http
-            .router()
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let http_server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let http_server = tokio::spawn(http.serve(listener, std::future::pending()));
         let history_store = JetStreamEventStore::new(log.clone());
         let history_service = CampaignService::new(
             history_store.clone(),

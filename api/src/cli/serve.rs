@@ -1,7 +1,6 @@
 //! `herald serve`.
 
 use anyhow::Context;
-use std::net::SocketAddr;
 use tracing::info;
 
 use crate::settings::Settings;
@@ -13,24 +12,24 @@ use crate::system::Herald;
 /// # Errors
 /// When Herald cannot start or the address cannot be bound.
 pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    // Bound first: a taken address stops Herald before it starts anything.
+    let listener = crate::http::server::listen(settings.http_addr).with_context(|| {
+        format!(
+            "cannot listen on {} (set HERALD_HTTP_ADDR)",
+            settings.http_addr
+        )
+    })?;
     let herald = Herald::start(settings).await?;
-    let listener = tokio::net::TcpListener::bind(settings.http_addr)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} (set HERALD_HTTP_ADDR)",
-                settings.http_addr
-            )
-        })?;
-    info!(address = %listener.local_addr()?, data = %settings.data_dir.display(), "Herald is listening");
-    let app = herald
-        .router()
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(stop_signal())
-        .await;
+    let limits = herald.server_limits();
+    info!(
+        address = %listener.local_addr()?,
+        data = %settings.data_dir.display(),
+        max_connections = limits.max_connections,
+        "Herald is listening"
+    );
+    herald.serve(listener, stop_signal()).await;
     herald.stop().await;
-    served.context("the HTTP server failed")
+    Ok(())
 }
 
 async fn stop_signal() {

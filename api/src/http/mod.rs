@@ -6,10 +6,13 @@
 //! - [`webhooks`]: Meta's webhook handshake and notifications.
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`error`]: [`ApiError`], the one error type and its statuses.
-//! - [`extract`]: tenant, caller and query parameters; [`json`]: bodies;
-//!   [`pages`]: paged lists.
+//! - [`extract`]: tenant, caller and query parameters; [`body`]: raw
+//!   bodies; [`json`]: JSON bodies; [`pages`]: paged lists.
 //! - [`observe`]: request logs and correlation ids.
+//! - [`server`]: connections and their limits: head and request timeouts,
+//!   and a cap that slow clients cannot exhaust.
 
+pub mod body;
 pub mod campaigns;
 pub mod error;
 pub mod extract;
@@ -18,6 +21,7 @@ pub mod json;
 pub mod messages;
 pub mod observe;
 pub mod pages;
+pub mod server;
 pub mod sessions;
 pub mod webhooks;
 
@@ -35,6 +39,7 @@ use herald_domain::webhook::Webhook;
 use herald_infrastructure::jetstream::JetStreamEventStore;
 use herald_projections::ProjectionRunner;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use error::ApiError;
 
@@ -61,7 +66,9 @@ pub struct AppState {
     pub projections: Arc<Vec<Arc<ProjectionRunner>>>,
 }
 
-pub fn router(state: AppState) -> Router {
+/// Every route, with the body limit, the request timeout and the request
+/// log around them.
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .merge(campaigns::routes())
         .merge(sessions::routes())
@@ -70,6 +77,10 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            request_timeout,
+            server::request_timeout,
+        ))
         .layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)
 }
