@@ -45,8 +45,12 @@ impl PageRequest {
         Ok(Self { page, limit })
     }
 
+    /// How many documents come before the page. Stores take it as a
+    /// signed 64-bit number (SQLite's OFFSET, MongoDB's skip), so a page
+    /// past any list is clamped there rather than wrapping or failing.
     pub fn skip(self) -> u64 {
-        (self.page - 1).saturating_mul(self.limit)
+        const MAX_SKIP: u64 = i64::MAX as u64;
+        (self.page - 1).saturating_mul(self.limit).min(MAX_SKIP)
     }
 }
 
@@ -142,5 +146,17 @@ impl ProjectedReads {
             }
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_past_any_list_skips_no_more_than_a_store_can_take() {
+        let last = PageRequest::new(u64::MAX, PageRequest::MAX_LIMIT).unwrap();
+        assert_eq!(last.skip(), i64::MAX as u64);
+        assert_eq!(PageRequest::new(3, 20).unwrap().skip(), 40);
     }
 }

@@ -1,9 +1,10 @@
 //! Campaigns through the HTTP API, on a real nats-server and SQLite.
 
 use herald_application::ports::event_feed::EventFeed;
+use herald_fake_graph::FakeGraphConfig;
 use herald_infrastructure::jetstream::JetStreamEventFeed;
 use herald_tests::app::{error_of, receipt};
-use herald_tests::{campaign_body, spawn_app};
+use herald_tests::{campaign_body, spawn_app, spawn_app_with_settings};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -251,6 +252,36 @@ async fn scheduling_in_the_past_names_the_start_time() {
 }
 
 #[tokio::test]
+async fn a_start_time_past_the_year_9999_is_refused_on_create_edit_and_schedule() {
+    let app = spawn_app().await;
+    let (id, _) = app.create_campaign_ok(&campaign_body()).await;
+    let far = json!({ "type": "scheduled", "startTime": "+262142-12-31T23:59:59", "timezone": "America/New_York" });
+    let mut create = campaign_body();
+    create["schedule"] = far.clone();
+
+    let answers = [
+        app.create_campaign(&create).await,
+        app.edit_campaign(&id, &json!({ "schedule": far })).await,
+        app.schedule_campaign(&id, &far).await,
+    ];
+
+    for answer in answers {
+        let (status, _, field) = error_of(answer).await;
+        assert_eq!(
+            (status, field.as_deref()),
+            (422, Some("schedule.startTime"))
+        );
+    }
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await;
+    assert_eq!(health.unwrap().status(), 200, "Herald is still serving");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn recipients_are_listed_in_the_order_added_and_repeats_are_dropped() {
     let app = spawn_app().await;
     let (id, _) = app.create_campaign_ok(&campaign_body()).await;
@@ -396,6 +427,14 @@ async fn bad_input_gets_a_4xx_naming_the_problem_and_records_nothing() {
         .await
         .unwrap();
     assert_eq!(error_of(not_json).await.0, 400);
+    for trailing in [
+        format!("{} trailing garbage", campaign_body()),
+        format!("{}{}", campaign_body(), campaign_body()),
+    ] {
+        let refused = app.post_raw_json("/v1/campaigns", trailing).await;
+        let (status, code, _) = error_of(refused).await;
+        assert_eq!((status, code.as_str()), (400, "invalid_json"));
+    }
     let not_declared = app
         .request(Method::POST, "/v1/campaigns")
         .body(campaign_body().to_string())
@@ -454,6 +493,12 @@ async fn unknown_ids_query_parameters_and_paths_are_refused_clearly() {
     let typo = app.list_campaigns("?stauts=running").await;
     let bad_status = app.list_campaigns("?status=done").await;
     let bad_limit = app.list_campaigns("?limit=1000").await;
+    let (id, _) = app.create_campaign_ok(&campaign_body()).await;
+    let bad_recipient_status = app.list_recipients(&id, "?status=bogus").await;
+    let sent_recipients = app.list_recipients(&id, "?status=sent").await;
+    let far_page = app
+        .list_campaigns(&format!("?page={}&limit=100", u64::MAX))
+        .await;
     let no_route = app
         .request(Method::GET, "/v1/nothing")
         .send()
@@ -468,24 +513,86 @@ async fn unknown_ids_query_parameters_and_paths_are_refused_clearly() {
     );
     assert_eq!(error_of(bad_status).await.2.as_deref(), Some("status"));
     assert_eq!(error_of(bad_limit).await.2.as_deref(), Some("limit"));
+    assert_eq!(
+        error_of(bad_recipient_status).await,
+        (400, "invalid_query".to_owned(), Some("status".to_owned()))
+    );
+    assert_eq!(sent_recipients.status(), 200);
+    assert_eq!(far_page.status(), 200, "a page past the end is empty");
+    assert_eq!(far_page.json::<Value>().await.unwrap()["data"], json!([]));
     assert_eq!(error_of(no_route).await.0, 404);
     app.stop().await;
 }
 
 #[tokio::test]
-async fn a_read_that_waits_for_a_position_never_reached_answers_503() {
+async fn only_the_canonical_spelling_of_a_campaign_id_reaches_it() {
     let app = spawn_app().await;
     let (id, position) = app.create_campaign_ok(&campaign_body()).await;
+    let uuid = uuid::Uuid::parse_str(&id).unwrap();
+    let other_spellings = [
+        id.to_uppercase(),
+        uuid.simple().to_string(),
+        uuid.braced().to_string(),
+        uuid.urn().to_string(),
+    ];
 
-    let response = app
-        .request(
-            Method::GET,
-            &format!("/v1/campaigns/{id}?minPosition={}", position + 1000),
+    assert_eq!(app.get_campaign(&id, position).await.status(), 200);
+    for spelling in other_spellings {
+        let read = app.get_campaign(&spelling, position).await;
+        assert_eq!(error_of(read).await.0, 404, "GET {spelling}");
+        let recipients = app.list_recipients(&spelling, "").await;
+        assert_eq!(
+            error_of(recipients).await.0,
+            404,
+            "recipients of {spelling}"
+        );
+        let start = app.campaign_action(&spelling, "start").await;
+        assert_eq!(error_of(start).await.0, 404, "start {spelling}");
+    }
+    let campaign = app.campaign(&id, position).await;
+    assert_eq!(
+        campaign["status"],
+        json!("draft"),
+        "no other spelling started it"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_position_beyond_the_event_log_is_refused_at_once() {
+    let app = spawn_app().await;
+    let (id, position) = app.create_campaign_ok(&campaign_body()).await;
+    let started = std::time::Instant::now();
+
+    let response = app.get_campaign(&id, position + 1000).await;
+
+    assert_eq!(
+        error_of(response).await,
+        (
+            400,
+            "invalid_query".to_owned(),
+            Some("minPosition".to_owned())
         )
-        .timeout(std::time::Duration::from_secs(30))
-        .send()
-        .await
-        .unwrap();
+    );
+    assert!(
+        started.elapsed() < app.settings.read_wait / 2,
+        "refused without waiting for the read wait"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_read_that_waits_for_a_position_the_projection_cannot_reach_answers_503() {
+    let app = spawn_app_with_settings(FakeGraphConfig::default(), |settings| {
+        settings.read_wait = std::time::Duration::from_millis(300);
+    })
+    .await;
+    let (id, _) = app.create_campaign_ok(&campaign_body()).await;
+    // A commit the projection cannot read holds it back: it retries, and
+    // reads waiting for that position run out of time.
+    let position = app.append_unreadable_commit().await;
+
+    let response = app.get_campaign(&id, position).await;
 
     assert_eq!(
         response

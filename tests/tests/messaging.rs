@@ -127,6 +127,13 @@ async fn bad_message_bodies_name_the_field_and_queue_nothing() {
             "{named:?} for {body}"
         );
     }
+    let one = json!({"to": CONTACT, "type": "text", "text": {"body": "Hi"}});
+    for trailing in [format!("{one}{one}"), format!("{one} and more")] {
+        let path = format!("/v1/sessions/{}/messages", session.id);
+        let refused = app.post_raw_json(&path, trailing).await;
+        let (status, code, _) = error_of(refused).await;
+        assert_eq!((status, code.as_str()), (400, "invalid_json"));
+    }
     let listed = app.list("/v1/messages?direction=outgoing").await;
     assert_eq!(listed["total"], 0);
     assert!(app.graph.sent_messages().is_empty());

@@ -10,9 +10,10 @@ use herald_application::messages::read_model::{MESSAGES, REPLIES};
 use herald_application::ports::read_store::FindQuery;
 use herald_application::sessions::read_model::SESSIONS;
 use herald_fake_graph::number::FakeNumber;
+use herald_fake_graph::FakeGraphConfig;
 use herald_tests::app::receipt;
-use herald_tests::spawn_app;
 use herald_tests::whatsapp::{session_body, text_to, CONTACT, VERIFY_TOKEN};
+use herald_tests::{spawn_app, spawn_app_with_settings, TestApp};
 use reqwest::Method;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -115,6 +116,17 @@ async fn secrets_never_show_in_answers_read_models_events_or_logs() {
         assert_no_secret("an API answer", answer);
     }
 
+    assert_no_secret_kept(&app).await;
+
+    app.stop().await;
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("herald"), "the logs were not captured");
+    assert_no_secret("the logs", &logs);
+}
+
+/// No secret in any read-model document, the SQLite files under them, or
+/// the event stream's raw bytes.
+async fn assert_no_secret_kept(app: &TestApp) {
     for collection in [
         &SESSIONS,
         &MESSAGES,
@@ -165,9 +177,68 @@ async fn secrets_never_show_in_answers_read_models_events_or_logs() {
             &String::from_utf8_lossy(&message.payload),
         );
     }
+}
 
+/// Stands in for the Graph API the way a misconfigured proxy in front of
+/// it can: every request is refused with a Graph error that echoes the
+/// request's `Authorization` header.
+async fn echoing_proxy() -> String {
+    let app = axum::Router::new().fallback(|headers: axum::http::HeaderMap| async move {
+        let echoed = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let error = serde_json::json!({"error": {
+            "message": format!("Invalid OAuth access token - request had Authorization: {echoed}"),
+            "type": "OAuthException", "code": 190,
+            "error_data": {"details": format!("upstream saw {echoed}")},
+        }});
+        (axum::http::StatusCode::UNAUTHORIZED, axum::Json(error))
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn an_upstream_error_echoing_the_token_is_kept_without_it() {
+    let proxy = echoing_proxy().await;
+    let app = spawn_app_with_settings(FakeGraphConfig::default(), |settings| {
+        settings.graph_api_url = proxy;
+    })
+    .await;
+    let number = FakeNumber {
+        access_token: ACCESS_TOKEN.into(),
+        app_secret: APP_SECRET.into(),
+        ..FakeNumber::default()
+    };
+    let (id, _) = receipt(app.create_session(&session_body(&number)).await).await;
+
+    let connect = app.session_action(&id, "connect").await;
+    let answer = connect.text().await.unwrap();
+    let position = serde_json::from_str::<serde_json::Value>(&answer).unwrap()["position"]
+        .as_u64()
+        .expect("the refusal was recorded");
+    let session = app
+        .request(
+            Method::GET,
+            &format!("/v1/sessions/{id}?minPosition={position}"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    assert!(
+        session.contains("(#190) upstream saw Bearer [redacted]"),
+        "the reason is kept, less the token: {session}"
+    );
+    assert_no_secret("the connect answer", &answer);
+    assert_no_secret("the session", &session);
+    assert_no_secret_kept(&app).await;
     app.stop().await;
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("herald"), "the logs were not captured");
-    assert_no_secret("the logs", &logs);
 }

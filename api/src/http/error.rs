@@ -10,6 +10,7 @@ use herald_application::campaigns::QueryError;
 use herald_application::commands::CommandError;
 use herald_application::messages::SendRefusal;
 use herald_application::ports::event_store::StoreFailureKind;
+use herald_application::progress::NotCaughtUp;
 use herald_domain::campaign::CampaignError;
 use herald_domain::message::MessageError;
 use herald_domain::session::SessionError;
@@ -235,7 +236,10 @@ impl<E: Refusal> From<CommandError<E>> for ApiError {
 impl From<QueryError> for ApiError {
     fn from(error: QueryError) -> Self {
         match error {
-            QueryError::NotCaughtUp(behind) => Self::Unavailable {
+            QueryError::NotCaughtUp(beyond @ NotCaughtUp::BeyondLog { .. }) => {
+                Self::bad_request("invalid_query", beyond.to_string(), Some("minPosition"))
+            }
+            QueryError::NotCaughtUp(behind @ NotCaughtUp::Behind { .. }) => Self::Unavailable {
                 code: "not_caught_up",
                 message: behind.to_string(),
             },

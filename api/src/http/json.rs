@@ -6,6 +6,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderMap};
 use serde::de::DeserializeOwned;
 
+use super::body::RawBody;
 use super::error::ApiError;
 
 /// A JSON body. Syntax errors answer 400; a missing, unknown or mistyped
@@ -54,18 +55,8 @@ async fn body_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes
             "send the body as JSON with Content-Type: application/json".into(),
         ));
     }
-    Bytes::from_request(request, state)
-        .await
-        .map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge(format!(
-                    "the body is larger than {} MiB",
-                    super::MAX_BODY_BYTES >> 20
-                ))
-            } else {
-                ApiError::bad_request("invalid_body", rejection.body_text(), None)
-            }
-        })
+    let RawBody(bytes) = RawBody::from_request(request, state).await?;
+    Ok(bytes)
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -80,10 +71,21 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
-/// Parses JSON, naming the field of a data error by its path.
+/// Parses JSON, naming the field of a data error by its path. The body
+/// must hold one value and nothing after it but white space: a second
+/// object or trailing bytes mean the client sent something other than it
+/// thinks, and acting on the first part would record a guess.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(json_error)
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(json_error)?;
+    deserializer.end().map_err(|error| {
+        ApiError::bad_request(
+            "invalid_json",
+            format!("the body is not valid JSON: {error}"),
+            None,
+        )
+    })?;
+    Ok(value)
 }
 
 /// Reads a part of a body already parsed, naming the field of an error by
@@ -189,6 +191,27 @@ mod tests {
             field_error(r#"{"campaignName":"a","schedule":{"startTime":"soon"}}"#);
         assert_eq!(field, "schedule.startTime");
         assert!(!message.contains("line"), "{message}");
+    }
+
+    #[test]
+    fn anything_after_the_value_is_a_bad_request() {
+        for body in [
+            r#"{"campaignName":"a"} trailing garbage"#,
+            r#"{"campaignName":"a"}{"campaignName":"b"}"#,
+            r#"{"campaignName":"a"},"#,
+        ] {
+            assert!(
+                matches!(
+                    parse_json::<Body>(body.as_bytes()),
+                    Err(ApiError::BadRequest {
+                        code: "invalid_json",
+                        ..
+                    })
+                ),
+                "{body}"
+            );
+        }
+        assert!(parse_json::<Body>(b"{\"campaignName\":\"a\"}\r\n \t").is_ok());
     }
 
     #[test]

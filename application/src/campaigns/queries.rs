@@ -1,7 +1,7 @@
 //! Reading campaigns: keyed lookups and indexed scans of the read models,
 //! optionally after waiting for the client's own last write.
 
-use herald_domain::campaign::CampaignStatus;
+use herald_domain::campaign::{CampaignStatus, RecipientStatus};
 use herald_domain::{SessionId, TenantId};
 use serde_json::Value;
 use std::sync::Arc;
@@ -88,7 +88,7 @@ impl CampaignQueries {
         &self,
         tenant: &TenantId,
         campaign_id: &str,
-        status: Option<&str>,
+        status: Option<RecipientStatus>,
         page: PageRequest,
         min_position: Option<u64>,
     ) -> Result<Page, QueryError> {
@@ -97,7 +97,7 @@ impl CampaignQueries {
             owned_by(tenant),
         ];
         if let Some(status) = status {
-            conditions.push(Condition::Equals("status", Value::from(status)));
+            conditions.push(Condition::Equals("status", Value::from(status.as_str())));
         }
         let query = FindQuery {
             sort: vec![("order", SortOrder::Ascending)],

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use herald_application::campaigns::CampaignFilter;
 use herald_application::CommandReceipt;
-use herald_domain::campaign::{CampaignCommand, CampaignStatus};
+use herald_domain::campaign::{CampaignCommand, CampaignStatus, RecipientStatus};
 use herald_domain::SessionId;
 use serde_json::json;
 use uuid::Uuid;
@@ -139,8 +139,9 @@ pub async fn recipients(
     params: QueryParams,
 ) -> Result<Response, ApiError> {
     params.only(&["status", "page", "limit", "minPosition"])?;
-    let (id, page, min_position) = (
+    let (id, status, page, min_position) = (
         campaign_id(&id)?.to_string(),
+        params.choice("status", &RecipientStatus::ALL, RecipientStatus::as_str)?,
         page_request(&params)?,
         params.number("minPosition")?,
     );
@@ -148,9 +149,7 @@ pub async fn recipients(
     if queries.get(&tenant, &id, min_position).await?.is_none() {
         return Err(ApiError::NotFound(format!("no campaign {id}")));
     }
-    let found = queries
-        .recipients(&tenant, &id, params.text("status"), page, None)
-        .await?;
+    let found = queries.recipients(&tenant, &id, status, page, None).await?;
     Ok(listed(found, page))
 }
 
@@ -180,10 +179,19 @@ fn answer(status: StatusCode, receipt: &CommandReceipt) -> Response {
         .into_response()
 }
 
-/// Campaign ids are UUIDs; anything else cannot name a campaign.
+/// Campaign ids are UUIDs, written as Herald writes them: lower-case
+/// hex in dashed groups. Other spellings of the same UUID (upper case, no
+/// dashes, braces, `urn:uuid:`) are refused, so that one campaign has one
+/// address, as caches, logs and audits expect.
 fn campaign_id(text: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(text)
-        .map_err(|_| ApiError::NotFound(format!("no campaign {text:?}: campaign ids are UUIDs")))
+    Uuid::try_parse(text)
+        .ok()
+        .filter(|id| id.hyphenated().to_string() == text)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no campaign {text:?}: campaign ids are lower-case UUIDs such as 0194c7e2-8f4b-7c3a-9d2e-5b1f0a6c4e8d"
+            ))
+        })
 }
 
 fn not_found(id: Uuid) -> ApiError {
