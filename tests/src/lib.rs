@@ -11,10 +11,12 @@
 //!   reading messages back, and the OpenAPI check of what was sent.
 //! - [`proxy`]: [`AckDroppingProxy`], a TCP proxy that loses the answer to
 //!   one publish, as a network can.
+//! - [`stores`]: the read stores tests run on, SQLite and MongoDB.
 
 pub mod app;
 pub mod nats;
 pub mod proxy;
+pub mod stores;
 pub mod wait;
 pub mod whatsapp;
 
