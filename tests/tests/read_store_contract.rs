@@ -7,6 +7,9 @@ use herald_application::ports::read_store::{
     IndexSpec, PromoteOutcome, ReadStore, SortOrder, Stamp,
 };
 use herald_projections::stores::{MongoReadStore, SqliteReadStore};
+use herald_tests::stores::mongodb_uri;
+// The driver, under another name than this file's `mongodb` cases.
+use ::mongodb as driver;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -20,21 +23,56 @@ static ITEMS: CollectionSpec = CollectionSpec {
                 ("status", SortOrder::Ascending),
             ],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("createdAt", SortOrder::Descending)],
             unique: false,
+            sparse: false,
         },
     ],
 };
 static COLLECTIONS: [&CollectionSpec; 1] = [&ITEMS];
 const PROJECTION: &str = "contract";
 
+/// Accounts: each email once; a code, when an account has one, once.
+static ACCOUNTS: CollectionSpec = CollectionSpec {
+    name: "contract_accounts",
+    date_fields: &[],
+    indexes: &[
+        IndexSpec {
+            fields: &[("email", SortOrder::Ascending)],
+            unique: true,
+            sparse: false,
+        },
+        IndexSpec {
+            fields: &[("code", SortOrder::Ascending)],
+            unique: true,
+            sparse: true,
+        },
+    ],
+};
+
+/// The same collection as an earlier version of Herald defined it: the
+/// email index was not yet unique.
+static ACCOUNTS_BEFORE: CollectionSpec = CollectionSpec {
+    name: "contract_accounts",
+    date_fields: &[],
+    indexes: &[IndexSpec {
+        fields: &[("email", SortOrder::Ascending)],
+        unique: false,
+        sparse: false,
+    }],
+};
+
 /// A store for one case, and whatever must live as long as it.
 struct Subject {
     store: Arc<dyn ReadStore>,
     _keep: Option<tempfile::TempDir>,
     mongo: Option<MongoReadStore>,
+    /// The database, as the MongoDB driver sees it, for cases that write
+    /// what another program could have written.
+    raw: Option<driver::Database>,
 }
 
 impl Subject {
@@ -55,27 +93,30 @@ async fn sqlite() -> Option<Subject> {
         store: Arc::new(store),
         _keep: Some(dir),
         mongo: None,
+        raw: None,
     })
 }
 
 async fn mongodb() -> Option<Subject> {
-    let Ok(uri) = std::env::var("HERALD_TEST_MONGODB_URI") else {
-        eprintln!("MongoDB read-store contract skipped: HERALD_TEST_MONGODB_URI is not set");
-        return None;
-    };
+    let uri = mongodb_uri()?;
     let database = format!("herald_contract_{}", uuid::Uuid::new_v4().simple());
     let store = MongoReadStore::connect(&uri, &database)
         .await
         .expect("HERALD_TEST_MONGODB_URI answers");
+    let raw = driver::Client::with_uri_str(&uri)
+        .await
+        .expect("a MongoDB client")
+        .database(&database);
     Some(Subject {
         store: Arc::new(store.clone()),
         _keep: None,
         mongo: Some(store),
+        raw: Some(raw),
     })
 }
 
 macro_rules! contract {
-    ($($case:ident),* $(,)?) => {
+    ($($case:ident),* $(,)? ; mongodb only: $($mongo_case:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $case() {
@@ -89,6 +130,13 @@ macro_rules! contract {
             async fn $case() {
                 let Some(subject) = super::mongodb().await else { return };
                 super::$case(subject.store.clone()).await;
+                subject.cleanup().await;
+            })*
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $mongo_case() {
+                let Some(subject) = super::mongodb().await else { return };
+                let raw = subject.raw.clone().expect("a MongoDB subject");
+                super::$mongo_case(subject.store.clone(), raw).await;
                 subject.cleanup().await;
             })*
         }
@@ -111,6 +159,16 @@ contract!(
     a_rebuild_behind_the_live_projection_is_not_promoted,
     a_promoted_rebuild_without_documents_empties_the_collection,
     a_discarded_rebuild_starts_over,
+    a_promote_asked_again_keeps_the_promoted_documents,
+    a_clash_on_another_unique_index_fails_the_batch_and_keeps_the_checkpoint,
+    a_sparse_unique_index_holds_any_number_of_documents_without_the_field,
+    an_index_whose_options_changed_is_built_again,
+    deleted_documents_stay_out_of_finds_and_counts;
+    mongodb only:
+    a_checkpoint_written_as_a_double_is_read,
+    a_promote_retried_after_it_renamed_keeps_the_promoted_documents,
+    a_late_writer_cannot_bring_a_deleted_document_back,
+    a_late_writer_cannot_delete_a_newer_document,
 );
 
 fn doc(value: Value) -> Document {
@@ -585,4 +643,239 @@ async fn a_discarded_rebuild_starts_over(store: Arc<dyn ReadStore>) {
         PromoteOutcome::Promoted { checkpoint: 0 }
     );
     assert!(all(&store).await.is_empty());
+}
+
+// ------------------------------------------------ deletes, indexes, promotes
+
+fn account(id: &str, email: &str, code: Option<&str>) -> Change {
+    let mut document = doc(json!({ "_id": id, "email": email }));
+    if let Some(code) = code {
+        document.insert("code".into(), json!(code));
+    }
+    Change::Put {
+        collection: &ACCOUNTS,
+        id: id.into(),
+        document,
+    }
+}
+
+async fn accounts(store: &Arc<dyn ReadStore>) -> Vec<Value> {
+    let found = store
+        .find(&FindQuery::new(&ACCOUNTS, vec![]))
+        .await
+        .unwrap();
+    found.documents.iter().map(|d| d["_id"].clone()).collect()
+}
+
+async fn a_promote_asked_again_keeps_the_promoted_documents(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    prepared_rebuild(&store).await;
+    store
+        .apply(batch(Generation::Rebuild, 0, 6, vec![draft("rebuilt")]))
+        .await
+        .unwrap();
+    store.promote(PROJECTION, &COLLECTIONS).await.unwrap();
+
+    store.promote(PROJECTION, &COLLECTIONS).await.unwrap();
+
+    assert_eq!(all(&store).await[0]["_id"], json!("rebuilt"));
+}
+
+async fn a_clash_on_another_unique_index_fails_the_batch_and_keeps_the_checkpoint(
+    store: Arc<dyn ReadStore>,
+) {
+    store.prepare(&[&ACCOUNTS], Generation::Live).await.unwrap();
+    apply(&store, 0, 1, vec![account("a", "ann@example.com", None)]).await;
+
+    let clash = batch(
+        Generation::Live,
+        1,
+        2,
+        vec![account("b", "ann@example.com", None)],
+    );
+    let outcome = store.apply(clash).await;
+
+    assert!(
+        outcome.is_err(),
+        "the clash was taken as applied: {outcome:?}"
+    );
+    assert_eq!(
+        store
+            .checkpoint(PROJECTION, Generation::Live)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(accounts(&store).await, [json!("a")]);
+}
+
+async fn a_sparse_unique_index_holds_any_number_of_documents_without_the_field(
+    store: Arc<dyn ReadStore>,
+) {
+    store.prepare(&[&ACCOUNTS], Generation::Live).await.unwrap();
+    let without_codes = vec![
+        account("a", "a@example.com", None),
+        account("b", "b@example.com", None),
+        account("c", "c@example.com", Some("VIP")),
+    ];
+    apply(&store, 0, 1, without_codes).await;
+
+    let same_code = batch(
+        Generation::Live,
+        1,
+        2,
+        vec![account("d", "d@example.com", Some("VIP"))],
+    );
+
+    assert_eq!(accounts(&store).await.len(), 3);
+    assert!(
+        store.apply(same_code).await.is_err(),
+        "a code is still held once"
+    );
+}
+
+async fn an_index_whose_options_changed_is_built_again(store: Arc<dyn ReadStore>) {
+    store
+        .prepare(&[&ACCOUNTS_BEFORE], Generation::Live)
+        .await
+        .unwrap();
+    apply(&store, 0, 1, vec![account("a", "ann@example.com", None)]).await;
+
+    store
+        .prepare(&[&ACCOUNTS], Generation::Live)
+        .await
+        .expect("a changed index does not stop start-up");
+
+    let clash = batch(
+        Generation::Live,
+        1,
+        2,
+        vec![account("b", "ann@example.com", None)],
+    );
+    assert!(store.apply(clash).await.is_err(), "the index is unique now");
+}
+
+async fn deleted_documents_stay_out_of_finds_and_counts(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    apply(&store, 0, 1, vec![draft("a"), draft("b")]).await;
+    let delete = Change::DeleteWhere {
+        collection: &ITEMS,
+        conditions: vec![Condition::Equals("_id", json!("a"))],
+    };
+    apply(&store, 1, 2, vec![delete]).await;
+
+    let drafts = store
+        .find(&FindQuery::new(
+            &ITEMS,
+            vec![Condition::Equals("userId", json!("acme"))],
+        ))
+        .await
+        .unwrap();
+
+    assert_eq!(drafts.total, 1);
+    assert_eq!(drafts.documents.len(), 1);
+    assert_eq!(drafts.documents[0]["_id"], json!("b"));
+    apply(&store, 2, 3, vec![draft("a")]).await;
+    assert_eq!(all(&store).await.len(), 2, "a newer put brings it back");
+}
+
+// ------------------------------------------------------------- MongoDB only
+
+async fn a_checkpoint_written_as_a_double_is_read(
+    store: Arc<dyn ReadStore>,
+    raw: driver::Database,
+) {
+    prepared(&store).await;
+    raw.collection::<driver::bson::Document>("herald_checkpoints")
+        .insert_one(driver::bson::doc! { "_id": PROJECTION, "position": 7.0 })
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store
+            .checkpoint(PROJECTION, Generation::Live)
+            .await
+            .unwrap(),
+        7
+    );
+    apply(&store, 7, 8, vec![draft("a")]).await;
+}
+
+async fn a_promote_retried_after_it_renamed_keeps_the_promoted_documents(
+    store: Arc<dyn ReadStore>,
+    raw: driver::Database,
+) {
+    prepared(&store).await;
+    prepared_rebuild(&store).await;
+    store
+        .apply(batch(Generation::Rebuild, 0, 6, vec![draft("rebuilt")]))
+        .await
+        .unwrap();
+    store.promote(PROJECTION, &COLLECTIONS).await.unwrap();
+    // As if the first attempt had renamed the collections and died before
+    // it cleared the rebuild's checkpoint, or a second node promoted too.
+    raw.collection::<driver::bson::Document>("herald_checkpoints")
+        .insert_one(driver::bson::doc! { "_id": "contract__rebuild", "position": 6_i64 })
+        .await
+        .unwrap();
+
+    store.promote(PROJECTION, &COLLECTIONS).await.unwrap();
+
+    assert_eq!(
+        all(&store).await.len(),
+        1,
+        "the promoted documents are still there"
+    );
+}
+
+/// A second writer that read the checkpoint before the first moved it, as
+/// a node that fell behind does: its own checkpoint key lets its batch
+/// through the checkpoint check, and only the documents' stamps stand in
+/// its way.
+fn late_batch(from: u64, to: u64, changes: Vec<Change>) -> ChangeBatch {
+    ChangeBatch {
+        projection: "contract_late_writer",
+        ..batch(Generation::Live, from, to, changes)
+    }
+}
+
+async fn a_late_writer_cannot_bring_a_deleted_document_back(
+    store: Arc<dyn ReadStore>,
+    _raw: driver::Database,
+) {
+    prepared(&store).await;
+    apply(&store, 0, 6, vec![draft("gone")]).await;
+    let delete = Change::DeleteWhere {
+        collection: &ITEMS,
+        conditions: vec![Condition::Equals("_id", json!("gone"))],
+    };
+    apply(&store, 6, 7, vec![delete]).await;
+
+    let stale_put = late_batch(0, 6, vec![draft("gone")]);
+    store.apply(stale_put).await.unwrap();
+
+    assert!(
+        all(&store).await.is_empty(),
+        "the deleted document came back"
+    );
+}
+
+async fn a_late_writer_cannot_delete_a_newer_document(
+    store: Arc<dyn ReadStore>,
+    _raw: driver::Database,
+) {
+    prepared(&store).await;
+    apply(&store, 0, 9, vec![draft("new")]).await;
+
+    let stale_delete = late_batch(
+        0,
+        5,
+        vec![Change::DeleteWhere {
+            collection: &ITEMS,
+            conditions: vec![Condition::Equals("status", json!("draft"))],
+        }],
+    );
+    store.apply(stale_delete).await.unwrap();
+
+    assert_eq!(all(&store).await.len(), 1, "a newer document was deleted");
 }

@@ -24,31 +24,38 @@ pub static CAMPAIGNS: CollectionSpec = CollectionSpec {
         IndexSpec {
             fields: &[("sessionId", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("userId", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("status", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("userId", Asc), ("status", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("sessionId", Asc), ("status", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("status", Asc), ("scheduleTime", Asc)],
             unique: false,
+            sparse: false,
         },
         // Herald: a tenant's campaigns, newest first.
         IndexSpec {
             fields: &[("userId", Asc), ("createdAt", Desc)],
             unique: false,
+            sparse: false,
         },
     ],
 };
@@ -60,19 +67,23 @@ pub static CAMPAIGN_RECIPIENTS: CollectionSpec = CollectionSpec {
         IndexSpec {
             fields: &[("campaignId", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("status", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("campaignId", Asc), ("status", Asc)],
             unique: false,
+            sparse: false,
         },
         // Herald: a campaign's recipients in the order they were added.
         IndexSpec {
             fields: &[("campaignId", Asc), ("order", Asc)],
             unique: false,
+            sparse: false,
         },
     ],
 };

@@ -24,55 +24,68 @@ pub static MESSAGES: CollectionSpec = CollectionSpec {
         IndexSpec {
             fields: &[("sessionId", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("waMessageId", Asc)],
             unique: false,
+            sparse: true,
         },
         IndexSpec {
             fields: &[("fromNumber", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("toNumber", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("isIncoming", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("status", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("timestamp", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("sessionId", Asc), ("timestamp", Desc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("fromNumber", Asc), ("timestamp", Desc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("toNumber", Asc), ("timestamp", Desc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("status", Asc), ("createdAt", Desc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("timestamp", Desc)],
             unique: false,
+            sparse: false,
         },
         // Herald: a tenant's messages, newest first.
         IndexSpec {
             fields: &[("userId", Asc), ("timestamp", Desc)],
             unique: false,
+            sparse: false,
         },
     ],
 };
@@ -84,18 +97,22 @@ pub static REPLIES: CollectionSpec = CollectionSpec {
         IndexSpec {
             fields: &[("messageId", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("contactId", Asc), ("receivedAt", Desc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("userId", Asc), ("receivedAt", Desc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("sessionId", Asc), ("receivedAt", Desc)],
             unique: false,
+            sparse: false,
         },
     ],
 };

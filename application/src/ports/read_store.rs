@@ -31,6 +31,10 @@ pub enum SortOrder {
 pub struct IndexSpec {
     pub fields: &'static [(&'static str, SortOrder)],
     pub unique: bool,
+    /// Documents that lack the fields are left out of the index (the
+    /// seeds' `sparse`): a unique index over an optional field then holds
+    /// any number of documents without it.
+    pub sparse: bool,
 }
 
 /// A collection as the seeds define it: its name, which fields are dates,

@@ -23,40 +23,49 @@ pub static SESSIONS: CollectionSpec = CollectionSpec {
         IndexSpec {
             fields: &[("sessionId", Asc)],
             unique: true,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("userId", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("status", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("isActive", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("userId", Asc), ("phoneNumber", Asc)],
             unique: true,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("status", Asc), ("userId", Asc)],
             unique: false,
+            sparse: false,
         },
         // Herald: webhooks are routed by the Cloud API's phone number id.
         IndexSpec {
             fields: &[("phoneNumberId", Asc)],
             unique: false,
+            sparse: false,
         },
         // Meta's webhook verification names only the verify token.
         IndexSpec {
             fields: &[("verifyTokenFingerprint", Asc)],
             unique: false,
+            sparse: false,
         },
         IndexSpec {
             fields: &[("userId", Asc), ("createdAt", Desc)],
             unique: false,
+            sparse: false,
         },
     ],
 };

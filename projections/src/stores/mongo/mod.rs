@@ -1,31 +1,42 @@
 //! The MongoDB read store, through the official driver.
 //!
 //! Collections carry the seeds' names, fields and indexes; dates are BSON
-//! dates. Writes do not need a replica set: each document keeps the stamp
-//! (position and place in the commit) of the last change applied to it, and
-//! a change whose stamp is not newer is skipped. So when a batch is applied
-//! again after a crash, or by a second node, nothing is applied twice; the
-//! checkpoint moves only from the position the writer expected.
+//! dates. Writes do not need a replica set or transactions: each document
+//! keeps the stamp (position and place in the commit) of the last change
+//! applied to it, and a change whose stamp is not newer is skipped. A
+//! deleted document leaves a tombstone, `{_id, _stamp, _deleted: true}`,
+//! so that an older change arriving late cannot bring it back, and queries
+//! never see tombstones. So when a batch is applied again after a crash, or
+//! by a second writer that fell behind, nothing is applied twice or undone;
+//! the checkpoint moves only from the position the writer expected.
+//!
+//! - `write`: changes under the stamp guard, and the checkpoint.
+//! - `indexes`: collections and indexes as the specs say, built again when
+//!   a spec changes.
+//! - `convert`: JSON documents and filters to BSON and back.
 
 mod convert;
+mod indexes;
 mod write;
 
 use async_trait::async_trait;
 use futures::TryStreamExt;
 use herald_application::ports::read_store::{
     checkpoint_key, ApplyOutcome, ChangeBatch, CollectionSpec, FindQuery, Generation, Page,
-    PromoteOutcome, ReadStore, ReadStoreError, SortOrder,
+    PromoteOutcome, ReadStore, ReadStoreError,
 };
 use mongodb::bson::{doc, Bson, Document as BsonDocument};
 use mongodb::error::{Error as MongoError, ErrorKind, WriteFailure};
-use mongodb::options::IndexOptions;
-use mongodb::{Client, Collection, Database, IndexModel};
+use mongodb::{Client, Collection, Database};
 
 use convert::{filter_document, from_bson_document};
+use indexes::key_document;
 
 pub(super) const CHECKPOINTS: &str = "herald_checkpoints";
 /// The field holding the stamp of the last change applied to a document.
 pub(super) const STAMP: &str = "_stamp";
+/// The field marking a deleted document's tombstone.
+pub(super) const DELETED: &str = "_deleted";
 pub(super) const DUPLICATE_KEY: i32 = 11000;
 const NAMESPACE_NOT_FOUND: i32 = 26;
 
@@ -78,36 +89,22 @@ impl MongoReadStore {
             .find_one(doc! { "_id": key })
             .await
             .map_err(ReadStoreError::new)?;
-        // Servers may hand back a small Int64 as Int32; read any integer.
-        let position = found.and_then(|d| match d.get("position") {
-            Some(Bson::Int64(p)) => u64::try_from(*p).ok(),
-            Some(Bson::Int32(p)) => u64::try_from(*p).ok(),
-            _ => None,
-        });
-        Ok(position.unwrap_or(0))
+        let Some(found) = found else {
+            return Ok(0);
+        };
+        position_of(found.get("position")).ok_or_else(|| {
+            ReadStoreError(format!(
+                "the checkpoint {key} holds {:?}, not a position",
+                found.get("position")
+            ))
+        })
     }
 
-    async fn create_indexes(
-        &self,
-        spec: &CollectionSpec,
-        generation: Generation,
-    ) -> Result<(), ReadStoreError> {
-        let models = spec.indexes.iter().map(|index| {
-            let keys = key_document(index.fields);
-            IndexModel::builder()
-                .keys(keys)
-                .options(IndexOptions::builder().unique(index.unique).build())
-                .build()
-        });
-        self.collection(spec, generation)
-            .create_indexes(models)
-            .await
-            .map(drop)
-            .map_err(ReadStoreError::new)
-    }
-
-    /// Renames the rebuilt collection over the live one; a rebuild that
-    /// wrote no document has no collection, and leaves the live one empty.
+    /// Renames the rebuilt collection over the live one. Every rebuild
+    /// collection exists from the moment the rebuild is prepared, written
+    /// to or not; so a missing one was renamed already, by an earlier
+    /// attempt of this promote or by another node's, and the live
+    /// collection is the promoted one: it is left as it is.
     async fn replace_live(&self, spec: &CollectionSpec) -> Result<(), ReadStoreError> {
         let name = self.database.name();
         let rename = doc! {
@@ -117,15 +114,10 @@ impl MongoReadStore {
         };
         match self.client.database("admin").run_command(rename).await {
             Ok(_) => {}
-            Err(error) if has_code(&error, NAMESPACE_NOT_FOUND) => {
-                self.collection(spec, Generation::Live)
-                    .drop()
-                    .await
-                    .map_err(ReadStoreError::new)?;
-            }
+            Err(error) if has_code(&error, NAMESPACE_NOT_FOUND) => {}
             Err(error) => return Err(ReadStoreError::new(error)),
         }
-        self.create_indexes(spec, Generation::Live).await
+        self.prepare_collection(spec, Generation::Live).await
     }
 }
 
@@ -137,7 +129,7 @@ impl ReadStore for MongoReadStore {
         generation: Generation,
     ) -> Result<(), ReadStoreError> {
         for spec in collections {
-            self.create_indexes(spec, generation).await?;
+            self.prepare_collection(spec, generation).await?;
         }
         Ok(())
     }
@@ -210,14 +202,15 @@ impl ReadStore for MongoReadStore {
 
     async fn find(&self, query: &FindQuery) -> Result<Page, ReadStoreError> {
         let spec = query.collection;
-        let filter = filter_document(&query.conditions, spec.date_fields)?;
+        let mut filter = filter_document(&query.conditions, spec.date_fields)?;
+        filter.insert(DELETED, doc! { "$exists": false });
         let sort = key_document(&query.sort);
         let collection = self.collection(spec, Generation::Live);
         let mut find = collection
             .find(filter.clone())
             .sort(sort)
             .skip(query.skip)
-            .projection(doc! { STAMP: 0 });
+            .projection(doc! { STAMP: 0, DELETED: 0 });
         if let Some(limit) = query.limit {
             find = find.limit(i64::try_from(limit).unwrap_or(i64::MAX));
         }
@@ -238,21 +231,19 @@ impl ReadStore for MongoReadStore {
     }
 }
 
-/// Fields and directions as MongoDB writes index keys and sorts.
-fn key_document(fields: &[(&str, SortOrder)]) -> BsonDocument {
-    fields
-        .iter()
-        .map(|(field, order)| {
-            (
-                (*field).to_owned(),
-                Bson::Int32(if *order == SortOrder::Ascending {
-                    1
-                } else {
-                    -1
-                }),
-            )
-        })
-        .collect()
+/// A checkpoint's position, however it was written: as a 64- or 32-bit
+/// integer (servers hand back small Int64s as Int32), or as a whole double,
+/// which is what the mongo shell writes for a number typed by hand.
+fn position_of(value: Option<&Bson>) -> Option<u64> {
+    const LARGEST_EXACT_DOUBLE: f64 = 9_007_199_254_740_992.0;
+    match value? {
+        Bson::Int64(p) => u64::try_from(*p).ok(),
+        Bson::Int32(p) => u64::try_from(*p).ok(),
+        Bson::Double(p) if p.fract() == 0.0 && (0.0..=LARGEST_EXACT_DOUBLE).contains(p) => {
+            Some(*p as u64)
+        }
+        _ => None,
+    }
 }
 
 pub(super) fn as_i64(position: u64) -> Result<i64, ReadStoreError> {

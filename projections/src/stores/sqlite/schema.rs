@@ -83,27 +83,71 @@ pub(super) fn create_indexes(
     generation: Generation,
 ) -> Result<(), ReadStoreError> {
     for index in spec.indexes {
-        let columns = index
-            .fields
-            .iter()
-            .map(|(field, order)| {
-                Ok(format!(
-                    "{} {}",
-                    field_expression(field)?,
-                    direction(*order)
-                ))
-            })
-            .collect::<Result<Vec<_>, ReadStoreError>>()?;
-        let unique = if index.unique { "UNIQUE " } else { "" };
-        db.execute_batch(&format!(
-            "CREATE {unique}INDEX IF NOT EXISTS {} ON {} ({})",
-            index_name(spec, generation, index),
-            table(spec, generation),
-            columns.join(", ")
-        ))
-        .map_err(ReadStoreError::new)?;
+        let name = index_name(spec, generation, index);
+        let sql = index_sql(&name, &table(spec, generation), index)?;
+        ensure_index(db, &name, &sql)?;
     }
     Ok(())
+}
+
+/// Creates the index, or creates it again when the one of that name was
+/// made from other SQL: a spec that changes must take effect, not be
+/// skipped by `IF NOT EXISTS`.
+fn ensure_index(db: &Connection, name: &str, sql: &str) -> Result<(), ReadStoreError> {
+    let existing: Option<String> = db
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1",
+            [name.trim_matches('"')],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(ReadStoreError::new)?;
+    match existing {
+        Some(existing) if existing == sql => Ok(()),
+        Some(_) => db
+            .execute_batch(&format!("DROP INDEX {name}; {sql}"))
+            .map_err(ReadStoreError::new),
+        None => db.execute_batch(sql).map_err(ReadStoreError::new),
+    }
+}
+
+/// A unique sparse index leaves out documents that lack its fields. A
+/// sparse index that is not unique is made whole: it finds the same
+/// documents, and SQLite can only use a partial index for queries that
+/// repeat its condition.
+fn index_sql(name: &str, table: &str, index: &IndexSpec) -> Result<String, ReadStoreError> {
+    let columns = index
+        .fields
+        .iter()
+        .map(|(field, order)| {
+            Ok(format!(
+                "{} {}",
+                field_expression(field)?,
+                direction(*order)
+            ))
+        })
+        .collect::<Result<Vec<_>, ReadStoreError>>()?;
+    let unique = if index.unique { "UNIQUE " } else { "" };
+    let mut sql = format!(
+        "CREATE {unique}INDEX {name} ON {table} ({})",
+        columns.join(", ")
+    );
+    if index.unique && index.sparse {
+        let present = index
+            .fields
+            .iter()
+            .map(|(field, _)| Ok(format!("{} IS NOT NULL", field_type(field)?)))
+            .collect::<Result<Vec<_>, ReadStoreError>>()?;
+        sql.push_str(&format!(" WHERE {}", present.join(" AND ")));
+    }
+    Ok(sql)
+}
+
+/// The JSON type of a field: NULL when the document lacks it, `'null'`
+/// when it holds null.
+fn field_type(field: &str) -> Result<String, ReadStoreError> {
+    let value = field_expression(field)?;
+    Ok(value.replacen("json_extract", "json_type", 1))
 }
 
 /// The quoted table of a collection in a generation.
