@@ -10,7 +10,9 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 use crate::nats::{nats_server_binary, TestNats};
+use crate::stores::{self, StoreKind};
 use herald_fake_graph::{FakeGraph, FakeGraphConfig};
+use herald_projections::stores::MongoReadStore;
 
 pub struct TestApp {
     pub address: String,
@@ -60,6 +62,10 @@ pub async fn spawn_app_with_settings(
     let data = tempfile::tempdir().expect("a temporary folder");
     let mut settings = settings(&nats, &data);
     settings.graph_api_url = graph.base_url().to_owned();
+    if stores::current() == StoreKind::MongoDb {
+        settings.mongodb_uri = stores::mongodb_uri();
+        settings.mongodb_database = stores::fresh_database();
+    }
     adjust(&mut settings);
     let herald = Herald::start(&settings).await.expect("Herald starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -276,10 +282,16 @@ impl TestApp {
         ack.sequence
     }
 
-    /// Stops the HTTP server, Herald, and its servers.
+    /// Stops the HTTP server, Herald, and its servers, and drops the
+    /// test's MongoDB database if it had one.
     pub async fn stop(self) {
         self.server.abort();
         self.herald.stop().await;
+        if let Some(uri) = &self.settings.mongodb_uri {
+            if let Ok(mongo) = MongoReadStore::connect(uri, &self.settings.mongodb_database).await {
+                let _ = mongo.drop_database().await;
+            }
+        }
     }
 }
 

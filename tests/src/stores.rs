@@ -20,3 +20,108 @@ pub fn mongodb_uri() -> Option<String> {
         }
     }
 }
+
+use herald_application::ports::read_store::ReadStore;
+use herald_projections::stores::{MongoReadStore, SqliteReadStore};
+use std::future::Future;
+use std::sync::Arc;
+
+/// The read store a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Sqlite,
+    MongoDb,
+}
+
+tokio::task_local! {
+    static STORE: StoreKind;
+}
+
+/// The store of the test running in this task: SQLite unless the test
+/// runs inside [`on`].
+pub fn current() -> StoreKind {
+    STORE.try_with(|kind| *kind).unwrap_or(StoreKind::Sqlite)
+}
+
+/// Runs `test` with `kind` as its store: every Herald and every store it
+/// opens through this crate uses that kind.
+pub async fn on<F: Future>(kind: StoreKind, test: F) -> F::Output {
+    STORE.scope(kind, test).await
+}
+
+/// A MongoDB database name no other test uses.
+pub fn fresh_database() -> String {
+    format!("herald_test_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A read store of this test's own, of the current kind.
+pub struct TestStore {
+    pub store: Arc<dyn ReadStore>,
+    mongo: Option<MongoReadStore>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestStore {
+    /// # Panics
+    /// When the store cannot be opened.
+    pub async fn open() -> Self {
+        match current() {
+            StoreKind::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary folder");
+                let store = SqliteReadStore::open(&dir.path().join("read.sqlite3"))
+                    .expect("a SQLite store");
+                Self {
+                    store: Arc::new(store),
+                    mongo: None,
+                    _dir: Some(dir),
+                }
+            }
+            StoreKind::MongoDb => {
+                let uri = mongodb_uri().expect("a MongoDB test runs with a server");
+                let mongo = MongoReadStore::connect(&uri, &fresh_database())
+                    .await
+                    .expect("the MongoDB server answers");
+                Self {
+                    store: Arc::new(mongo.clone()),
+                    mongo: Some(mongo),
+                    _dir: None,
+                }
+            }
+        }
+    }
+
+    /// Drops a MongoDB store's database; a SQLite one goes with its folder.
+    pub async fn remove(self) {
+        if let Some(mongo) = self.mongo {
+            let _ = mongo.drop_database().await;
+        }
+    }
+}
+
+/// Each test inside runs twice, once on SQLite and once on MongoDB (when
+/// a server is there), from the one body: `name::sqlite` and
+/// `name::mongodb`.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($(async fn $name:ident() $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    $crate::stores::on($crate::stores::StoreKind::Sqlite, async $body).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn mongodb() {
+                    if $crate::stores::mongodb_uri().is_none() {
+                        return;
+                    }
+                    $crate::stores::on($crate::stores::StoreKind::MongoDb, async $body).await
+                }
+            }
+        )*
+    };
+}

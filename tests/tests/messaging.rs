@@ -1,33 +1,34 @@
 //! Sending messages end to end: Herald's API, its dispatcher, the fake
 //! Graph API, and the status webhooks coming back.
 
-use herald_tests::spawn_app;
 use herald_tests::whatsapp::{assert_requests_match_openapi, text_to, CONTACT};
+use herald_tests::{on_both_stores, spawn_app};
 
-#[tokio::test]
-async fn a_reply_inside_the_window_is_sent_and_ends_read() {
-    let app = spawn_app().await;
-    let session = app.connected_session().await;
-    app.receive_text(&session, CONTACT, "Hi, is my order ready?")
-        .await;
+on_both_stores! {
+    async fn a_reply_inside_the_window_is_sent_and_ends_read() {
+        let app = spawn_app().await;
+        let session = app.connected_session().await;
+        app.receive_text(&session, CONTACT, "Hi, is my order ready?")
+            .await;
 
-    let id = app
-        .send_message_ok(&session, &text_to(CONTACT, "Yes, it ships today"))
-        .await;
+        let id = app
+            .send_message_ok(&session, &text_to(CONTACT, "Yes, it ships today"))
+            .await;
 
-    let message = app.wait_for_status(&id, "read").await;
-    assert!(message["waMessageId"]
-        .as_str()
-        .is_some_and(|w| w.starts_with("wamid.")));
-    assert!(message["sentAt"].is_string() && message["deliveredAt"].is_string());
-    let sent = app.graph.sent_messages();
-    assert_eq!(sent.len(), 1);
-    assert_eq!(
-        sent[0].biz_opaque_callback_data.as_deref(),
-        Some(id.as_str())
-    );
-    assert_requests_match_openapi(&app.graph);
-    app.stop().await;
+        let message = app.wait_for_status(&id, "read").await;
+        assert!(message["waMessageId"]
+            .as_str()
+            .is_some_and(|w| w.starts_with("wamid.")));
+        assert!(message["sentAt"].is_string() && message["deliveredAt"].is_string());
+        let sent = app.graph.sent_messages();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(
+            sent[0].biz_opaque_callback_data.as_deref(),
+            Some(id.as_str())
+        );
+        assert_requests_match_openapi(&app.graph);
+        app.stop().await;
+    }
 }
 
 use herald_fake_graph::templates::FakeTemplate;
@@ -47,161 +48,165 @@ fn order_update(to: &str) -> serde_json::Value {
     })
 }
 
-#[tokio::test]
-async fn outside_the_window_only_a_template_may_be_sent() {
-    let app = spawn_app().await;
-    let session = app.connected_session().await;
-    app.graph.add_template(FakeTemplate::new(
-        "order_update",
-        "en_US",
-        "Hi {{1}}, your order has shipped.",
-    ));
+on_both_stores! {
+    async fn outside_the_window_only_a_template_may_be_sent() {
+        let app = spawn_app().await;
+        let session = app.connected_session().await;
+        app.graph.add_template(FakeTemplate::new(
+            "order_update",
+            "en_US",
+            "Hi {{1}}, your order has shipped.",
+        ));
 
-    let (status, code, _) =
-        error_of(app.send_message(&session, &text_to(CONTACT, "Hello")).await).await;
-    assert_eq!((status, code.as_str()), (409, "outside_service_window"));
+        let (status, code, _) =
+            error_of(app.send_message(&session, &text_to(CONTACT, "Hello")).await).await;
+        assert_eq!((status, code.as_str()), (409, "outside_service_window"));
 
-    let id = app.send_message_ok(&session, &order_update(CONTACT)).await;
-    let message = app.wait_for_status(&id, "read").await;
-    assert_eq!(message["messageType"], "template");
-    assert_eq!(message["content"], "order_update");
-    assert_requests_match_openapi(&app.graph);
-    app.stop().await;
+        let id = app.send_message_ok(&session, &order_update(CONTACT)).await;
+        let message = app.wait_for_status(&id, "read").await;
+        assert_eq!(message["messageType"], "template");
+        assert_eq!(message["content"], "order_update");
+        assert_requests_match_openapi(&app.graph);
+        app.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn a_session_that_is_not_connected_cannot_send() {
-    let app = spawn_app().await;
-    let session = app.connected_session().await;
-    app.session_action(&session.id, "disconnect").await;
-    let (status, code, _) =
-        error_of(app.send_message(&session, &order_update(CONTACT)).await).await;
-    assert_eq!((status, code.as_str()), (409, "session_not_connected"));
-    let other = herald_tests::whatsapp::TestSession {
-        id: "no-such-session".into(),
-        ..session
-    };
-    let (status, _, _) = error_of(app.send_message(&other, &order_update(CONTACT)).await).await;
-    assert_eq!(status, 404);
-    app.stop().await;
+on_both_stores! {
+    async fn a_session_that_is_not_connected_cannot_send() {
+        let app = spawn_app().await;
+        let session = app.connected_session().await;
+        app.session_action(&session.id, "disconnect").await;
+        let (status, code, _) =
+            error_of(app.send_message(&session, &order_update(CONTACT)).await).await;
+        assert_eq!((status, code.as_str()), (409, "session_not_connected"));
+        let other = herald_tests::whatsapp::TestSession {
+            id: "no-such-session".into(),
+            ..session
+        };
+        let (status, _, _) = error_of(app.send_message(&other, &order_update(CONTACT)).await).await;
+        assert_eq!(status, 404);
+        app.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn bad_message_bodies_name_the_field_and_queue_nothing() {
-    let app = spawn_app().await;
-    let session = app.connected_session().await;
-    app.receive_text(&session, CONTACT, "Hi").await;
-    let cases = [
-        (
-            json!({"to": CONTACT, "type": "text", "text": {"body": "x".repeat(4097)}}),
-            "text.body",
-        ),
-        (
-            json!({"to": CONTACT, "type": "image", "image": {"link": "https://x/y.jpg", "id": "1"}}),
-            "image",
-        ),
-        (
-            json!({"to": CONTACT, "type": "interactive", "interactive": {"type": "button", "body": {"text": "Pick"},
-            "action": {"buttons": [
-                {"type": "reply", "reply": {"id": "a", "title": "One"}},
-                {"type": "reply", "reply": {"id": "b", "title": "Two"}},
-                {"type": "reply", "reply": {"id": "c", "title": "Three"}},
-                {"type": "reply", "reply": {"id": "d", "title": "Four"}}]}}}),
-            "interactive.action.buttons",
-        ),
-        (
-            json!({"to": "16505551234", "type": "text", "text": {"body": "Hi"}}),
-            "to",
-        ),
-        (
-            json!({"to": CONTACT, "type": "text", "text": {"body": "Hi"}, "colour": "red"}),
-            "colour",
-        ),
-        (json!({"to": CONTACT, "type": "carousel"}), "type"),
-    ];
-    for (body, field) in cases {
-        let (status, _, named) = error_of(app.send_message(&session, &body).await).await;
-        assert_eq!(status, 422, "{body}");
-        assert!(
-            named.as_deref().is_some_and(|n| n.starts_with(field)),
-            "{named:?} for {body}"
+on_both_stores! {
+    async fn bad_message_bodies_name_the_field_and_queue_nothing() {
+        let app = spawn_app().await;
+        let session = app.connected_session().await;
+        app.receive_text(&session, CONTACT, "Hi").await;
+        let cases = [
+            (
+                json!({"to": CONTACT, "type": "text", "text": {"body": "x".repeat(4097)}}),
+                "text.body",
+            ),
+            (
+                json!({"to": CONTACT, "type": "image", "image": {"link": "https://x/y.jpg", "id": "1"}}),
+                "image",
+            ),
+            (
+                json!({"to": CONTACT, "type": "interactive", "interactive": {"type": "button", "body": {"text": "Pick"},
+                "action": {"buttons": [
+                    {"type": "reply", "reply": {"id": "a", "title": "One"}},
+                    {"type": "reply", "reply": {"id": "b", "title": "Two"}},
+                    {"type": "reply", "reply": {"id": "c", "title": "Three"}},
+                    {"type": "reply", "reply": {"id": "d", "title": "Four"}}]}}}),
+                "interactive.action.buttons",
+            ),
+            (
+                json!({"to": "16505551234", "type": "text", "text": {"body": "Hi"}}),
+                "to",
+            ),
+            (
+                json!({"to": CONTACT, "type": "text", "text": {"body": "Hi"}, "colour": "red"}),
+                "colour",
+            ),
+            (json!({"to": CONTACT, "type": "carousel"}), "type"),
+        ];
+        for (body, field) in cases {
+            let (status, _, named) = error_of(app.send_message(&session, &body).await).await;
+            assert_eq!(status, 422, "{body}");
+            assert!(
+                named.as_deref().is_some_and(|n| n.starts_with(field)),
+                "{named:?} for {body}"
+            );
+        }
+        let one = json!({"to": CONTACT, "type": "text", "text": {"body": "Hi"}});
+        for trailing in [format!("{one}{one}"), format!("{one} and more")] {
+            let path = format!("/v1/sessions/{}/messages", session.id);
+            let refused = app.post_raw_json(&path, trailing).await;
+            let (status, code, _) = error_of(refused).await;
+            assert_eq!((status, code.as_str()), (400, "invalid_json"));
+        }
+        let listed = app.list("/v1/messages?direction=outgoing").await;
+        assert_eq!(listed["total"], 0);
+        assert!(app.graph.sent_messages().is_empty());
+        app.stop().await;
+    }
+}
+
+on_both_stores! {
+    async fn messages_list_by_session_direction_status_and_time() {
+        let app = spawn_app().await;
+        let session = app.connected_session().await;
+        app.receive_text(&session, CONTACT, "Hi").await;
+        let id = app
+            .send_message_ok(&session, &text_to(CONTACT, "Hello back"))
+            .await;
+        app.wait_for_status(&id, "read").await;
+
+        let incoming = app.list("/v1/messages?direction=incoming").await;
+        assert_eq!(incoming["total"], 1);
+        assert_eq!(incoming["data"][0]["isIncoming"], true);
+        assert_eq!(incoming["data"][0]["fromNumber"], CONTACT);
+        assert_eq!(
+            incoming["data"][0]["toNumber"],
+            session.phone_number().as_str()
         );
-    }
-    let one = json!({"to": CONTACT, "type": "text", "text": {"body": "Hi"}});
-    for trailing in [format!("{one}{one}"), format!("{one} and more")] {
-        let path = format!("/v1/sessions/{}/messages", session.id);
-        let refused = app.post_raw_json(&path, trailing).await;
-        let (status, code, _) = error_of(refused).await;
-        assert_eq!((status, code.as_str()), (400, "invalid_json"));
-    }
-    let listed = app.list("/v1/messages?direction=outgoing").await;
-    assert_eq!(listed["total"], 0);
-    assert!(app.graph.sent_messages().is_empty());
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn messages_list_by_session_direction_status_and_time() {
-    let app = spawn_app().await;
-    let session = app.connected_session().await;
-    app.receive_text(&session, CONTACT, "Hi").await;
-    let id = app
-        .send_message_ok(&session, &text_to(CONTACT, "Hello back"))
-        .await;
-    app.wait_for_status(&id, "read").await;
-
-    let incoming = app.list("/v1/messages?direction=incoming").await;
-    assert_eq!(incoming["total"], 1);
-    assert_eq!(incoming["data"][0]["isIncoming"], true);
-    assert_eq!(incoming["data"][0]["fromNumber"], CONTACT);
-    assert_eq!(
-        incoming["data"][0]["toNumber"],
-        session.phone_number().as_str()
-    );
-    let outgoing = app
-        .list(&format!(
-            "/v1/messages?direction=outgoing&status=read&sessionId={}",
-            session.id
-        ))
-        .await;
-    assert_eq!(outgoing["total"], 1);
-    assert_eq!(outgoing["data"][0]["_id"], id.as_str());
-    assert_eq!(app.list("/v1/messages").await["total"], 2);
-    assert_eq!(
-        app.list("/v1/messages?since=2999-01-01T00:00:00Z").await["total"],
-        0
-    );
-    assert_eq!(
-        app.list("/v1/messages?until=2000-01-01T00:00:00Z").await["total"],
-        0
-    );
-    let replies = app.list("/v1/replies").await;
-    assert_eq!(replies["data"][0]["text"], "Hi");
-    assert_eq!(replies["data"][0]["type"], "text");
-    // Another tenant sees none of it.
-    let theirs = app
-        .request_as("another-tenant", reqwest::Method::GET, "/v1/messages")
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
-    assert_eq!(theirs["total"], 0);
-    for bad in [
-        "direction=sideways",
-        "status=lost",
-        "since=yesterday",
-        "colour=red",
-    ] {
-        let response = app
-            .request(reqwest::Method::GET, &format!("/v1/messages?{bad}"))
+        let outgoing = app
+            .list(&format!(
+                "/v1/messages?direction=outgoing&status=read&sessionId={}",
+                session.id
+            ))
+            .await;
+        assert_eq!(outgoing["total"], 1);
+        assert_eq!(outgoing["data"][0]["_id"], id.as_str());
+        assert_eq!(app.list("/v1/messages").await["total"], 2);
+        assert_eq!(
+            app.list("/v1/messages?since=2999-01-01T00:00:00Z").await["total"],
+            0
+        );
+        assert_eq!(
+            app.list("/v1/messages?until=2000-01-01T00:00:00Z").await["total"],
+            0
+        );
+        let replies = app.list("/v1/replies").await;
+        assert_eq!(replies["data"][0]["text"], "Hi");
+        assert_eq!(replies["data"][0]["type"], "text");
+        // Another tenant sees none of it.
+        let theirs = app
+            .request_as("another-tenant", reqwest::Method::GET, "/v1/messages")
             .send()
             .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
             .unwrap();
-        assert_eq!(response.status(), 400, "{bad}");
+        assert_eq!(theirs["total"], 0);
+        for bad in [
+            "direction=sideways",
+            "status=lost",
+            "since=yesterday",
+            "colour=red",
+        ] {
+            let response = app
+                .request(reqwest::Method::GET, &format!("/v1/messages?{bad}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 400, "{bad}");
+        }
+        app.stop().await;
     }
-    app.stop().await;
 }
 
 /// One message of every kind Herald sends, in Meta's own JSON.
@@ -276,56 +281,57 @@ fn one_of_every_kind(to: &str) -> Vec<(&'static str, serde_json::Value)> {
     ]
 }
 
-#[tokio::test]
-async fn every_kind_of_message_reaches_meta_as_its_schema_has_it_and_ends_read() {
-    use herald_fake_graph::templates::{TemplateButton, TemplateHeader};
-    let app = spawn_app().await;
-    let session = app.connected_session().await;
-    app.graph.add_template(
-        FakeTemplate::new(
-            "shipped_with_photo",
-            "en_US",
-            "Hi {{1}}, your parcel is on its way.",
-        )
-        .with_header(TemplateHeader::Image)
-        .with_button(TemplateButton::Url {
-            text: "Track it".into(),
-            url: "https://example.com/track/{{1}}".into(),
-        }),
-    );
-    // Two contacts, so that no pair goes past Herald's burst of five and
-    // waits out Meta's six seconds per message.
-    let contacts = [CONTACT, "+16505553999"];
-    for contact in contacts {
-        app.receive_text(&session, contact, "Hi, any news?").await;
-    }
-    let messages: Vec<_> = one_of_every_kind(contacts[0])
-        .into_iter()
-        .zip(one_of_every_kind(contacts[1]))
-        .enumerate()
-        .map(|(n, (first, second))| if n < 5 { first } else { second })
-        .collect();
-
-    for (kind, body) in &messages {
-        let id = app.send_message_ok(&session, body).await;
-        let message = app.wait_for_status(&id, "read").await;
-        assert_eq!(message["messageType"], *kind, "{body}");
-        let accepted = app.accepted_by_meta(&id);
-        let ours = accepted
-            .first()
-            .unwrap_or_else(|| panic!("Meta never got {body}"));
-        let mut expected = body[*kind].clone();
-        if *kind == "template" {
-            // Herald names the language policy, Meta's only one.
-            expected["language"]["policy"] = json!("deterministic");
-        }
-        assert_eq!(
-            ours.body[*kind], expected,
-            "the {kind} object reaches Meta as given"
+on_both_stores! {
+    async fn every_kind_of_message_reaches_meta_as_its_schema_has_it_and_ends_read() {
+        use herald_fake_graph::templates::{TemplateButton, TemplateHeader};
+        let app = spawn_app().await;
+        let session = app.connected_session().await;
+        app.graph.add_template(
+            FakeTemplate::new(
+                "shipped_with_photo",
+                "en_US",
+                "Hi {{1}}, your parcel is on its way.",
+            )
+            .with_header(TemplateHeader::Image)
+            .with_button(TemplateButton::Url {
+                text: "Track it".into(),
+                url: "https://example.com/track/{{1}}".into(),
+            }),
         );
-    }
+        // Two contacts, so that no pair goes past Herald's burst of five and
+        // waits out Meta's six seconds per message.
+        let contacts = [CONTACT, "+16505553999"];
+        for contact in contacts {
+            app.receive_text(&session, contact, "Hi, any news?").await;
+        }
+        let messages: Vec<_> = one_of_every_kind(contacts[0])
+            .into_iter()
+            .zip(one_of_every_kind(contacts[1]))
+            .enumerate()
+            .map(|(n, (first, second))| if n < 5 { first } else { second })
+            .collect();
 
-    assert_eq!(app.graph.sent_messages().len(), messages.len());
-    assert_requests_match_openapi(&app.graph);
-    app.stop().await;
+        for (kind, body) in &messages {
+            let id = app.send_message_ok(&session, body).await;
+            let message = app.wait_for_status(&id, "read").await;
+            assert_eq!(message["messageType"], *kind, "{body}");
+            let accepted = app.accepted_by_meta(&id);
+            let ours = accepted
+                .first()
+                .unwrap_or_else(|| panic!("Meta never got {body}"));
+            let mut expected = body[*kind].clone();
+            if *kind == "template" {
+                // Herald names the language policy, Meta's only one.
+                expected["language"]["policy"] = json!("deterministic");
+            }
+            assert_eq!(
+                ours.body[*kind], expected,
+                "the {kind} object reaches Meta as given"
+            );
+        }
+
+        assert_eq!(app.graph.sent_messages().len(), messages.len());
+        assert_requests_match_openapi(&app.graph);
+        app.stop().await;
+    }
 }

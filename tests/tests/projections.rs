@@ -1,5 +1,6 @@
-//! The projection runner on a real nats-server and SQLite: resuming after a
-//! kill, rebuilding, and switching to a rebuild while the live one runs.
+//! The projection runner on a real nats-server, each case on SQLite and on
+//! MongoDB: resuming after a kill, rebuilding, and switching to a rebuild
+//! while the live one runs.
 
 use herald_application::campaigns::read_model::{CAMPAIGNS, CAMPAIGN_RECIPIENTS};
 use herald_application::campaigns::CampaignService;
@@ -17,13 +18,12 @@ use herald_infrastructure::jetstream::{
     EventLog, EventLogConfig, JetStreamEventFeed, JetStreamEventStore,
 };
 use herald_projections::campaigns::CampaignProjector;
-use herald_projections::stores::SqliteReadStore;
 use herald_projections::ProjectionRunner;
-use herald_tests::{eventually, TestNats};
+use herald_tests::stores::TestStore;
+use herald_tests::{eventually, on_both_stores, TestNats};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
-use tempfile::TempDir;
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -31,17 +31,17 @@ const PATIENCE: Duration = Duration::from_secs(30);
 
 struct Fixture {
     _nats: TestNats,
-    _dir: TempDir,
+    read_models: TestStore,
     log: EventLog,
-    store: Arc<SqliteReadStore>,
+    store: Arc<dyn ReadStore>,
     service: CampaignService<JetStreamEventStore<Campaign>>,
 }
 
 async fn fixture() -> Fixture {
     let nats = TestNats::start().await;
-    let dir = tempfile::tempdir().unwrap();
     let log = nats.event_log(EventLogConfig::default()).await;
-    let store = Arc::new(SqliteReadStore::open(&dir.path().join("read.sqlite3")).unwrap());
+    let read_models = TestStore::open().await;
+    let store = Arc::clone(&read_models.store);
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
         .unwrap()
         .to_utc();
@@ -51,7 +51,7 @@ async fn fixture() -> Fixture {
     );
     Fixture {
         _nats: nats,
-        _dir: dir,
+        read_models,
         log,
         store,
         service,
@@ -59,6 +59,10 @@ async fn fixture() -> Fixture {
 }
 
 impl Fixture {
+    async fn remove(self) {
+        self.read_models.remove().await;
+    }
+
     fn runner(&self) -> Arc<ProjectionRunner> {
         self.runner_publishing_to(ProjectionPositions::default())
     }
@@ -175,163 +179,171 @@ fn stop_signal() -> (watch::Sender<bool>, watch::Receiver<bool>) {
     watch::channel(false)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_runner_resumes_to_the_same_read_models_as_a_rebuild() {
-    let fixture = fixture().await;
-    fixture.record_activity(12).await;
-    let head = fixture.head().await;
+on_both_stores! {
+    async fn a_killed_runner_resumes_to_the_same_read_models_as_a_rebuild() {
+        let fixture = fixture().await;
+        fixture.record_activity(12).await;
+        let head = fixture.head().await;
 
-    let (_keep, stop) = stop_signal();
-    let positions = ProjectionPositions::default();
-    let first = fixture.runner_publishing_to(positions.clone());
-    let running = tokio::spawn(async move { first.run(stop).await });
-    positions
-        .wait_for("campaigns", head / 3, PATIENCE)
-        .await
-        .unwrap();
-    running.abort();
-    let _ = running.await;
-    let reached = fixture
-        .store
-        .checkpoint("campaigns", Generation::Live)
-        .await
-        .unwrap();
+        let (_keep, stop) = stop_signal();
+        let positions = ProjectionPositions::default();
+        let first = fixture.runner_publishing_to(positions.clone());
+        let running = tokio::spawn(async move { first.run(stop).await });
+        positions
+            .wait_for("campaigns", head / 3, PATIENCE)
+            .await
+            .unwrap();
+        running.abort();
+        let _ = running.await;
+        let reached = fixture
+            .store
+            .checkpoint("campaigns", Generation::Live)
+            .await
+            .unwrap();
 
-    let (_keep, stop) = stop_signal();
-    let second = fixture.runner();
-    tokio::spawn(async move { second.run(stop).await });
-    fixture.wait_until_caught_up().await;
-    let resumed = fixture.documents().await;
+        let (_keep, stop) = stop_signal();
+        let second = fixture.runner();
+        tokio::spawn(async move { second.run(stop).await });
+        fixture.wait_until_caught_up().await;
+        let resumed = fixture.documents().await;
 
-    let (_keep, stop) = stop_signal();
-    fixture.runner().rebuild(stop).await.unwrap();
-    let rebuilt = fixture.documents().await;
+        let (_keep, stop) = stop_signal();
+        fixture.runner().rebuild(stop).await.unwrap();
+        let rebuilt = fixture.documents().await;
 
-    assert!(
-        reached >= head / 3 && reached < head,
-        "killed mid-way: at {reached} of {head}"
-    );
-    assert_eq!(resumed.len(), 12 + 12);
-    assert_eq!(resumed, rebuilt);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rebuild_promoted_while_live_projection_runs_leaves_the_same_documents() {
-    let fixture = fixture().await;
-    fixture.record_activity(6).await;
-    let (stop_live, stop) = stop_signal();
-    let live = fixture.runner();
-    let live_task = tokio::spawn(async move { live.run(stop).await });
-    fixture.wait_until_caught_up().await;
-
-    let (_keep, stop) = stop_signal();
-    let rebuilder = fixture.runner();
-    let rebuild = tokio::spawn(async move { rebuilder.rebuild(stop).await });
-    fixture.record_activity(6).await;
-    rebuild.await.unwrap().unwrap();
-    fixture.record_activity(2).await;
-    fixture.wait_until_caught_up().await;
-    let live_documents = fixture.documents().await;
-    let _ = stop_live.send(true);
-    live_task.await.unwrap();
-
-    let (_keep, stop) = stop_signal();
-    fixture.runner().rebuild(stop).await.unwrap();
-    assert_eq!(live_documents.len(), 2 * (6 + 6 + 2));
-    assert_eq!(fixture.documents().await, live_documents);
-}
-
-#[tokio::test]
-async fn status_reports_the_lag_behind_the_log() {
-    let fixture = fixture().await;
-    fixture.record_activity(2).await;
-    let runner = fixture.runner();
-
-    let before = runner.status().await.unwrap();
-    let (_keep, stop) = stop_signal();
-    let background = fixture.runner();
-    tokio::spawn(async move { background.run(stop).await });
-    fixture.wait_until_caught_up().await;
-    let after = runner.status().await.unwrap();
-
-    assert_eq!((before.checkpoint, before.lag), (0, before.head));
-    assert!(before.head > 0);
-    assert_eq!((after.checkpoint, after.lag), (after.head, 0));
-}
-
-#[tokio::test]
-async fn projected_documents_follow_the_seed_fields() {
-    let fixture = fixture().await;
-    fixture.record_activity(1).await;
-    let (_keep, stop) = stop_signal();
-    let runner = fixture.runner();
-    tokio::spawn(async move { runner.run(stop).await });
-    fixture.wait_until_caught_up().await;
-
-    let documents = fixture.documents().await;
-    let campaign = documents
-        .iter()
-        .find(|d| d.get("campaignName").is_some())
-        .unwrap();
-    let recipient = documents
-        .iter()
-        .find(|d| d.get("campaignId").is_some())
-        .unwrap();
-
-    for field in [
-        "_id",
-        "userId",
-        "sessionId",
-        "campaignName",
-        "messageType",
-        "messageContent",
-        "mediaUrl",
-        "totalRecipients",
-        "sentCount",
-        "deliveredCount",
-        "failedCount",
-        "pendingCount",
-        "status",
-        "scheduleTime",
-        "startedAt",
-        "completedAt",
-        "delayBetweenMessages",
-        "personalize",
-        "metadata",
-        "createdAt",
-        "updatedAt",
-        "name",
-        "description",
-        "templateId",
-        "contacts",
-        "schedule",
-        "createdBy",
-    ] {
         assert!(
-            campaign.get(field).is_some(),
-            "campaigns lacks {field}: {campaign}"
+            reached >= head / 3 && reached < head,
+            "killed mid-way: at {reached} of {head}"
         );
+        assert_eq!(resumed.len(), 12 + 12);
+        assert_eq!(resumed, rebuilt);
+        fixture.remove().await;
     }
-    for field in [
-        "_id",
-        "campaignId",
-        "phoneNumber",
-        "name",
-        "customData",
-        "status",
-        "sentAt",
-        "deliveredAt",
-        "errorMessage",
-        "messageId",
-        "createdAt",
-        "updatedAt",
-    ] {
-        assert!(
-            recipient.get(field).is_some(),
-            "campaign_recipients lacks {field}: {recipient}"
-        );
+}
+
+on_both_stores! {
+    async fn a_rebuild_promoted_while_live_projection_runs_leaves_the_same_documents() {
+        let fixture = fixture().await;
+        fixture.record_activity(6).await;
+        let (stop_live, stop) = stop_signal();
+        let live = fixture.runner();
+        let live_task = tokio::spawn(async move { live.run(stop).await });
+        fixture.wait_until_caught_up().await;
+
+        let (_keep, stop) = stop_signal();
+        let rebuilder = fixture.runner();
+        let rebuild = tokio::spawn(async move { rebuilder.rebuild(stop).await });
+        fixture.record_activity(6).await;
+        rebuild.await.unwrap().unwrap();
+        fixture.record_activity(2).await;
+        fixture.wait_until_caught_up().await;
+        let live_documents = fixture.documents().await;
+        let _ = stop_live.send(true);
+        live_task.await.unwrap();
+
+        let (_keep, stop) = stop_signal();
+        fixture.runner().rebuild(stop).await.unwrap();
+        assert_eq!(live_documents.len(), 2 * (6 + 6 + 2));
+        assert_eq!(fixture.documents().await, live_documents);
+        fixture.remove().await;
     }
-    assert_eq!(campaign["status"], "stopped");
-    assert_eq!(campaign["totalRecipients"], 1);
-    assert_eq!(campaign["delayBetweenMessages"], 4000);
+}
+
+on_both_stores! {
+    async fn status_reports_the_lag_behind_the_log() {
+        let fixture = fixture().await;
+        fixture.record_activity(2).await;
+        let runner = fixture.runner();
+
+        let before = runner.status().await.unwrap();
+        let (_keep, stop) = stop_signal();
+        let background = fixture.runner();
+        tokio::spawn(async move { background.run(stop).await });
+        fixture.wait_until_caught_up().await;
+        let after = runner.status().await.unwrap();
+
+        assert_eq!((before.checkpoint, before.lag), (0, before.head));
+        assert!(before.head > 0);
+        assert_eq!((after.checkpoint, after.lag), (after.head, 0));
+        fixture.remove().await;
+    }
+}
+
+on_both_stores! {
+    async fn projected_documents_follow_the_seed_fields() {
+        let fixture = fixture().await;
+        fixture.record_activity(1).await;
+        let (_keep, stop) = stop_signal();
+        let runner = fixture.runner();
+        tokio::spawn(async move { runner.run(stop).await });
+        fixture.wait_until_caught_up().await;
+
+        let documents = fixture.documents().await;
+        let campaign = documents
+            .iter()
+            .find(|d| d.get("campaignName").is_some())
+            .unwrap();
+        let recipient = documents
+            .iter()
+            .find(|d| d.get("campaignId").is_some())
+            .unwrap();
+
+        for field in [
+            "_id",
+            "userId",
+            "sessionId",
+            "campaignName",
+            "messageType",
+            "messageContent",
+            "mediaUrl",
+            "totalRecipients",
+            "sentCount",
+            "deliveredCount",
+            "failedCount",
+            "pendingCount",
+            "status",
+            "scheduleTime",
+            "startedAt",
+            "completedAt",
+            "delayBetweenMessages",
+            "personalize",
+            "metadata",
+            "createdAt",
+            "updatedAt",
+            "name",
+            "description",
+            "templateId",
+            "contacts",
+            "schedule",
+            "createdBy",
+        ] {
+            assert!(
+                campaign.get(field).is_some(),
+                "campaigns lacks {field}: {campaign}"
+            );
+        }
+        for field in [
+            "_id",
+            "campaignId",
+            "phoneNumber",
+            "name",
+            "customData",
+            "status",
+            "sentAt",
+            "deliveredAt",
+            "errorMessage",
+            "messageId",
+            "createdAt",
+            "updatedAt",
+        ] {
+            assert!(
+                recipient.get(field).is_some(),
+                "campaign_recipients lacks {field}: {recipient}"
+            );
+        }
+        assert_eq!(campaign["status"], "stopped");
+        assert_eq!(campaign["totalRecipients"], 1);
+        assert_eq!(campaign["delayBetweenMessages"], 4000);
+        fixture.remove().await;
+    }
 }

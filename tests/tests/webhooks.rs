@@ -21,7 +21,7 @@ use herald_tests::whatsapp::{
     assert_requests_match_openapi, session_body, text_to, TestSession, CONTACT, PATIENCE,
     VERIFY_TOKEN as VERIFY,
 };
-use herald_tests::{eventually, spawn_app, spawn_app_with, TestApp};
+use herald_tests::{eventually, on_both_stores, spawn_app, spawn_app_with, TestApp};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
@@ -33,36 +33,37 @@ const PROCESSOR_CONSUMER: &str = "herald-webhook-processor";
 
 // ---------------------------------------------------------------- handshake
 
-#[tokio::test]
-async fn the_handshake_echoes_the_challenge_only_for_a_known_verify_token() {
-    let app = spawn_app().await;
-    app.connected_session().await;
+on_both_stores! {
+    async fn the_handshake_echoes_the_challenge_only_for_a_known_verify_token() {
+        let app = spawn_app().await;
+        app.connected_session().await;
 
-    assert!(app.graph.verify_webhook().await.expect("a webhook is set"));
-    assert!(!app
-        .graph
-        .verify_webhook_with("not-the-token")
-        .await
-        .expect("a webhook is set"));
+        assert!(app.graph.verify_webhook().await.expect("a webhook is set"));
+        assert!(!app
+            .graph
+            .verify_webhook_with("not-the-token")
+            .await
+            .expect("a webhook is set"));
 
-    let echoed = handshake(&app, Some("subscribe"), Some(VERIFY), Some("1158201444")).await;
-    assert_eq!(echoed.status(), 200);
-    assert_eq!(echoed.text().await.expect("a body"), "1158201444");
-    let wrong_token = handshake(&app, Some("subscribe"), Some("nope"), Some("7")).await;
-    assert_eq!(error_of(wrong_token).await.0, 403);
-    let cases = [
-        (None, Some(VERIFY), Some("7"), "hub.mode"),
-        (Some("subscribe"), None, Some("7"), "hub.verify_token"),
-        (Some("subscribe"), Some(VERIFY), None, "hub.challenge"),
-        (Some("unsubscribe"), Some(VERIFY), Some("7"), "hub.mode"),
-    ];
-    for (mode, token, challenge, field) in cases {
-        let refused = handshake(&app, mode, token, challenge).await;
-        let (status, code, named) = error_of(refused).await;
-        assert_eq!((status, code.as_str()), (400, "invalid_query"), "{field}");
-        assert_eq!(named.as_deref(), Some(field));
+        let echoed = handshake(&app, Some("subscribe"), Some(VERIFY), Some("1158201444")).await;
+        assert_eq!(echoed.status(), 200);
+        assert_eq!(echoed.text().await.expect("a body"), "1158201444");
+        let wrong_token = handshake(&app, Some("subscribe"), Some("nope"), Some("7")).await;
+        assert_eq!(error_of(wrong_token).await.0, 403);
+        let cases = [
+            (None, Some(VERIFY), Some("7"), "hub.mode"),
+            (Some("subscribe"), None, Some("7"), "hub.verify_token"),
+            (Some("subscribe"), Some(VERIFY), None, "hub.challenge"),
+            (Some("unsubscribe"), Some(VERIFY), Some("7"), "hub.mode"),
+        ];
+        for (mode, token, challenge, field) in cases {
+            let refused = handshake(&app, mode, token, challenge).await;
+            let (status, code, named) = error_of(refused).await;
+            assert_eq!((status, code.as_str()), (400, "invalid_query"), "{field}");
+            assert_eq!(named.as_deref(), Some(field));
+        }
+        app.stop().await;
     }
-    app.stop().await;
 }
 
 async fn handshake(
@@ -89,242 +90,252 @@ async fn handshake(
 
 // ------------------------------------------------------ refused, stored nothing
 
-#[tokio::test]
-async fn webhooks_that_fail_verification_or_routing_store_nothing() {
-    let app = spawn_app_with(FakeGraphConfig {
-        webhooks: WebhookConfig {
-            max_attempts: 1,
-            ..WebhookConfig::default()
-        },
-        ..FakeGraphConfig::default()
-    })
-    .await;
-    let ours = app.connected_session().await;
-    let other_tenant = format!("{}-other", app.tenant);
-    let theirs = connected_session_as(&app, &other_tenant, other_number()).await;
-    let tenants = [app.tenant.as_str(), other_tenant.as_str()];
-    let pnid = ours.number.phone_number_id.clone();
+on_both_stores! {
+    async fn webhooks_that_fail_verification_or_routing_store_nothing() {
+        let app = spawn_app_with(FakeGraphConfig {
+            webhooks: WebhookConfig {
+                max_attempts: 1,
+                ..WebhookConfig::default()
+            },
+            ..FakeGraphConfig::default()
+        })
+        .await;
+        let ours = app.connected_session().await;
+        let other_tenant = format!("{}-other", app.tenant);
+        let theirs = connected_session_as(&app, &other_tenant, other_number()).await;
+        let tenants = [app.tenant.as_str(), other_tenant.as_str()];
+        let pnid = ours.number.phone_number_id.clone();
 
-    for (mode, case) in [
-        (SignatureMode::Missing, "no signature"),
-        (SignatureMode::Bad, "a bad signature"),
-    ] {
-        app.graph.configure(|c| c.webhooks.signature = mode);
+        for (mode, case) in [
+            (SignatureMode::Missing, "no signature"),
+            (SignatureMode::Bad, "a bad signature"),
+        ] {
+            app.graph.configure(|c| c.webhooks.signature = mode);
+            let wamid = app
+                .graph
+                .emit_inbound(&pnid, InboundMessage::text("16505551234", case))
+                .await
+                .expect("the fake posts");
+            assert_eq!(answers_to(&app, &wamid), [Some(401)], "{case}");
+            assert_nothing_stored(&app, &tenants, case).await;
+        }
+        app.graph
+            .configure(|c| c.webhooks.signature = SignatureMode::Valid);
+
+        let ours_only = notification(&[&ours.number]);
+        let other_secret = signature(&theirs.number.app_secret, &ours_only);
+        let forged = post_raw(&app, &ours_only, Some(&other_secret)).await;
+        assert_eq!(error_of(forged).await.0, 401);
+        assert_nothing_stored(&app, &tenants, "signed with another app's secret").await;
+
+        for (numbers, signer) in [
+            ([&ours.number, &theirs.number], &ours.number),
+            ([&ours.number, &theirs.number], &theirs.number),
+            ([&theirs.number, &ours.number], &ours.number),
+        ] {
+            let both = notification(&numbers);
+            let half_signed = post_raw(&app, &both, Some(&signature(&signer.app_secret, &both))).await;
+            assert_eq!(error_of(half_signed).await.0, 401);
+            assert_nothing_stored(&app, &tenants, "two numbers, one signature").await;
+        }
+
+        let stranger = FakeNumber::new("1999", "2999", "15550009999", "t", "stranger-secret");
+        app.graph.add_number(stranger.clone());
         let wamid = app
             .graph
-            .emit_inbound(&pnid, InboundMessage::text("16505551234", case))
+            .emit_inbound(&stranger.phone_number_id, InboundMessage::text("1650", "?"))
             .await
             .expect("the fake posts");
-        assert_eq!(answers_to(&app, &wamid), [Some(401)], "{case}");
-        assert_nothing_stored(&app, &tenants, case).await;
+        assert_eq!(
+            answers_to(&app, &wamid),
+            [Some(401)],
+            "an unknown number gets the 401 a bad signature gets, so it tells nothing"
+        );
+        assert_nothing_stored(&app, &tenants, "an unknown phone number id").await;
+
+        let garbage = b"object=whatsapp_business_account&entry=1";
+        let not_json = post_raw(
+            &app,
+            garbage,
+            Some(&signature(&ours.number.app_secret, garbage)),
+        )
+        .await;
+        assert_eq!(
+            error_of(not_json).await.0,
+            401,
+            "a body naming no number cannot be checked against any app secret"
+        );
+        assert_nothing_stored(&app, &tenants, "a body that is not JSON").await;
+
+        // The control: the same kind of body, properly signed, is stored, so
+        // the counts above could have seen a record.
+        let signed = post_raw(
+            &app,
+            &ours_only,
+            Some(&signature(&ours.number.app_secret, &ours_only)),
+        )
+        .await;
+        assert_eq!(signed.status(), 200);
+        assert_eq!(recorded(&app, "webhook").await, 1);
+        assert_requests_match_openapi(&app.graph);
+        app.stop().await;
     }
-    app.graph
-        .configure(|c| c.webhooks.signature = SignatureMode::Valid);
-
-    let ours_only = notification(&[&ours.number]);
-    let other_secret = signature(&theirs.number.app_secret, &ours_only);
-    let forged = post_raw(&app, &ours_only, Some(&other_secret)).await;
-    assert_eq!(error_of(forged).await.0, 401);
-    assert_nothing_stored(&app, &tenants, "signed with another app's secret").await;
-
-    for (numbers, signer) in [
-        ([&ours.number, &theirs.number], &ours.number),
-        ([&ours.number, &theirs.number], &theirs.number),
-        ([&theirs.number, &ours.number], &ours.number),
-    ] {
-        let both = notification(&numbers);
-        let half_signed = post_raw(&app, &both, Some(&signature(&signer.app_secret, &both))).await;
-        assert_eq!(error_of(half_signed).await.0, 401);
-        assert_nothing_stored(&app, &tenants, "two numbers, one signature").await;
-    }
-
-    let stranger = FakeNumber::new("1999", "2999", "15550009999", "t", "stranger-secret");
-    app.graph.add_number(stranger.clone());
-    let wamid = app
-        .graph
-        .emit_inbound(&stranger.phone_number_id, InboundMessage::text("1650", "?"))
-        .await
-        .expect("the fake posts");
-    assert_eq!(
-        answers_to(&app, &wamid),
-        [Some(401)],
-        "an unknown number gets the 401 a bad signature gets, so it tells nothing"
-    );
-    assert_nothing_stored(&app, &tenants, "an unknown phone number id").await;
-
-    let garbage = b"object=whatsapp_business_account&entry=1";
-    let not_json = post_raw(
-        &app,
-        garbage,
-        Some(&signature(&ours.number.app_secret, garbage)),
-    )
-    .await;
-    assert_eq!(
-        error_of(not_json).await.0,
-        401,
-        "a body naming no number cannot be checked against any app secret"
-    );
-    assert_nothing_stored(&app, &tenants, "a body that is not JSON").await;
-
-    // The control: the same kind of body, properly signed, is stored, so
-    // the counts above could have seen a record.
-    let signed = post_raw(
-        &app,
-        &ours_only,
-        Some(&signature(&ours.number.app_secret, &ours_only)),
-    )
-    .await;
-    assert_eq!(signed.status(), 200);
-    assert_eq!(recorded(&app, "webhook").await, 1);
-    assert_requests_match_openapi(&app.graph);
-    app.stop().await;
 }
 
-#[tokio::test]
-async fn every_unsigned_body_gets_the_same_401_whatever_it_names() {
-    let app = spawn_app().await;
-    let ours = app.connected_session().await;
-    let stranger = FakeNumber::new("1999", "2999", "15550009999", "t", "stranger-secret");
-    let bodies = [
-        notification(&[&ours.number]),
-        notification(&[&stranger]),
-        notification(&[&stranger, &ours.number]),
-        numbers_named(MAX_NUMBERS_PER_NOTIFICATION + 1),
-        b"{\"object\": not JSON".to_vec(),
-        Vec::new(),
-    ];
-    let forged = format!("sha256={}", "0".repeat(64));
-    let mut answers = BTreeSet::new();
-    let mut unsigned = BTreeSet::new();
-    for body in &bodies {
-        for header in [forged.as_str(), "sha256=nothex", "garbage"] {
-            let answer = post_raw(&app, body, Some(header)).await;
-            answers.insert((answer.status().as_u16(), answer.text().await.unwrap()));
+on_both_stores! {
+    async fn every_unsigned_body_gets_the_same_401_whatever_it_names() {
+        let app = spawn_app().await;
+        let ours = app.connected_session().await;
+        let stranger = FakeNumber::new("1999", "2999", "15550009999", "t", "stranger-secret");
+        let bodies = [
+            notification(&[&ours.number]),
+            notification(&[&stranger]),
+            notification(&[&stranger, &ours.number]),
+            numbers_named(MAX_NUMBERS_PER_NOTIFICATION + 1),
+            b"{\"object\": not JSON".to_vec(),
+            Vec::new(),
+        ];
+        let forged = format!("sha256={}", "0".repeat(64));
+        let mut answers = BTreeSet::new();
+        let mut unsigned = BTreeSet::new();
+        for body in &bodies {
+            for header in [forged.as_str(), "sha256=nothex", "garbage"] {
+                let answer = post_raw(&app, body, Some(header)).await;
+                answers.insert((answer.status().as_u16(), answer.text().await.unwrap()));
+            }
+            let answer = post_raw(&app, body, None).await;
+            unsigned.insert((answer.status().as_u16(), answer.text().await.unwrap()));
         }
-        let answer = post_raw(&app, body, None).await;
-        unsigned.insert((answer.status().as_u16(), answer.text().await.unwrap()));
-    }
 
-    assert_eq!(
-        answers.len(),
-        1,
-        "answers differ by what the body names: {answers:#?}"
-    );
-    assert_eq!(unsigned.len(), 1, "{unsigned:#?}");
-    for (status, _) in answers.iter().chain(&unsigned) {
-        assert_eq!(*status, 401);
-    }
-    assert_eq!(recorded(&app, "webhook").await, 0);
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn a_body_naming_tens_of_thousands_of_numbers_is_refused_at_once_with_a_short_answer() {
-    let app = spawn_app().await;
-    let ours = app.connected_session().await;
-    let huge = numbers_named(60_000);
-    assert!(huge.len() > 3 << 20, "a body of megabytes");
-
-    for header in [
-        format!("sha256={}", "0".repeat(64)),
-        signature(&ours.number.app_secret, &huge),
-    ] {
-        let started = std::time::Instant::now();
-        let answer = post_raw(&app, &huge, Some(&header)).await;
-        let took = started.elapsed();
-        let status = answer.status();
-        let text = answer.text().await.unwrap();
-
-        assert_eq!(status, 401, "{text}");
-        assert!(
-            text.len() < 256,
-            "a short answer, not a list of ids: {} bytes",
-            text.len()
+        assert_eq!(
+            answers.len(),
+            1,
+            "answers differ by what the body names: {answers:#?}"
         );
-        assert!(
-            took < Duration::from_secs(2),
-            "refused at once, not after {took:?}"
-        );
+        assert_eq!(unsigned.len(), 1, "{unsigned:#?}");
+        for (status, _) in answers.iter().chain(&unsigned) {
+            assert_eq!(*status, 401);
+        }
+        assert_eq!(recorded(&app, "webhook").await, 0);
+        app.stop().await;
     }
-    assert_eq!(recorded(&app, "webhook").await, 0);
-    app.stop().await;
 }
 
-#[tokio::test]
-async fn a_webhook_body_over_the_limit_gets_the_json_error_shape() {
-    let app = spawn_app().await;
-    let answer = post_raw(&app, &vec![b' '; 5 << 20], Some("sha256=00")).await;
-    let (status, code, _) = error_of(answer).await;
-    assert_eq!((status, code.as_str()), (413, "too_large"));
-    app.stop().await;
+on_both_stores! {
+    async fn a_body_naming_tens_of_thousands_of_numbers_is_refused_at_once_with_a_short_answer() {
+        let app = spawn_app().await;
+        let ours = app.connected_session().await;
+        let huge = numbers_named(60_000);
+        assert!(huge.len() > 3 << 20, "a body of megabytes");
+
+        for header in [
+            format!("sha256={}", "0".repeat(64)),
+            signature(&ours.number.app_secret, &huge),
+        ] {
+            let started = std::time::Instant::now();
+            let answer = post_raw(&app, &huge, Some(&header)).await;
+            let took = started.elapsed();
+            let status = answer.status();
+            let text = answer.text().await.unwrap();
+
+            assert_eq!(status, 401, "{text}");
+            assert!(
+                text.len() < 256,
+                "a short answer, not a list of ids: {} bytes",
+                text.len()
+            );
+            assert!(
+                took < Duration::from_secs(2),
+                "refused at once, not after {took:?}"
+            );
+        }
+        assert_eq!(recorded(&app, "webhook").await, 0);
+        app.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn another_tenant_cannot_take_over_a_numbers_webhooks() {
-    let app = spawn_app().await;
-    let victim = app.connected_session().await;
-    let disconnected = app.session_action(&victim.id, "disconnect").await;
-    assert_eq!(disconnected.status(), 202);
-    let attacker = format!("{}-attacker", app.tenant);
-    let claimed = FakeNumber {
-        access_token: "attacker-token".into(),
-        app_secret: "attacker-secret".into(),
-        ..victim.number.clone()
-    };
-    let registered = app
-        .request_as(&attacker, Method::POST, "/v1/sessions")
-        .json(&session_body(&claimed))
-        .send()
-        .await
-        .expect("the request is sent");
-    assert_eq!(registered.status(), 201, "registering proves nothing yet");
-    let (attacker_session, _) = receipt(registered).await;
-    let body = notification(&[&victim.number]);
-    let self_signed = signature(&claimed.app_secret, &body);
-    let victim_signed = signature(&victim.number.app_secret, &body);
+on_both_stores! {
+    async fn a_webhook_body_over_the_limit_gets_the_json_error_shape() {
+        let app = spawn_app().await;
+        let answer = post_raw(&app, &vec![b' '; 5 << 20], Some("sha256=00")).await;
+        let (status, code, _) = error_of(answer).await;
+        assert_eq!((status, code.as_str()), (413, "too_large"));
+        app.stop().await;
+    }
+}
 
-    // While the victim is disconnected, no one holds the number.
-    let answer = post_raw(&app, &body, Some(&self_signed)).await;
-    assert_eq!(
-        answer.status(),
-        401,
-        "a session that never connected is no route"
-    );
-    let answer = post_raw(&app, &body, Some(&victim_signed)).await;
-    assert_eq!(answer.status(), 401);
-    let connect = app
-        .request_as(
-            &attacker,
-            Method::POST,
-            &format!("/v1/sessions/{attacker_session}/connect"),
+on_both_stores! {
+    async fn another_tenant_cannot_take_over_a_numbers_webhooks() {
+        let app = spawn_app().await;
+        let victim = app.connected_session().await;
+        let disconnected = app.session_action(&victim.id, "disconnect").await;
+        assert_eq!(disconnected.status(), 202);
+        // Claims are checked against the read model: read it as of the disconnect.
+        let (_, position) = receipt(disconnected).await;
+        let path = format!("/v1/sessions/{}?minPosition={position}", victim.id);
+        let read = app.request(Method::GET, &path).send().await;
+        assert_eq!(read.expect("the request is sent").status(), 200);
+        let attacker = format!("{}-attacker", app.tenant);
+        let claimed = FakeNumber {
+            access_token: "attacker-token".into(),
+            app_secret: "attacker-secret".into(),
+            ..victim.number.clone()
+        };
+        let registered = app
+            .request_as(&attacker, Method::POST, "/v1/sessions")
+            .json(&session_body(&claimed))
+            .send()
+            .await
+            .expect("the request is sent");
+        assert_eq!(registered.status(), 201, "registering proves nothing yet");
+        let (attacker_session, _) = receipt(registered).await;
+        let body = notification(&[&victim.number]);
+        let self_signed = signature(&claimed.app_secret, &body);
+        let victim_signed = signature(&victim.number.app_secret, &body);
+
+        // While the victim is disconnected, no one holds the number.
+        let answer = post_raw(&app, &body, Some(&self_signed)).await;
+        assert_eq!(
+            answer.status(),
+            401,
+            "a session that never connected is no route"
+        );
+        let answer = post_raw(&app, &body, Some(&victim_signed)).await;
+        assert_eq!(answer.status(), 401);
+        let connect = app
+            .request_as(
+                &attacker,
+                Method::POST,
+                &format!("/v1/sessions/{attacker_session}/connect"),
+            )
+            .send()
+            .await
+            .expect("the request is sent");
+        let connect: Value = connect.json().await.expect("a JSON answer");
+        assert_ne!(
+            connect["status"], "connected",
+            "Meta refuses the attacker's token: {connect}"
+        );
+        assert_eq!(recorded(&app, "webhook").await, 0);
+
+        // Once the victim connects again, the number is the victim's alone.
+        let reconnected = app.session_action(&victim.id, "connect").await;
+        let (_, position) = receipt(reconnected).await;
+        app.request(
+            Method::GET,
+            &format!("/v1/sessions/{}?minPosition={position}", victim.id),
         )
         .send()
         .await
         .expect("the request is sent");
-    let connect: Value = connect.json().await.expect("a JSON answer");
-    assert_ne!(
-        connect["status"], "connected",
-        "Meta refuses the attacker's token: {connect}"
-    );
-    assert_eq!(recorded(&app, "webhook").await, 0);
-
-    // Once the victim connects again, the number is the victim's alone.
-    let reconnected = app.session_action(&victim.id, "connect").await;
-    let (_, position) = receipt(reconnected).await;
-    app.request(
-        Method::GET,
-        &format!("/v1/sessions/{}?minPosition={position}", victim.id),
-    )
-    .send()
-    .await
-    .expect("the request is sent");
-    let answer = post_raw(&app, &body, Some(&self_signed)).await;
-    assert_eq!(answer.status(), 401);
-    let answer = post_raw(&app, &body, Some(&victim_signed)).await;
-    assert_eq!(answer.status(), 200);
-    assert_eq!(recorded_for(&app, &attacker, "webhook").await, 0);
-    assert_eq!(recorded_for(&app, &app.tenant, "webhook").await, 1);
-    app.stop().await;
+        let answer = post_raw(&app, &body, Some(&self_signed)).await;
+        assert_eq!(answer.status(), 401);
+        let answer = post_raw(&app, &body, Some(&victim_signed)).await;
+        assert_eq!(answer.status(), 200);
+        assert_eq!(recorded_for(&app, &attacker, "webhook").await, 0);
+        assert_eq!(recorded_for(&app, &app.tenant, "webhook").await, 1);
+        app.stop().await;
+    }
 }
 
 /// A body naming `count` different phone number ids, one change each.
@@ -510,80 +521,81 @@ fn status_cases() -> Vec<StatusCase> {
     ]
 }
 
-#[tokio::test]
-async fn every_status_schedule_settles_once_on_the_highest_ranked_status() {
-    let app = spawn_app().await;
-    let session = app.connected_session().await;
+on_both_stores! {
+    async fn every_status_schedule_settles_once_on_the_highest_ranked_status() {
+        let app = spawn_app().await;
+        let session = app.connected_session().await;
 
-    // A contact per case: Herald paces sends to one contact after a burst.
-    for (i, case) in status_cases().into_iter().enumerate() {
-        let contact = format!("+165055502{i:02}");
-        app.receive_text(&session, &contact, "Is my order ready?")
-            .await;
-        app.graph
-            .update_number(&session.number.phone_number_id, |n| {
-                n.status_schedule = Some(case.schedule.clone());
-            });
-        let sent = send_text(&app, &session, &contact).await;
-        let message = settled(&app, &sent, &case).await;
-        if case.settles_on == "failed" {
-            assert_eq!(message["errorCode"], 131049, "{}: {message}", case.name);
+        // A contact per case: Herald paces sends to one contact after a burst.
+        for (i, case) in status_cases().into_iter().enumerate() {
+            let contact = format!("+165055502{i:02}");
+            app.receive_text(&session, &contact, "Is my order ready?")
+                .await;
+            app.graph
+                .update_number(&session.number.phone_number_id, |n| {
+                    n.status_schedule = Some(case.schedule.clone());
+                });
+            let sent = send_text(&app, &session, &contact).await;
+            let message = settled(&app, &sent, &case).await;
+            if case.settles_on == "failed" {
+                assert_eq!(message["errorCode"], 131049, "{}: {message}", case.name);
+            }
         }
+        assert_eq!(refused_posts(&app), [], "every signed post is acknowledged");
+        let sends = app.graph.sent_messages();
+        assert_eq!(
+            sends.len(),
+            status_cases().len(),
+            "one accepted send per case"
+        );
+        assert_requests_match_openapi(&app.graph);
+        app.stop().await;
     }
-    assert_eq!(refused_posts(&app), [], "every signed post is acknowledged");
-    let sends = app.graph.sent_messages();
-    assert_eq!(
-        sends.len(),
-        status_cases().len(),
-        "one accepted send per case"
-    );
-    assert_requests_match_openapi(&app.graph);
-    app.stop().await;
 }
 
-#[tokio::test]
-async fn a_status_refused_while_its_number_has_no_connected_session_is_redelivered_and_applied_once(
-) {
-    let app = spawn_app_with(FakeGraphConfig {
-        webhooks: WebhookConfig {
-            retry_base_delay: Duration::from_millis(20),
-            max_attempts: 10,
-            ..WebhookConfig::default()
-        },
-        status_schedule: StatusSchedule::none(),
-        ..FakeGraphConfig::default()
-    })
-    .await;
-    let session = app.connected_session().await;
-    app.receive_text(&session, CONTACT, "Hi").await;
-    let sent = send_text(&app, &session, CONTACT).await;
-    app.wait_for_status(&sent.id, "sent").await;
-    delete_session(&app, &session).await;
+on_both_stores! {
+    async fn a_status_refused_while_its_number_has_no_connected_session_is_redelivered_and_applied_once() {
+        let app = spawn_app_with(FakeGraphConfig {
+            webhooks: WebhookConfig {
+                retry_base_delay: Duration::from_millis(20),
+                max_attempts: 10,
+                ..WebhookConfig::default()
+            },
+            status_schedule: StatusSchedule::none(),
+            ..FakeGraphConfig::default()
+        })
+        .await;
+        let session = app.connected_session().await;
+        app.receive_text(&session, CONTACT, "Hi").await;
+        let sent = send_text(&app, &session, CONTACT).await;
+        app.wait_for_status(&sent.id, "sent").await;
+        delete_session(&app, &session).await;
 
-    let case = StatusCase {
-        name: "(d) redelivered after a 401",
-        schedule: StatusSchedule::normal(),
-        settles_on: "read",
-    };
-    let (emitted, _) = tokio::join!(
-        app.graph.emit_statuses(&sent.wamid, &case.schedule),
-        async {
-            eventually("Herald to refuse the first status", PATIENCE, || async {
-                answers_to(&app, &sent.wamid)
-                    .contains(&Some(401))
-                    .then_some(())
-            })
-            .await;
-            app.connected_session_for(session.number.clone()).await
-        }
-    );
-    emitted.expect("the fake posts the statuses");
+        let case = StatusCase {
+            name: "(d) redelivered after a 401",
+            schedule: StatusSchedule::normal(),
+            settles_on: "read",
+        };
+        let (emitted, _) = tokio::join!(
+            app.graph.emit_statuses(&sent.wamid, &case.schedule),
+            async {
+                eventually("Herald to refuse the first status", PATIENCE, || async {
+                    answers_to(&app, &sent.wamid)
+                        .contains(&Some(401))
+                        .then_some(())
+                })
+                .await;
+                app.connected_session_for(session.number.clone()).await
+            }
+        );
+        emitted.expect("the fake posts the statuses");
 
-    settled(&app, &sent, &case).await;
-    let answers = answers_to(&app, &sent.wamid);
-    assert_eq!(answers.first(), Some(&Some(401)), "{answers:?}");
-    assert_requests_match_openapi(&app.graph);
-    app.stop().await;
+        settled(&app, &sent, &case).await;
+        let answers = answers_to(&app, &sent.wamid);
+        assert_eq!(answers.first(), Some(&Some(401)), "{answers:?}");
+        assert_requests_match_openapi(&app.graph);
+        app.stop().await;
+    }
 }
 
 /// A message Herald sent, and the wamid the fake gave it.
@@ -788,98 +800,99 @@ fn inbound_cases(image: &str, document: &str) -> Vec<InboundCase> {
     ]
 }
 
-#[tokio::test]
-async fn every_inbound_message_type_is_stored_once_and_opens_the_window() {
-    let app = spawn_app_with(FakeGraphConfig {
-        status_schedule: StatusSchedule::none(),
-        ..FakeGraphConfig::default()
-    })
-    .await;
-    let session = app.connected_session().await;
-    let pnid = session.number.phone_number_id.clone();
-    let image = app
-        .graph
-        .add_media(&pnid, "image/jpeg", b"\xff\xd8\xff".to_vec());
-    let document = app
-        .graph
-        .add_media(&pnid, "application/pdf", b"%PDF-1.4".to_vec());
-    let cases = inbound_cases(&image, &document);
-
-    let mut wamids = Vec::new();
-    for case in &cases {
-        let wamid = app.graph.emit_inbound(&pnid, case.message.clone()).await;
-        wamids.push(wamid.expect("the fake posts"));
-    }
-    // The same wamid twice, in bodies that differ, so only the wamid can
-    // tell them apart.
-    let original =
-        InboundMessage::text(CONTACT.trim_start_matches('+'), "Hello?").with_id("wamid.TWICE");
-    let again = InboundMessage {
-        profile_name: "Sheena N.".to_owned(),
-        ..original.clone()
-    };
-    for message in [original, again] {
-        app.graph
-            .emit_inbound(&pnid, message)
-            .await
-            .expect("the fake posts");
-    }
-    assert_eq!(refused_posts(&app), [], "every signed post is acknowledged");
-    wait_until_webhooks_processed(&app).await;
-
-    let head = head(&app).await;
-    let replies = app
-        .list(&format!("/v1/replies?limit=100&minPosition={head}"))
+on_both_stores! {
+    async fn every_inbound_message_type_is_stored_once_and_opens_the_window() {
+        let app = spawn_app_with(FakeGraphConfig {
+            status_schedule: StatusSchedule::none(),
+            ..FakeGraphConfig::default()
+        })
         .await;
-    let incoming = app
-        .list(&format!(
-            "/v1/messages?direction=incoming&limit=100&minPosition={head}"
-        ))
-        .await;
-    assert_eq!(replies["total"], cases.len() + 1, "{replies}");
-    assert_eq!(incoming["total"], cases.len() + 1, "{incoming}");
-    for (case, wamid) in cases.iter().zip(&wamids) {
-        let reply = only(&replies, "messageId", wamid);
-        assert_eq!(reply["type"], case.kind, "{reply}");
-        assert_eq!(reply["text"], json!(case.text), "{reply}");
-        assert_eq!(reply["mediaId"], json!(case.media_id), "{reply}");
-        assert_eq!(
-            reply["quotedMessageId"],
-            json!(case.message.context),
-            "{reply}"
-        );
-        let message = only(&incoming, "waMessageId", wamid);
-        assert_eq!(message["messageType"], case.kind, "{message}");
-        assert_eq!(message["content"], json!(case.text), "{message}");
-        assert_eq!(message["mediaId"], json!(case.media_id), "{message}");
-        assert_eq!(message["fromNumber"], format!("+{}", case.message.from));
-    }
-    assert_eq!(
-        only(&replies, "messageId", "wamid.TWICE")["profileName"],
-        "Sheena Nelson"
-    );
-    assert_eq!(
-        only(&incoming, "waMessageId", "wamid.TWICE")["content"],
-        "Hello?"
-    );
-    assert_eq!(
-        only(&replies, "messageId", &wamids[9])["profileName"],
-        Value::Null,
-        "a system message has no contacts block"
-    );
+        let session = app.connected_session().await;
+        let pnid = session.number.phone_number_id.clone();
+        let image = app
+            .graph
+            .add_media(&pnid, "image/jpeg", b"\xff\xd8\xff".to_vec());
+        let document = app
+            .graph
+            .add_media(&pnid, "application/pdf", b"%PDF-1.4".to_vec());
+        let cases = inbound_cases(&image, &document);
 
-    for case in &cases {
-        let to = format!("+{}", case.message.from);
-        app.send_message_ok(&session, &text_to(&to, "Thanks for writing"))
+        let mut wamids = Vec::new();
+        for case in &cases {
+            let wamid = app.graph.emit_inbound(&pnid, case.message.clone()).await;
+            wamids.push(wamid.expect("the fake posts"));
+        }
+        // The same wamid twice, in bodies that differ, so only the wamid can
+        // tell them apart.
+        let original =
+            InboundMessage::text(CONTACT.trim_start_matches('+'), "Hello?").with_id("wamid.TWICE");
+        let again = InboundMessage {
+            profile_name: "Sheena N.".to_owned(),
+            ..original.clone()
+        };
+        for message in [original, again] {
+            app.graph
+                .emit_inbound(&pnid, message)
+                .await
+                .expect("the fake posts");
+        }
+        assert_eq!(refused_posts(&app), [], "every signed post is acknowledged");
+        wait_until_webhooks_processed(&app).await;
+
+        let head = head(&app).await;
+        let replies = app
+            .list(&format!("/v1/replies?limit=100&minPosition={head}"))
             .await;
+        let incoming = app
+            .list(&format!(
+                "/v1/messages?direction=incoming&limit=100&minPosition={head}"
+            ))
+            .await;
+        assert_eq!(replies["total"], cases.len() + 1, "{replies}");
+        assert_eq!(incoming["total"], cases.len() + 1, "{incoming}");
+        for (case, wamid) in cases.iter().zip(&wamids) {
+            let reply = only(&replies, "messageId", wamid);
+            assert_eq!(reply["type"], case.kind, "{reply}");
+            assert_eq!(reply["text"], json!(case.text), "{reply}");
+            assert_eq!(reply["mediaId"], json!(case.media_id), "{reply}");
+            assert_eq!(
+                reply["quotedMessageId"],
+                json!(case.message.context),
+                "{reply}"
+            );
+            let message = only(&incoming, "waMessageId", wamid);
+            assert_eq!(message["messageType"], case.kind, "{message}");
+            assert_eq!(message["content"], json!(case.text), "{message}");
+            assert_eq!(message["mediaId"], json!(case.media_id), "{message}");
+            assert_eq!(message["fromNumber"], format!("+{}", case.message.from));
+        }
+        assert_eq!(
+            only(&replies, "messageId", "wamid.TWICE")["profileName"],
+            "Sheena Nelson"
+        );
+        assert_eq!(
+            only(&incoming, "waMessageId", "wamid.TWICE")["content"],
+            "Hello?"
+        );
+        assert_eq!(
+            only(&replies, "messageId", &wamids[9])["profileName"],
+            Value::Null,
+            "a system message has no contacts block"
+        );
+
+        for case in &cases {
+            let to = format!("+{}", case.message.from);
+            app.send_message_ok(&session, &text_to(&to, "Thanks for writing"))
+                .await;
+        }
+        let stranger = app
+            .send_message(&session, &text_to("+16505550142", "Hello out of the blue"))
+            .await;
+        let (status, code, _) = error_of(stranger).await;
+        assert_eq!((status, code.as_str()), (409, "outside_service_window"));
+        assert_requests_match_openapi(&app.graph);
+        app.stop().await;
     }
-    let stranger = app
-        .send_message(&session, &text_to("+16505550142", "Hello out of the blue"))
-        .await;
-    let (status, code, _) = error_of(stranger).await;
-    assert_eq!((status, code.as_str()), (409, "outside_service_window"));
-    assert_requests_match_openapi(&app.graph);
-    app.stop().await;
 }
 
 /// The one document of a list whose `field` is `value`.
