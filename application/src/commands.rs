@@ -81,8 +81,8 @@ where
         }
     }
 
-    /// The aggregate `aggregate_id` of `tenant` as it stands now (a default
-    /// one when it has no events).
+    /// The aggregate `aggregate_id` of `tenant` as the log holds it now (a
+    /// default one when it has no events), whichever node last wrote it.
     ///
     /// # Errors
     /// `Store` and `Internal` when the store fails.
@@ -96,7 +96,7 @@ where
     {
         let mut context = self
             .stores
-            .for_tenant(tenant)
+            .for_tenant_current(tenant)
             .load_aggregate(aggregate_id)
             .await
             .map_err(store_error::<A>)?;
@@ -114,14 +114,32 @@ where
         command: A::Command,
         metadata: &CommandMetadata,
     ) -> Result<CommandReceipt, CommandError<A::Error>> {
-        let store = self.stores.for_tenant(&metadata.tenant);
+        let (cached, current) = (
+            self.stores.for_tenant(&metadata.tenant),
+            self.stores.for_tenant_current(&metadata.tenant),
+        );
+        let mut checked_current = false;
         let recorded = metadata.to_map();
         for attempt in 1..=self.max_attempts {
+            let store = if checked_current { &current } else { &cached };
             let mut context = store
                 .load_aggregate(aggregate_id)
                 .await
                 .map_err(store_error::<A>)?;
-            let events = decide(&mut context, command.clone(), &self.services).await?;
+            let decided = decide(&mut context, command.clone(), &self.services).await;
+            // A refusal, or a command with nothing to do, commits nothing,
+            // so no conflict would reveal that another node changed the
+            // aggregate since this one cached it: decide it again on the
+            // aggregate as the log holds it.
+            let commits_nothing = match &decided {
+                Ok(events) => events.is_empty(),
+                Err(error) => matches!(error, CommandError::Rejected(_)),
+            };
+            if commits_nothing && !checked_current {
+                checked_current = true;
+                continue;
+            }
+            let events = decided?;
             if events.is_empty() {
                 return Ok(CommandReceipt {
                     aggregate_id: aggregate_id.to_owned(),

@@ -1,7 +1,7 @@
 //! The JetStream event store on a real nats-server: concurrency, lost
 //! acknowledgements, snapshots, tenant scoping.
 
-use cqrs_es::{AggregateError, EventStore};
+use cqrs_es::{AggregateContext, AggregateError, EventStore};
 use herald_application::campaigns::CampaignService;
 use herald_application::commands::CommandError;
 use herald_application::metadata::keys;
@@ -104,6 +104,47 @@ async fn a_stale_commit_is_refused_as_a_conflict() {
     assert!(
         matches!(refused, Err(AggregateError::AggregateConflict)),
         "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_node_acts_on_what_another_node_wrote_since_it_cached_the_aggregate() {
+    let nats = TestNats::start().await;
+    let log = nats.event_log(EventLogConfig::default()).await;
+    let (here, there) = (
+        JetStreamEventStore::<Campaign>::new(log.clone()),
+        service(&log),
+    );
+    let id = create(&there).await;
+    let key = id.to_string();
+    let cached = here
+        .for_tenant(&tenant())
+        .load_aggregate(&key)
+        .await
+        .unwrap();
+    here.for_tenant(&tenant())
+        .commit(
+            vec![CampaignEvent::Started { run: 1 }],
+            cached,
+            metadata().to_map(),
+        )
+        .await
+        .unwrap();
+
+    there
+        .execute(id, CampaignCommand::Pause, &metadata())
+        .await
+        .unwrap();
+    let mut current = here
+        .for_tenant_current(&tenant())
+        .load_aggregate(&key)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        current.aggregate().status(),
+        Some(CampaignStatus::Paused),
+        "the node that cached the campaign running sees the pause"
     );
 }
 

@@ -9,7 +9,17 @@ use std::fmt;
 pub trait TenantEventStores<A: Aggregate>: Send + Sync {
     type Store: EventStore<A, AC: StoredAggregate<A>>;
 
+    /// The store a command runs on. It may load an aggregate from a cache
+    /// that another node's commit has made stale: the commit then names a
+    /// position the log has passed, is refused as a conflict, and the
+    /// command is decided again on a fresh load.
     fn for_tenant(&self, tenant: &TenantId) -> Self::Store;
+
+    /// A store whose loads are the aggregate as the log holds it now, for
+    /// decisions that record nothing to be refused (a service window, the
+    /// credentials to send with, the secret that checks a webhook): a
+    /// cached state is used only once the log confirms it is the latest.
+    fn for_tenant_current(&self, tenant: &TenantId) -> Self::Store;
 }
 
 /// A loaded aggregate and where its history ends in the event stream.

@@ -1,10 +1,15 @@
 //! Aggregates this process has loaded or written, kept so that the next
 //! command on them needs no read.
 //!
-//! A cached aggregate may be stale when another process wrote to it. That
-//! is safe: the commit names the position it expects, JetStream refuses it
-//! as a conflict, the entry is dropped, and the command is decided again on
-//! a fresh load.
+//! A cached aggregate may be stale when another node wrote to it. A
+//! command that commits is safe anyway: the commit names the position it
+//! expects, JetStream refuses it as a conflict, the entry is dropped, and
+//! the command is decided again on a fresh load. A command that commits
+//! nothing (refused, or nothing to do) is decided again on the current
+//! state by the command executor, and reads that decide something (a
+//! service window, credentials, a webhook's secret) use the cache only
+//! once the log confirms it holds the latest commit
+//! (`TenantEventStores::for_tenant_current`).
 
 use lru::LruCache;
 use std::num::NonZeroUsize;

@@ -17,7 +17,7 @@ use super::envelope::{CommitEnvelope, StoredEvent};
 use super::loaded::{decode_event, load, read_failed, LoadedAggregate};
 use super::log::EventLog;
 use super::publish::{publish_commit, Commit, PublishFailure};
-use super::reading::read_commits;
+use super::reading::{last_commit, read_commits};
 use super::snapshots::{self, snapshot_key, Snapshot};
 
 /// The event store of one aggregate type, for every tenant. Cheap to clone.
@@ -54,6 +54,14 @@ impl<A: Aggregate + Clone + 'static> TenantEventStores<A> for JetStreamEventStor
         TenantEventStore {
             shared: Arc::clone(&self.shared),
             tenant: tenant.to_string(),
+            trust_cache: true,
+        }
+    }
+
+    fn for_tenant_current(&self, tenant: &TenantId) -> TenantEventStore<A> {
+        TenantEventStore {
+            trust_cache: false,
+            ..self.for_tenant(tenant)
         }
     }
 }
@@ -62,6 +70,9 @@ impl<A: Aggregate + Clone + 'static> TenantEventStores<A> for JetStreamEventStor
 pub struct TenantEventStore<A> {
     shared: Arc<Shared<A>>,
     tenant: String,
+    /// Whether a cached aggregate is used without asking the log whether
+    /// another node has written to it since.
+    trust_cache: bool,
 }
 
 impl<A: Aggregate + Clone + 'static> EventStore<A> for TenantEventStore<A> {
@@ -96,13 +107,16 @@ impl<A: Aggregate + Clone + 'static> EventStore<A> for TenantEventStore<A> {
     ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
         let subject = self.subject(aggregate_id)?;
         if let Some(cached) = self.shared.cache.get(&subject) {
-            return Ok(LoadedAggregate {
-                aggregate: cached.aggregate,
-                aggregate_id: aggregate_id.to_owned(),
-                subject,
-                version: cached.version,
-                position: cached.position,
-            });
+            if self.trust_cache || self.is_latest(&subject, cached.position).await? {
+                return Ok(LoadedAggregate {
+                    aggregate: cached.aggregate,
+                    aggregate_id: aggregate_id.to_owned(),
+                    subject,
+                    version: cached.version,
+                    position: cached.position,
+                });
+            }
+            self.shared.cache.forget(&subject);
         }
         load(&self.shared.log, &self.tenant, aggregate_id, subject).await
     }
@@ -153,6 +167,18 @@ impl<A: Aggregate + Clone + 'static> EventStore<A> for TenantEventStore<A> {
 }
 
 impl<A: Aggregate + Clone> TenantEventStore<A> {
+    /// Whether the subject's last commit is still the one at `position`.
+    async fn is_latest(
+        &self,
+        subject: &str,
+        position: u64,
+    ) -> Result<bool, AggregateError<A::Error>> {
+        let last = last_commit(&self.shared.log, subject)
+            .await
+            .map_err(read_failed)?;
+        Ok(last.is_some_and(|commit| commit.position == position))
+    }
+
     fn subject(&self, aggregate_id: &str) -> Result<String, AggregateError<A::Error>> {
         check_subject_token(aggregate_id).map_err(|e| {
             AggregateError::UnexpectedError(
