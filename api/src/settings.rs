@@ -1,5 +1,6 @@
 //! Herald's configuration, read once from `HERALD_*` variables.
 
+use herald_projections::binding::OnMismatch;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -26,6 +27,10 @@ pub struct Settings {
     pub mongodb_uri: Option<String>,
     /// `HERALD_MONGODB_DATABASE`, default `herald`.
     pub mongodb_database: String,
+    /// `HERALD_READ_STORE_ON_MISMATCH`: `refuse` (default) to stop when the
+    /// read store was projected from another event log, `rebuild` to
+    /// rebuild every read model from this one.
+    pub read_store_on_mismatch: OnMismatch,
     /// `HERALD_READ_WAIT_MS`, default 5000: how long a query with
     /// `minPosition` waits for the projections.
     pub read_wait: Duration,
@@ -145,6 +150,16 @@ impl Settings {
             mongodb_database: get("HERALD_MONGODB_DATABASE")
                 .unwrap_or("herald")
                 .to_owned(),
+            read_store_on_mismatch: match get("HERALD_READ_STORE_ON_MISMATCH").unwrap_or("refuse") {
+                "refuse" => OnMismatch::Refuse,
+                "rebuild" => OnMismatch::Rebuild,
+                other => {
+                    return Err(SettingsError {
+                        variable: "HERALD_READ_STORE_ON_MISMATCH",
+                        message: format!("{other:?} is not refuse or rebuild"),
+                    })
+                }
+            },
             read_wait: Duration::from_millis(parse(
                 get("HERALD_READ_WAIT_MS").unwrap_or("5000"),
                 "HERALD_READ_WAIT_MS",

@@ -23,6 +23,7 @@ use herald_infrastructure::jetstream::{
     EventLog, EventLogConfig, JetStreamEventFeed, JetStreamEventStore, JetStreamWorkFeed,
 };
 use herald_infrastructure::nats_server::{Durability, NatsServer, NatsServerConfig};
+use herald_projections::binding::bind_to_log;
 use herald_projections::campaigns::CampaignProjector;
 use herald_projections::messages::MessageProjector;
 use herald_projections::sessions::SessionProjector;
@@ -203,7 +204,10 @@ impl Herald {
     /// As [`Backends::open`], or when the read models cannot be prepared.
     pub async fn start(settings: &Settings) -> anyhow::Result<Self> {
         let backends = Backends::open(settings).await?;
-        prepare_read_models(&backends).await?;
+        if let Err(error) = prepare_read_models(&backends, settings).await {
+            backends.close().await;
+            return Err(error);
+        }
         Self::assemble(backends, settings, true)
     }
 
@@ -382,15 +386,28 @@ fn workers(
 /// some reads do not wait for a projection (connecting a session first asks
 /// the sessions read model who else holds its number): on a new store they
 /// would find no table and fail.
-async fn prepare_read_models(backends: &Backends) -> anyhow::Result<()> {
-    for projector in projectors() {
+///
+/// The read store is then bound to the event log, or found to belong to
+/// another one and refused or rebuilt, as `HERALD_READ_STORE_ON_MISMATCH`
+/// says (see [`herald_projections::binding`]).
+async fn prepare_read_models(backends: &Backends, settings: &Settings) -> anyhow::Result<()> {
+    let projectors = projectors();
+    for projector in &projectors {
         backends
             .read_store
             .prepare(projector.collections(), Generation::Live)
             .await
             .with_context(|| format!("preparing the {} read model", projector.name()))?;
     }
-    Ok(())
+    let feed = JetStreamEventFeed::new(backends.event_log.clone());
+    bind_to_log(
+        backends.read_store.as_ref(),
+        &feed,
+        &projectors,
+        settings.read_store_on_mismatch,
+    )
+    .await
+    .context("checking the read store against the event log")
 }
 
 fn spawn_runner(runner: Arc<ProjectionRunner>, stop: watch::Receiver<bool>) -> JoinHandle<()> {

@@ -151,6 +151,10 @@ mod tests {
         async fn head(&self) -> Result<u64, FeedError> {
             Ok(self.0)
         }
+
+        async fn identity(&self) -> Result<String, FeedError> {
+            Ok("fixed".into())
+        }
     }
 
     #[tokio::test]

@@ -9,6 +9,8 @@
 //!   and rebuilds a projection blue/green.
 //! - [`changes`]: what every projector uses to read events and write
 //!   documents.
+//! - [`binding`]: a read store belongs to one event log; at start it is
+//!   bound to it, or the mismatch is refused or rebuilt.
 //! - [`campaigns`]: the projector of the `campaigns` and
 //!   `campaign_recipients` collections.
 //! - [`messages`]: the projector of the `messages` and `replies` collections.
@@ -20,6 +22,7 @@
 //! and mongodb for the stores. Nothing of NATS: commits arrive through the
 //! application's `EventFeed` port.
 
+pub mod binding;
 pub mod campaigns;
 pub mod changes;
 pub mod messages;

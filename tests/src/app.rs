@@ -10,7 +10,7 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 use crate::nats::{nats_server_binary, TestNats};
-use crate::stores::{self, StoreKind};
+use crate::stores;
 use herald_fake_graph::{FakeGraph, FakeGraphConfig};
 use herald_projections::stores::MongoReadStore;
 
@@ -62,10 +62,7 @@ pub async fn spawn_app_with_settings(
     let data = tempfile::tempdir().expect("a temporary folder");
     let mut settings = settings(&nats, &data);
     settings.graph_api_url = graph.base_url().to_owned();
-    if stores::current() == StoreKind::MongoDb {
-        settings.mongodb_uri = stores::mongodb_uri();
-        settings.mongodb_database = stores::fresh_database();
-    }
+    stores::point_at_store(&mut settings, &stores::fresh_database());
     adjust(&mut settings);
     let herald = Herald::start(&settings).await.expect("Herald starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

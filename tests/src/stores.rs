@@ -49,6 +49,15 @@ pub async fn on<F: Future>(kind: StoreKind, test: F) -> F::Output {
     STORE.scope(kind, test).await
 }
 
+/// Points Herald's settings at the current kind of store: for MongoDB, the
+/// test server and `database`; for SQLite, the data folder already in them.
+pub fn point_at_store(settings: &mut herald_api::Settings, database: &str) {
+    if current() == StoreKind::MongoDb {
+        settings.mongodb_uri = mongodb_uri();
+        settings.mongodb_database = database.to_owned();
+    }
+}
+
 /// A MongoDB database name no other test uses.
 pub fn fresh_database() -> String {
     format!("herald_test_{}", uuid::Uuid::new_v4().simple())

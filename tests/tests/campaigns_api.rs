@@ -509,9 +509,11 @@ on_both_stores! {
         let typo = app.list_campaigns("?stauts=running").await;
         let bad_status = app.list_campaigns("?status=done").await;
         let bad_limit = app.list_campaigns("?limit=1000").await;
-        let (id, _) = app.create_campaign_ok(&campaign_body()).await;
+        let (id, position) = app.create_campaign_ok(&campaign_body()).await;
         let bad_recipient_status = app.list_recipients(&id, "?status=bogus").await;
-        let sent_recipients = app.list_recipients(&id, "?status=sent").await;
+        let sent_recipients = app
+            .list_recipients(&id, &format!("?status=sent&minPosition={position}"))
+            .await;
         let far_page = app
             .list_campaigns(&format!("?page={}&limit=100", u64::MAX))
             .await;

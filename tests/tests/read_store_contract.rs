@@ -4,7 +4,7 @@
 
 use herald_application::ports::read_store::{
     ApplyOutcome, Change, ChangeBatch, CollectionSpec, Condition, Document, FindQuery, Generation,
-    IndexSpec, PromoteOutcome, ReadStore, SortOrder, Stamp,
+    IndexSpec, LogBinding, PromoteOutcome, ReadStore, SortOrder, Stamp,
 };
 use herald_projections::stores::{MongoReadStore, SqliteReadStore};
 use herald_tests::stores::mongodb_uri;
@@ -163,7 +163,9 @@ contract!(
     a_clash_on_another_unique_index_fails_the_batch_and_keeps_the_checkpoint,
     a_sparse_unique_index_holds_any_number_of_documents_without_the_field,
     an_index_whose_options_changed_is_built_again,
-    deleted_documents_stay_out_of_finds_and_counts;
+    deleted_documents_stay_out_of_finds_and_counts,
+    a_store_serves_the_first_log_it_is_bound_to,
+    a_reset_projection_starts_again_from_nothing;
     mongodb only:
     a_checkpoint_written_as_a_double_is_read,
     a_promote_retried_after_it_renamed_keeps_the_promoted_documents,
@@ -777,6 +779,42 @@ async fn deleted_documents_stay_out_of_finds_and_counts(store: Arc<dyn ReadStore
     assert_eq!(drafts.documents[0]["_id"], json!("b"));
     apply(&store, 2, 3, vec![draft("a")]).await;
     assert_eq!(all(&store).await.len(), 2, "a newer put brings it back");
+}
+
+async fn a_store_serves_the_first_log_it_is_bound_to(store: Arc<dyn ReadStore>) {
+    assert_eq!(store.bind_log("log-a").await.unwrap(), LogBinding::Bound);
+    assert_eq!(store.bind_log("log-a").await.unwrap(), LogBinding::Bound);
+    assert_eq!(
+        store.bind_log("log-b").await.unwrap(),
+        LogBinding::Foreign("log-a".into())
+    );
+
+    store.rebind_log("log-b").await.unwrap();
+
+    assert_eq!(store.bind_log("log-b").await.unwrap(), LogBinding::Bound);
+    assert_eq!(
+        store.bind_log("log-a").await.unwrap(),
+        LogBinding::Foreign("log-b".into())
+    );
+}
+
+async fn a_reset_projection_starts_again_from_nothing(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    apply(&store, 0, 5, vec![draft("a")]).await;
+    prepared_rebuild(&store).await;
+    store
+        .apply(batch(Generation::Rebuild, 0, 3, vec![draft("b")]))
+        .await
+        .unwrap();
+
+    store.reset(PROJECTION, &COLLECTIONS).await.unwrap();
+    prepared(&store).await;
+
+    assert!(all(&store).await.is_empty());
+    for generation in [Generation::Live, Generation::Rebuild] {
+        assert_eq!(store.checkpoint(PROJECTION, generation).await.unwrap(), 0);
+    }
+    apply(&store, 0, 1, vec![draft("c")]).await;
 }
 
 // ------------------------------------------------------------- MongoDB only

@@ -62,4 +62,12 @@ pub trait EventFeed: Send + Sync {
     /// # Errors
     /// When the log cannot be reached.
     async fn head(&self) -> Result<u64, FeedError>;
+
+    /// What tells this log from any other: a log made again under the same
+    /// name, or another server's, has another identity. Read stores record
+    /// the identity of the log they were projected from.
+    ///
+    /// # Errors
+    /// When the log cannot be reached.
+    async fn identity(&self) -> Result<String, FeedError>;
 }

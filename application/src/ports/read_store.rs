@@ -205,8 +205,33 @@ impl ReadStoreError {
     }
 }
 
+/// Which event log a read store serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogBinding {
+    /// The store serves this log: it had no log yet, or had this one.
+    Bound,
+    /// The store was projected from another log, named here.
+    Foreign(String),
+}
+
 #[async_trait]
 pub trait ReadStore: Send + Sync {
+    /// Records that the store serves the log `identity`, if it serves none
+    /// yet; says which one it serves otherwise. Two nodes binding at once
+    /// agree on one.
+    async fn bind_log(&self, identity: &str) -> Result<LogBinding, ReadStoreError>;
+
+    /// Makes the store serve the log `identity`, whichever it served.
+    async fn rebind_log(&self, identity: &str) -> Result<(), ReadStoreError>;
+
+    /// Drops every document of a projection's collections, live and
+    /// rebuilt, and its checkpoints: it starts again from position 0.
+    async fn reset(
+        &self,
+        projection: &str,
+        collections: &[&'static CollectionSpec],
+    ) -> Result<(), ReadStoreError>;
+
     /// Creates the collections and their indexes if they are missing.
     async fn prepare(
         &self,

@@ -80,6 +80,23 @@ impl EventFeed for JetStreamEventFeed {
             .map_err(|e| FeedError(e.to_string()))?;
         Ok(info.state.last_sequence)
     }
+
+    /// The stream's name and the instant it was created, to the
+    /// nanosecond: the same on every replica and after a restart, another
+    /// for a stream made again or on another server.
+    async fn identity(&self) -> Result<String, FeedError> {
+        let info = self
+            .log
+            .stream
+            .get_info()
+            .await
+            .map_err(|e| FeedError(e.to_string()))?;
+        Ok(format!(
+            "{}@{}",
+            info.config.name,
+            info.created.unix_timestamp_nanos()
+        ))
+    }
 }
 
 fn decode(message: async_nats::jetstream::Message) -> Result<RecordedCommit, FeedError> {

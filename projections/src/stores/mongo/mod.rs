@@ -22,8 +22,8 @@ mod write;
 use async_trait::async_trait;
 use futures::TryStreamExt;
 use herald_application::ports::read_store::{
-    checkpoint_key, ApplyOutcome, ChangeBatch, CollectionSpec, FindQuery, Generation, Page,
-    PromoteOutcome, ReadStore, ReadStoreError,
+    checkpoint_key, ApplyOutcome, ChangeBatch, CollectionSpec, FindQuery, Generation, LogBinding,
+    Page, PromoteOutcome, ReadStore, ReadStoreError,
 };
 use mongodb::bson::{doc, Bson, Document as BsonDocument};
 use mongodb::error::{Error as MongoError, ErrorKind, WriteFailure};
@@ -33,6 +33,9 @@ use convert::{filter_document, from_bson_document};
 use indexes::key_document;
 
 pub(super) const CHECKPOINTS: &str = "herald_checkpoints";
+/// What the store knows of itself: the event log it serves.
+const META: &str = "herald_meta";
+const LOG_KEY: &str = "event_log";
 /// The field holding the stamp of the last change applied to a document.
 pub(super) const STAMP: &str = "_stamp";
 /// The field marking a deleted document's tombstone.
@@ -123,6 +126,61 @@ impl MongoReadStore {
 
 #[async_trait]
 impl ReadStore for MongoReadStore {
+    async fn bind_log(&self, identity: &str) -> Result<LogBinding, ReadStoreError> {
+        let meta = self.database.collection::<BsonDocument>(META);
+        match meta
+            .insert_one(doc! { "_id": LOG_KEY, "identity": identity })
+            .await
+        {
+            Err(error) if !has_code(&error, DUPLICATE_KEY) => {
+                return Err(ReadStoreError::new(error));
+            }
+            _ => {}
+        }
+        let bound = meta
+            .find_one(doc! { "_id": LOG_KEY })
+            .await
+            .map_err(ReadStoreError::new)?;
+        let bound = bound.as_ref().and_then(|d| d.get_str("identity").ok());
+        Ok(match bound {
+            Some(bound) if bound != identity => LogBinding::Foreign(bound.to_owned()),
+            _ => LogBinding::Bound,
+        })
+    }
+
+    async fn rebind_log(&self, identity: &str) -> Result<(), ReadStoreError> {
+        self.database
+            .collection::<BsonDocument>(META)
+            .update_one(
+                doc! { "_id": LOG_KEY },
+                doc! { "$set": { "identity": identity } },
+            )
+            .upsert(true)
+            .await
+            .map(drop)
+            .map_err(ReadStoreError::new)
+    }
+
+    async fn reset(
+        &self,
+        projection: &str,
+        collections: &[&'static CollectionSpec],
+    ) -> Result<(), ReadStoreError> {
+        for generation in [Generation::Live, Generation::Rebuild] {
+            for spec in collections {
+                self.collection(spec, generation)
+                    .drop()
+                    .await
+                    .map_err(ReadStoreError::new)?;
+            }
+            self.checkpoints()
+                .delete_one(doc! { "_id": checkpoint_key(projection, generation) })
+                .await
+                .map_err(ReadStoreError::new)?;
+        }
+        Ok(())
+    }
+
     async fn prepare(
         &self,
         collections: &[&'static CollectionSpec],

@@ -6,14 +6,15 @@
 //! One connection writes (projections are the only writers); a small pool
 //! of connections reads, side by side thanks to WAL mode.
 
+mod binding;
 mod query;
 mod schema;
 mod write;
 
 use async_trait::async_trait;
 use herald_application::ports::read_store::{
-    ApplyOutcome, ChangeBatch, CollectionSpec, FindQuery, Generation, Page, PromoteOutcome,
-    ReadStore, ReadStoreError,
+    ApplyOutcome, ChangeBatch, CollectionSpec, FindQuery, Generation, LogBinding, Page,
+    PromoteOutcome, ReadStore, ReadStoreError,
 };
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -50,6 +51,7 @@ impl SqliteReadStore {
             .execute_batch("PRAGMA journal_mode = WAL;")
             .map_err(ReadStoreError::new)?;
         schema::create_checkpoints(&writer)?;
+        binding::create_meta(&writer)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
@@ -132,6 +134,26 @@ async fn blocking<T: Send + 'static>(
 
 #[async_trait]
 impl ReadStore for SqliteReadStore {
+    async fn bind_log(&self, identity: &str) -> Result<LogBinding, ReadStoreError> {
+        let identity = identity.to_owned();
+        self.write(move |db| binding::bind(db, &identity)).await
+    }
+
+    async fn rebind_log(&self, identity: &str) -> Result<(), ReadStoreError> {
+        let identity = identity.to_owned();
+        self.write(move |db| binding::rebind(db, &identity)).await
+    }
+
+    async fn reset(
+        &self,
+        projection: &str,
+        collections: &[&'static CollectionSpec],
+    ) -> Result<(), ReadStoreError> {
+        let (projection, collections) = (projection.to_owned(), collections.to_vec());
+        self.write(move |db| write::reset(db, &projection, &collections))
+            .await
+    }
+
     async fn prepare(
         &self,
         collections: &[&'static CollectionSpec],

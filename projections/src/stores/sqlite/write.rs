@@ -169,6 +169,23 @@ pub(super) fn discard_rebuild(
     tx.commit().map_err(ReadStoreError::new)
 }
 
+/// Drops a projection's tables, live and rebuilt, and its checkpoints.
+pub(super) fn reset(
+    db: &mut Connection,
+    projection: &str,
+    collections: &[&CollectionSpec],
+) -> Result<(), ReadStoreError> {
+    let tx = begin(db)?;
+    for generation in [Generation::Live, Generation::Rebuild] {
+        for spec in collections {
+            tx.execute_batch(&format!("DROP TABLE IF EXISTS {}", table(spec, generation)))
+                .map_err(ReadStoreError::new)?;
+        }
+        delete_checkpoint(&tx, projection, generation)?;
+    }
+    tx.commit().map_err(ReadStoreError::new)
+}
+
 /// Takes the write lock at once, so two writers never deadlock upgrading.
 fn begin(db: &mut Connection) -> Result<Transaction<'_>, ReadStoreError> {
     db.transaction_with_behavior(TransactionBehavior::Immediate)
