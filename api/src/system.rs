@@ -9,6 +9,7 @@ use axum::Router;
 use herald_application::campaigns::{CampaignQueries, CampaignService};
 use herald_application::clock::SystemClock;
 use herald_application::messages::{MessageDispatcher, MessageQueries, MessagingService};
+use herald_application::ports::lease::Leases;
 use herald_application::ports::read_store::{Generation, ReadStore};
 use herald_application::ports::vault::Vault;
 use herald_application::ports::whatsapp::WhatsAppGateway;
@@ -20,7 +21,8 @@ use herald_application::workers::{run_worker, Worker};
 use herald_domain::Clock;
 use herald_infrastructure::cloud_api::{CloudApiClient, CloudApiConfig};
 use herald_infrastructure::jetstream::{
-    EventLog, EventLogConfig, JetStreamEventFeed, JetStreamEventStore, JetStreamWorkFeed,
+    EventLog, EventLogConfig, JetStreamEventFeed, JetStreamEventStore, JetStreamLeases,
+    JetStreamWorkFeed,
 };
 use herald_infrastructure::nats_server::{Durability, NatsServer, NatsServerConfig};
 use herald_projections::binding::bind_to_log;
@@ -36,6 +38,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
+use uuid::Uuid;
 
 use crate::http::server::ServerLimits;
 use crate::http::{self, AppState};
@@ -172,20 +175,27 @@ fn cloud_api_config(settings: &Settings) -> CloudApiConfig {
     }
 }
 
+/// A runner for every projection. With `leases`, each projects only on
+/// the node holding its lease among the nodes sharing the read store.
 pub fn projection_runners(
     backends: &Backends,
     positions: &ProjectionPositions,
+    leases: Option<Arc<dyn Leases>>,
 ) -> Vec<Arc<ProjectionRunner>> {
     let feed = Arc::new(JetStreamEventFeed::new(backends.event_log.clone()));
     projectors()
         .into_iter()
         .map(|projector| {
-            Arc::new(ProjectionRunner::new(
+            let runner = ProjectionRunner::new(
                 projector,
                 feed.clone(),
                 Arc::clone(&backends.read_store),
                 positions.clone(),
-            ))
+            );
+            Arc::new(match &leases {
+                Some(leases) => runner.with_leases(Arc::clone(leases)),
+                None => runner,
+            })
         })
         .collect()
 }
@@ -223,7 +233,10 @@ impl Herald {
     ) -> anyhow::Result<Self> {
         let feed = Arc::new(JetStreamEventFeed::new(backends.event_log.clone()));
         let positions = ProjectionPositions::of_log(feed);
-        let runners = projection_runners(&backends, &positions);
+        let node = format!("node-{}", Uuid::new_v4().simple());
+        info!(%node, "this Herald node");
+        let leases: Arc<dyn Leases> = Arc::new(JetStreamLeases::new(&backends.event_log, node));
+        let runners = projection_runners(&backends, &positions, Some(leases));
         let gateway: Arc<dyn WhatsAppGateway> =
             Arc::new(CloudApiClient::new(&cloud_api_config(settings))?);
         let state = services(&backends, settings, &gateway, positions, runners.clone())?;

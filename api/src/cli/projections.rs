@@ -12,7 +12,7 @@ use crate::system::{projection_runners, Backends};
 /// When the log or the read store cannot be reached.
 pub async fn status(settings: &Settings) -> anyhow::Result<()> {
     let backends = Backends::open_for_operator(settings).await?;
-    let runners = projection_runners(&backends, &ProjectionPositions::default());
+    let runners = projection_runners(&backends, &ProjectionPositions::default(), None);
     println!(
         "{:<20} {:>12} {:>12} {:>8}",
         "projection", "checkpoint", "head", "lag"
@@ -39,7 +39,7 @@ pub async fn status(settings: &Settings) -> anyhow::Result<()> {
 /// When no projection has that name, or the rebuild fails.
 pub async fn rebuild(settings: &Settings, name: &str) -> anyhow::Result<()> {
     let backends = Backends::open_for_operator(settings).await?;
-    let runners = projection_runners(&backends, &ProjectionPositions::default());
+    let runners = projection_runners(&backends, &ProjectionPositions::default(), None);
     let Some(runner) = runners.iter().find(|r| r.name() == name) else {
         let known: Vec<&str> = runners.iter().map(|r| r.name()).collect();
         backends.close().await;

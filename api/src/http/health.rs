@@ -29,7 +29,7 @@ async fn readyz(State(app): State<AppState>) -> Response {
         Ok(statuses) => {
             let projections: Vec<_> = statuses
                 .iter()
-                .map(|s| json!({ "name": s.name, "checkpoint": s.checkpoint, "head": s.head, "lag": s.lag }))
+                .map(|s| json!({ "name": s.name, "checkpoint": s.checkpoint, "head": s.head, "lag": s.lag, "projecting": s.projecting }))
                 .collect();
             Json(json!({ "status": "ready", "projections": projections })).into_response()
         }
@@ -71,6 +71,15 @@ async fn metrics(State(app): State<AppState>) -> Response {
         "herald_projection_lag",
         "Commits recorded but not yet applied by a projection.",
         lags,
+    );
+    let projecting = statuses
+        .iter()
+        .map(|s| (Some(s.name), u64::from(s.projecting)));
+    gauge(
+        &mut text,
+        "herald_projection_projecting",
+        "1 on the node that holds the projection's lease and projects it.",
+        projecting,
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

@@ -35,6 +35,23 @@ pub fn herald(data: &Path, address: &str) -> Command {
     command
 }
 
+/// The MongoDB-wire server of this run (`scripts/test` starts one).
+///
+/// # Panics
+/// Under `CI=true` when `HERALD_TEST_MONGODB_URI` is not set.
+pub fn mongodb_uri() -> Option<String> {
+    match std::env::var("HERALD_TEST_MONGODB_URI") {
+        Ok(uri) if !uri.trim().is_empty() => Some(uri),
+        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!("CI=true, and HERALD_TEST_MONGODB_URI is not set: run ./scripts/test")
+        }
+        _ => {
+            eprintln!("skipped: HERALD_TEST_MONGODB_URI is not set (./scripts/test sets it)");
+            None
+        }
+    }
+}
+
 pub fn free_address() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     listener.local_addr().expect("an address").to_string()

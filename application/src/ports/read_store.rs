@@ -224,6 +224,11 @@ pub trait ReadStore: Send + Sync {
     /// Makes the store serve the log `identity`, whichever it served.
     async fn rebind_log(&self, identity: &str) -> Result<(), ReadStoreError>;
 
+    /// The store's own identity, made when it is first asked for: every
+    /// node that shares the store reads the same one (the projection
+    /// leases are named by it); two stores never have the same.
+    async fn store_id(&self) -> Result<String, ReadStoreError>;
+
     /// Drops every document of a projection's collections, live and
     /// rebuilt, and its checkpoints: it starts again from position 0.
     async fn reset(

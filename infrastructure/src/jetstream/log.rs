@@ -1,5 +1,5 @@
-//! Connecting to the event log and making sure its stream and snapshot
-//! bucket exist with the settings Herald relies on.
+//! Connecting to the event log and making sure its stream, snapshot bucket
+//! and lease bucket exist with the settings Herald relies on.
 
 use async_nats::jetstream::{self, kv, stream};
 use std::sync::Arc;
@@ -23,6 +23,11 @@ pub struct EventLogConfig {
     pub snapshot_every: u64,
     /// How many loaded aggregates each store keeps in memory; 0 keeps none.
     pub cache_capacity: usize,
+    /// The bucket of leases (which node projects, and the like).
+    pub lease_bucket: String,
+    /// How long a lease lasts unless renewed: how long a dead node's job
+    /// waits before another node takes it.
+    pub lease_ttl: Duration,
 }
 
 impl Default for EventLogConfig {
@@ -36,6 +41,8 @@ impl Default for EventLogConfig {
             publish_attempts: 4,
             snapshot_every: 100,
             cache_capacity: 10_000,
+            lease_bucket: "HERALD_LEASES".into(),
+            lease_ttl: Duration::from_secs(6),
         }
     }
 }
@@ -46,8 +53,8 @@ pub enum EventLogError {
     Connect { url: String, message: String },
     #[error("cannot set up the event stream {stream}: {message}")]
     Stream { stream: String, message: String },
-    #[error("cannot set up the snapshot bucket {bucket}: {message}")]
-    Snapshots { bucket: String, message: String },
+    #[error("cannot set up the key-value bucket {bucket}: {message}")]
+    Bucket { bucket: String, message: String },
 }
 
 /// A connection to the event log: the JetStream context, the stream and
@@ -57,6 +64,7 @@ pub struct EventLog {
     pub(crate) jetstream: jetstream::Context,
     pub(crate) stream: stream::Stream,
     pub(crate) snapshots: kv::Store,
+    pub(crate) leases: kv::Store,
     pub(crate) config: Arc<EventLogConfig>,
 }
 
@@ -92,11 +100,13 @@ impl EventLog {
             .timeout(config.publish_timeout)
             .build(client);
         let stream = ensure_stream(&jetstream, &config).await?;
-        let snapshots = ensure_snapshots(&jetstream, &config).await?;
+        let snapshots = ensure_bucket(&jetstream, snapshots_config(&config)).await?;
+        let leases = ensure_bucket(&jetstream, leases_config(&config)).await?;
         Ok(Self {
             jetstream,
             stream,
             snapshots,
+            leases,
             config: Arc::new(config),
         })
     }
@@ -151,23 +161,40 @@ async fn ensure_stream(
     .await
 }
 
-async fn ensure_snapshots(
-    jetstream: &jetstream::Context,
-    config: &EventLogConfig,
-) -> Result<kv::Store, EventLogError> {
-    if let Ok(store) = jetstream.get_key_value(&config.snapshot_bucket).await {
-        return Ok(store);
-    }
-    let wanted = kv::Config {
+fn snapshots_config(config: &EventLogConfig) -> kv::Config {
+    kv::Config {
         bucket: config.snapshot_bucket.clone(),
         description: "Herald aggregate snapshots; the event stream stays the truth".into(),
         history: 1,
         storage: stream::StorageType::File,
         num_replicas: config.replicas,
         ..Default::default()
-    };
-    let failed = |e: &dyn std::fmt::Display| EventLogError::Snapshots {
-        bucket: config.snapshot_bucket.clone(),
+    }
+}
+
+/// A lease not renewed within its time to live disappears with the
+/// message that holds it.
+fn leases_config(config: &EventLogConfig) -> kv::Config {
+    kv::Config {
+        bucket: config.lease_bucket.clone(),
+        description: "Herald leases: which node does what only one node may do".into(),
+        history: 1,
+        max_age: config.lease_ttl,
+        storage: stream::StorageType::File,
+        num_replicas: config.replicas,
+        ..Default::default()
+    }
+}
+
+async fn ensure_bucket(
+    jetstream: &jetstream::Context,
+    wanted: kv::Config,
+) -> Result<kv::Store, EventLogError> {
+    if let Ok(store) = jetstream.get_key_value(&wanted.bucket).await {
+        return Ok(store);
+    }
+    let failed = |e: &dyn std::fmt::Display| EventLogError::Bucket {
+        bucket: wanted.bucket.clone(),
         message: e.to_string(),
     };
     retry_while_starting(

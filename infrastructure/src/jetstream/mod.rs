@@ -16,11 +16,13 @@
 //! - [`feed`]: the ordered feed of every commit, for projections.
 //! - [`work`]: commits of one aggregate type shared among a process
 //!   manager's nodes, each acknowledged when handled.
+//! - [`leases`]: which node does a job only one node may do at a time.
 
 pub mod cache;
 pub mod envelope;
 pub mod event_store;
 pub mod feed;
+pub mod leases;
 mod loaded;
 pub mod log;
 pub mod publish;
@@ -30,6 +32,7 @@ pub mod work;
 
 pub use event_store::{JetStreamEventStore, TenantEventStore};
 pub use feed::JetStreamEventFeed;
+pub use leases::JetStreamLeases;
 pub use loaded::LoadedAggregate;
 pub use log::{EventLog, EventLogConfig, EventLogError};
 pub use work::JetStreamWorkFeed;

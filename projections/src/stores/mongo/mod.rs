@@ -36,6 +36,7 @@ pub(super) const CHECKPOINTS: &str = "herald_checkpoints";
 /// What the store knows of itself: the event log it serves.
 const META: &str = "herald_meta";
 const LOG_KEY: &str = "event_log";
+const STORE_KEY: &str = "store";
 /// The field holding the stamp of the last change applied to a document.
 pub(super) const STAMP: &str = "_stamp";
 /// The field marking a deleted document's tombstone.
@@ -159,6 +160,26 @@ impl ReadStore for MongoReadStore {
             .await
             .map(drop)
             .map_err(ReadStoreError::new)
+    }
+
+    async fn store_id(&self) -> Result<String, ReadStoreError> {
+        let meta = self.database.collection::<BsonDocument>(META);
+        let made = uuid::Uuid::new_v4().simple().to_string();
+        match meta.insert_one(doc! { "_id": STORE_KEY, "id": made }).await {
+            Err(error) if !has_code(&error, DUPLICATE_KEY) => {
+                return Err(ReadStoreError::new(error));
+            }
+            _ => {}
+        }
+        let stored = meta
+            .find_one(doc! { "_id": STORE_KEY })
+            .await
+            .map_err(ReadStoreError::new)?;
+        stored
+            .as_ref()
+            .and_then(|d| d.get_str("id").ok())
+            .map(str::to_owned)
+            .ok_or_else(|| ReadStoreError("the store's identity is unreadable".into()))
     }
 
     async fn reset(

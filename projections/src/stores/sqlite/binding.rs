@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 const META: &str = "herald_meta";
 const LOG_KEY: &str = "event_log";
+const STORE_KEY: &str = "store_id";
 
 pub(super) fn create_meta(db: &Connection) -> Result<(), ReadStoreError> {
     db.execute_batch(&format!(
@@ -42,5 +43,20 @@ pub(super) fn rebind(db: &Connection, identity: &str) -> Result<(), ReadStoreErr
         [LOG_KEY, identity],
     )
     .map(drop)
+    .map_err(ReadStoreError::new)
+}
+
+pub(super) fn store_id(db: &Connection) -> Result<String, ReadStoreError> {
+    let made = uuid::Uuid::new_v4().simple().to_string();
+    db.execute(
+        &format!("INSERT OR IGNORE INTO {META} (key, value) VALUES (?1, ?2)"),
+        [STORE_KEY, made.as_str()],
+    )
+    .map_err(ReadStoreError::new)?;
+    db.query_row(
+        &format!("SELECT value FROM {META} WHERE key = ?1"),
+        [STORE_KEY],
+        |row| row.get(0),
+    )
     .map_err(ReadStoreError::new)
 }

@@ -154,6 +154,10 @@ impl ReadStore for SqliteReadStore {
             .await
     }
 
+    async fn store_id(&self) -> Result<String, ReadStoreError> {
+        self.write(|db| binding::store_id(db)).await
+    }
+
     async fn prepare(
         &self,
         collections: &[&'static CollectionSpec],

@@ -1,13 +1,21 @@
 //! Feeding a projector: from its checkpoint, in stream order, in batches
 //! written together with the checkpoint.
+//!
+//! - `lease`: with several nodes on one read store, only the node holding
+//!   the projection's lease projects; the others follow the stored
+//!   checkpoint, so reads that wait for a position work on every node.
+
+mod lease;
 
 use futures::StreamExt;
 use herald_application::ports::event_feed::{EventFeed, FeedError};
+use herald_application::ports::lease::Leases;
 use herald_application::ports::read_store::{
     ApplyOutcome, Change, ChangeBatch, Generation, PromoteOutcome, ReadStore, ReadStoreError, Stamp,
 };
 use herald_application::progress::ProjectionPositions;
 use herald_application::workers::stop_requested;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -39,6 +47,8 @@ pub struct ProjectionStatus {
     /// The position of the last commit in the log.
     pub head: u64,
     pub lag: u64,
+    /// Whether this node is the one projecting (it holds the lease).
+    pub projecting: bool,
 }
 
 pub struct ProjectionRunner {
@@ -48,6 +58,9 @@ pub struct ProjectionRunner {
     positions: ProjectionPositions,
     max_batch: usize,
     retry_delay: Duration,
+    leases: Option<Arc<dyn Leases>>,
+    /// Whether this node is the one projecting, for status and metrics.
+    projecting: AtomicBool,
 }
 
 impl ProjectionRunner {
@@ -64,7 +77,16 @@ impl ProjectionRunner {
             positions,
             max_batch: 500,
             retry_delay: Duration::from_secs(1),
+            leases: None,
+            projecting: AtomicBool::new(false),
         }
+    }
+
+    /// Projects only while this node holds the projection's lease among
+    /// the nodes sharing the read store; without leases, it always does.
+    pub fn with_leases(mut self, leases: Arc<dyn Leases>) -> Self {
+        self.leases = Some(leases);
+        self
     }
 
     /// At most this many commits, or changes, are written in one batch.
@@ -77,12 +99,24 @@ impl ProjectionRunner {
         self.projector.name()
     }
 
-    /// Keeps the live read models up to date until `shutdown` turns true.
-    /// Errors are logged and the runner resumes from the stored checkpoint.
+    /// Keeps the live read models up to date until `shutdown` turns true,
+    /// on whichever node holds the lease when there are leases. Errors are
+    /// logged and the runner resumes from the stored checkpoint.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
+        match self.leases.clone() {
+            Some(leases) => self.run_under_lease(leases.as_ref(), &mut shutdown).await,
+            None => {
+                self.projecting.store(true, Ordering::SeqCst);
+                self.project_live(&mut shutdown).await;
+            }
+        }
+    }
+
+    /// Follows the log into the live read models until `shutdown`.
+    async fn project_live(&self, shutdown: &mut watch::Receiver<bool>) {
         let name = self.name();
         while !*shutdown.borrow() {
-            match self.follow(Generation::Live, None, &mut shutdown).await {
+            match self.follow(Generation::Live, None, shutdown).await {
                 Ok(_) | Err(RunnerError::Stopped) => return,
                 Err(RunnerError::CheckpointMoved(stored)) => info!(
                     projection = name,
@@ -92,7 +126,7 @@ impl ProjectionRunner {
                     error!(projection = name, %error, "projection interrupted; resuming from its checkpoint");
                     tokio::select! {
                         _ = tokio::time::sleep(self.retry_delay) => {}
-                        _ = stop_requested(&mut shutdown) => return,
+                        _ = stop_requested(shutdown) => return,
                     }
                 }
             }
@@ -138,6 +172,7 @@ impl ProjectionRunner {
             checkpoint,
             head,
             lag: head.saturating_sub(checkpoint),
+            projecting: self.projecting.load(Ordering::SeqCst),
         })
     }
 
