@@ -13,7 +13,8 @@ pub struct Settings {
     /// `HERALD_DATA_DIR`, default `./data`: the local nats-server's data and
     /// the SQLite read store.
     pub data_dir: PathBuf,
-    /// `HERALD_NATS_URL`; unset starts a local `nats-server`.
+    /// `HERALD_NATS_URL`: one URL, or a cluster's URLs separated by
+    /// commas; unset starts a local `nats-server`.
     pub nats_url: Option<String>,
     /// `HERALD_NATS_SERVER_BIN`; by default the one `./scripts/install-tools`
     /// puts in `.tools/` when run from the repository, else `nats-server` on
@@ -21,8 +22,9 @@ pub struct Settings {
     pub nats_server_bin: PathBuf,
     /// `HERALD_STREAM`, default `HERALD_EVENTS`.
     pub stream_name: String,
-    /// `HERALD_STREAM_REPLICAS`, default 1; 3 in a production cluster.
-    pub stream_replicas: usize,
+    /// `HERALD_NATS_REPLICAS`, default 1: replicas of the event stream and
+    /// of the snapshot and lease buckets; 3 in a production cluster.
+    pub nats_replicas: usize,
     /// `HERALD_MONGODB_URI`; unset uses SQLite under the data folder.
     pub mongodb_uri: Option<String>,
     /// `HERALD_MONGODB_DATABASE`, default `herald`.
@@ -141,9 +143,9 @@ impl Settings {
             nats_server_bin: get("HERALD_NATS_SERVER_BIN")
                 .map_or_else(installed_nats_server, PathBuf::from),
             stream_name: get("HERALD_STREAM").unwrap_or("HERALD_EVENTS").to_owned(),
-            stream_replicas: parse(
-                get("HERALD_STREAM_REPLICAS").unwrap_or("1"),
-                "HERALD_STREAM_REPLICAS",
+            nats_replicas: parse(
+                get("HERALD_NATS_REPLICAS").unwrap_or("1"),
+                "HERALD_NATS_REPLICAS",
                 "1, 3 or 5",
             )?,
             mongodb_uri: get("HERALD_MONGODB_URI").map(str::to_owned),

@@ -95,7 +95,7 @@ impl Backends {
 fn event_log_config(settings: &Settings) -> EventLogConfig {
     EventLogConfig {
         stream_name: settings.stream_name.clone(),
-        replicas: settings.stream_replicas,
+        replicas: settings.nats_replicas,
         ..EventLogConfig::default()
     }
 }
@@ -118,6 +118,7 @@ async fn open_event_log(
         binary: settings.nats_server_bin.clone(),
         data_dir: data_dir.clone(),
         durability: Durability::Always,
+        cluster: None,
     })
     .await?;
     std::fs::write(url_file(&data_dir), server.url())

@@ -138,6 +138,7 @@ async fn killing_the_projecting_node_moves_its_leases_and_loses_nothing() {
         binary: nats_server_binary(),
         data_dir: dirs[0].path().join("nats"),
         durability: Durability::Always,
+        cluster: None,
     })
     .await
     .expect("nats-server starts");

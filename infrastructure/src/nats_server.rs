@@ -37,6 +37,38 @@ pub struct NatsServerConfig {
     /// Holds the configuration, the log, the ports file and JetStream data.
     pub data_dir: PathBuf,
     pub durability: Durability,
+    /// Set to make the server one node of a JetStream cluster.
+    pub cluster: Option<ClusterNode>,
+}
+
+/// One server's place in a JetStream cluster on this machine.
+#[derive(Debug, Clone)]
+pub struct ClusterNode {
+    /// The cluster's name, the same on every node.
+    pub cluster: String,
+    /// This node's name, unique in the cluster.
+    pub server_name: String,
+    /// The loopback port this node listens on for the other nodes.
+    pub route_port: u16,
+    /// The route ports of every node, this one's included.
+    pub route_ports: Vec<u16>,
+}
+
+impl ClusterNode {
+    fn config_text(&self) -> String {
+        let routes: Vec<String> = self
+            .route_ports
+            .iter()
+            .map(|port| format!("nats-route://127.0.0.1:{port}"))
+            .collect();
+        format!(
+            "server_name: {}\ncluster {{\n  name: {}\n  listen: 127.0.0.1:{}\n  routes: [{}]\n}}\n",
+            self.server_name,
+            self.cluster,
+            self.route_port,
+            routes.join(", ")
+        )
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +149,11 @@ impl NatsServer {
         &self.data_dir
     }
 
+    /// Kills the server at once (SIGKILL), as a crash would.
+    pub async fn kill(mut self) {
+        let _ = self.child.kill().await;
+    }
+
     /// Asks the server to shut down cleanly, and kills it if it has not
     /// within ten seconds.
     pub async fn stop(mut self) {
@@ -183,11 +220,14 @@ fn write_config(config: &NatsServerConfig) -> Result<PathBuf, NatsServerError> {
         Durability::Always => "\n  sync_interval: always",
         Durability::Default => "",
     };
-    let text = format!(
+    let mut text = format!(
         "host: 127.0.0.1\nport: -1\nmax_payload: 8MB\nports_file_dir: {}\njetstream {{\n  store_dir: {}{sync}\n}}\n",
         quoted(&config.data_dir),
         quoted(&config.data_dir.join("jetstream")),
     );
+    if let Some(cluster) = &config.cluster {
+        text.push_str(&cluster.config_text());
+    }
     let path = config.data_dir.join("nats-server.conf");
     std::fs::write(&path, text).map_err(prepare)?;
     Ok(path)

@@ -92,8 +92,13 @@ pub const GRAPH_PAIR_BACKOFF: Duration = Duration::from_millis(10);
 
 /// Settings for a Herald on the test's server and folder.
 pub fn settings(nats: &TestNats, data: &TempDir) -> Settings {
+    settings_on_nats(&nats.url(), data)
+}
+
+/// Settings for a Herald on the NATS server or cluster at `urls`.
+pub fn settings_on_nats(urls: &str, data: &TempDir) -> Settings {
     let vars = HashMap::from([
-        ("HERALD_NATS_URL".to_owned(), nats.url()),
+        ("HERALD_NATS_URL".to_owned(), urls.to_owned()),
         (
             "HERALD_DATA_DIR".to_owned(),
             data.path().display().to_string(),

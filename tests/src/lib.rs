@@ -4,6 +4,8 @@
 //!
 //! # Layout
 //! - [`nats`]: [`TestNats`], a JetStream server of one test's own.
+//! - [`cluster`]: [`cluster::TestNatsCluster`], a three-node JetStream
+//!   cluster whose nodes can be killed and started again.
 //! - [`app`]: [`spawn_app`] and [`TestApp`], Herald on port 0 with helpers
 //!   named after what a user does (`app.create_campaign(..)`).
 //! - [`wait`]: [`eventually`], polling for a condition with a deadline.
@@ -14,6 +16,7 @@
 //! - [`stores`]: the read stores tests run on, SQLite and MongoDB.
 
 pub mod app;
+pub mod cluster;
 pub mod nats;
 pub mod proxy;
 pub mod stores;

@@ -24,6 +24,7 @@ impl TestNats {
             binary: nats_server_binary(),
             data_dir: dir.path().join("nats"),
             durability: Durability::Default,
+            cluster: None,
         };
         let server = NatsServer::start(&config)
             .await

@@ -74,6 +74,7 @@ impl BenchServers {
             binary: settings.nats_server_bin.clone(),
             data_dir: dir.path().join("nats"),
             durability,
+            cluster: None,
         })
         .await?;
         let log = EventLog::connect(nats.url(), EventLogConfig::default()).await?;

@@ -64,6 +64,7 @@ impl Servers {
             binary: settings.nats_server_bin.clone(),
             data_dir: dir.path().join("nats"),
             durability: Durability::Always,
+            cluster: None,
         })
         .await?;
         let herald_settings = Settings {

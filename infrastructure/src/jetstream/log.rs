@@ -71,20 +71,28 @@ pub struct EventLog {
 const SETUP_LIMIT: Duration = Duration::from_secs(20);
 
 impl EventLog {
-    /// Connects to `url` and opens the log, creating the stream and bucket
-    /// if needed.
+    /// Connects to `urls` (one URL, or several of a cluster separated by
+    /// commas, as the NATS clients take them) and opens the log, creating
+    /// the stream and buckets if needed.
     ///
     /// # Errors
-    /// When NATS cannot be reached or JetStream refuses the stream or bucket.
-    pub async fn connect(url: &str, config: EventLogConfig) -> Result<Self, EventLogError> {
+    /// When a URL does not parse, NATS cannot be reached, or JetStream
+    /// refuses the stream or a bucket.
+    pub async fn connect(urls: &str, config: EventLogConfig) -> Result<Self, EventLogError> {
+        let failed = |message: String| EventLogError::Connect {
+            url: urls.to_owned(),
+            message,
+        };
+        let servers = urls
+            .split(',')
+            .map(|url| url.trim().parse::<async_nats::ServerAddr>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| failed(e.to_string()))?;
         let client = async_nats::ConnectOptions::new()
             .name("herald")
-            .connect(url)
+            .connect(servers)
             .await
-            .map_err(|e| EventLogError::Connect {
-                url: url.to_owned(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| failed(e.to_string()))?;
         Self::open(client, config).await
     }
 
