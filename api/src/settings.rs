@@ -36,6 +36,9 @@ pub struct Settings {
     /// `HERALD_READ_WAIT_MS`, default 5000: how long a query with
     /// `minPosition` waits for the projections.
     pub read_wait: Duration,
+    /// `HERALD_WORK_ACK_WAIT_MS`, default 60000: how long a node may hold a
+    /// process manager's commit before another node is given it.
+    pub work_ack_wait: Duration,
     /// `HERALD_HTTP_HEADER_TIMEOUT_MS`, default 10000: how long a
     /// connection may take to send a request's head.
     pub http_header_timeout: Duration,
@@ -167,6 +170,11 @@ impl Settings {
                 "HERALD_READ_WAIT_MS",
                 "milliseconds",
             )?),
+            work_ack_wait: millis(
+                get("HERALD_WORK_ACK_WAIT_MS"),
+                "HERALD_WORK_ACK_WAIT_MS",
+                60_000,
+            )?,
             http_header_timeout: millis(
                 get("HERALD_HTTP_HEADER_TIMEOUT_MS"),
                 "HERALD_HTTP_HEADER_TIMEOUT_MS",

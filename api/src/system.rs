@@ -96,6 +96,7 @@ fn event_log_config(settings: &Settings) -> EventLogConfig {
     EventLogConfig {
         stream_name: settings.stream_name.clone(),
         replicas: settings.nats_replicas,
+        work_ack_wait: settings.work_ack_wait,
         ..EventLogConfig::default()
     }
 }
@@ -236,7 +237,8 @@ impl Herald {
         let positions = ProjectionPositions::of_log(feed);
         let node = format!("node-{}", Uuid::new_v4().simple());
         info!(%node, "this Herald node");
-        let leases: Arc<dyn Leases> = Arc::new(JetStreamLeases::new(&backends.event_log, node));
+        let leases: Arc<dyn Leases> =
+            Arc::new(JetStreamLeases::new(&backends.event_log, node.clone()));
         let runners = projection_runners(&backends, &positions, Some(leases));
         let gateway: Arc<dyn WhatsAppGateway> =
             Arc::new(CloudApiClient::new(&cloud_api_config(settings))?);
@@ -247,7 +249,7 @@ impl Herald {
             tasks.extend(runners.into_iter().map(|r| spawn_runner(r, stop.clone())));
             let feed: Arc<dyn WorkFeed> =
                 Arc::new(JetStreamWorkFeed::new(backends.event_log.clone()));
-            for worker in workers(&backends, &state, &gateway) {
+            for worker in workers(&backends, &state, &gateway, &node) {
                 let run = run_worker(worker, Arc::clone(&feed), WORKER_CONCURRENCY, stop.clone());
                 tasks.push(tokio::spawn(run));
             }
@@ -378,6 +380,7 @@ fn workers(
     backends: &Backends,
     state: &AppState,
     gateway: &Arc<dyn WhatsAppGateway>,
+    node: &str,
 ) -> Vec<Arc<dyn Worker>> {
     let log = &backends.event_log;
     vec![
@@ -385,12 +388,14 @@ fn workers(
             JetStreamEventStore::new(log.clone()),
             JetStreamEventStore::new(log.clone()),
             Arc::new(SystemClock),
+            node,
         )),
         Arc::new(MessageDispatcher::new(
             Arc::clone(&state.sessions),
             JetStreamEventStore::new(log.clone()),
             Arc::clone(gateway),
             Arc::new(SystemClock),
+            node,
         )),
     ]
 }

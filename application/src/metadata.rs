@@ -14,6 +14,8 @@ pub mod keys {
     pub const IP: &str = "ip";
     pub const USER_AGENT: &str = "userAgent";
     pub const IDEMPOTENCY_KEY: &str = "idempotencyKey";
+    /// The Herald node that ran a process manager's command.
+    pub const NODE: &str = "node";
     /// Added by the event store: the commit's stream position.
     pub const POSITION: &str = "position";
     /// Added by the event store: when the commit was recorded (RFC 3339).
@@ -31,6 +33,8 @@ pub struct CommandMetadata {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub idempotency_key: Option<String>,
+    /// The node that ran the command, when a process manager did.
+    pub node: Option<String>,
 }
 
 impl CommandMetadata {
@@ -45,6 +49,15 @@ impl CommandMetadata {
             ip: None,
             user_agent: None,
             idempotency_key: None,
+            node: None,
+        }
+    }
+
+    /// The same metadata, recording that `node` ran the command.
+    pub fn on_node(self, node: &str) -> Self {
+        Self {
+            node: Some(node.to_owned()),
+            ..self
         }
     }
 
@@ -59,6 +72,7 @@ impl CommandMetadata {
             (keys::IP, &self.ip),
             (keys::USER_AGENT, &self.user_agent),
             (keys::IDEMPOTENCY_KEY, &self.idempotency_key),
+            (keys::NODE, &self.node),
         ];
         for (key, value) in optional {
             if let Some(value) = value {

@@ -59,7 +59,8 @@ pub async fn run_worker(
 ) {
     let mut pause = Duration::from_millis(100);
     while !*stop.borrow() {
-        let items = match feed.subscribe(worker.name(), worker.aggregate_type()).await {
+        let subscribed = feed.subscribe(worker.name(), worker.aggregate_type(), concurrency);
+        let items = match subscribed.await {
             Ok(items) => items,
             Err(error) => {
                 warn!(worker = worker.name(), %error, "cannot subscribe; trying again");
@@ -125,6 +126,7 @@ mod tests {
             &self,
             _worker: &str,
             _aggregate_type: &str,
+            _capacity: usize,
         ) -> Result<BoxStream<'static, Result<WorkItem, FeedError>>, FeedError> {
             self.0.fetch_add(1, Ordering::SeqCst);
             Err(FeedError("down".into()))

@@ -55,6 +55,29 @@ pub struct ClusterNode {
 }
 
 impl ClusterNode {
+    /// The nodes of a cluster of `size` on loopback, named `n0`, `n1`, …,
+    /// with route ports free now: routes must be named before the nodes
+    /// start, so these ports cannot be left to the servers to pick.
+    ///
+    /// # Errors
+    /// When no free port can be found.
+    pub fn local_cluster(cluster: &str, size: usize) -> std::io::Result<Vec<Self>> {
+        let route_ports = (0..size)
+            .map(|_| {
+                let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+                Ok(listener.local_addr()?.port())
+            })
+            .collect::<std::io::Result<Vec<u16>>>()?;
+        Ok((0..size)
+            .map(|i| Self {
+                cluster: cluster.to_owned(),
+                server_name: format!("n{i}"),
+                route_port: route_ports[i],
+                route_ports: route_ports.clone(),
+            })
+            .collect())
+    }
+
     fn config_text(&self) -> String {
         let routes: Vec<String> = self
             .route_ports

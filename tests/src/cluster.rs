@@ -21,18 +21,14 @@ impl TestNatsCluster {
     /// When a node cannot start.
     pub async fn start(size: usize) -> Self {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let route_ports: Vec<u16> = (0..size).map(|_| free_port()).collect();
-        let configs: Vec<NatsServerConfig> = (0..size)
-            .map(|i| NatsServerConfig {
+        let nodes = ClusterNode::local_cluster("herald-test", size).expect("free ports");
+        let configs: Vec<NatsServerConfig> = nodes
+            .into_iter()
+            .map(|node| NatsServerConfig {
                 binary: nats_server_binary(),
-                data_dir: dir.path().join(format!("n{i}")),
+                data_dir: dir.path().join(&node.server_name),
                 durability: Durability::Always,
-                cluster: Some(ClusterNode {
-                    cluster: "herald-test".into(),
-                    server_name: format!("n{i}"),
-                    route_port: route_ports[i],
-                    route_ports: route_ports.clone(),
-                }),
+                cluster: Some(node),
             })
             .collect();
         let mut nodes = Vec::new();
@@ -86,11 +82,4 @@ impl TestNatsCluster {
             .expect("the node starts again");
         self.nodes[index] = Some(node);
     }
-}
-
-/// A loopback port free now. Routes must be named before the nodes start,
-/// so the ports cannot be left to the servers as client ports are.
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("an address").port()
 }

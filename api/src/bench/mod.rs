@@ -16,7 +16,9 @@
 //!
 //! Each client works on its own aggregate, which starts with `history`
 //! events. The command is an edit that records one event. Every case runs
-//! on servers of its own.
+//! on servers of its own: one `nats-server`, or with `--replicas 3` a
+//! cluster of three on this machine with everything replicated three times
+//! (the table then gives the cost of replication as a ratio).
 //!
 //! - [`load`]: the closed-loop driver and its statistics.
 //! - [`paths`]: the servers, the histories aggregates start from, and how
@@ -63,6 +65,10 @@ pub struct BenchArgs {
     /// Durabilities to measure: always, default.
     #[arg(long, value_delimiter = ',', default_values_t = [DurabilityArg::Always, DurabilityArg::Default])]
     pub durability: Vec<DurabilityArg>,
+    /// NATS topologies: 1 is one server; 3 is a cluster of three nodes on
+    /// this machine with every stream and bucket on all three (R3).
+    #[arg(long, value_delimiter = ',', default_values_t = [1])]
+    pub replicas: Vec<usize>,
     /// Numbers of concurrent clients.
     #[arg(long, value_delimiter = ',', default_values_t = [1, 64])]
     pub clients: Vec<usize>,
@@ -160,12 +166,12 @@ pub async fn run(settings: &Settings, args: &BenchArgs) -> anyhow::Result<()> {
     let mut rounds: Vec<Vec<load::Measurement>> = vec![Vec::new(); cases.len()];
     for round in 1..=args.rounds {
         for (case, measured) in cases.iter().zip(rounds.iter_mut()) {
-            let (durability, clients, history, path) = *case;
+            let (durability, replicas, clients, history, path) = *case;
             report.progress(&format!(
-                "round {round}/{}: {path} {durability} clients={clients} history={history}",
+                "round {round}/{}: {path} {durability} R{replicas} clients={clients} history={history}",
                 args.rounds
             ));
-            let servers = start(settings, durability).await?;
+            let servers = start(settings, durability, replicas).await?;
             measured.push(servers.measure(path, clients, history, duration).await?);
             let last_http = round == args.rounds && path == PathArg::Http;
             if last_http && (report.projection.is_none() || durability == DurabilityArg::Always) {
@@ -175,19 +181,20 @@ pub async fn run(settings: &Settings, args: &BenchArgs) -> anyhow::Result<()> {
             servers.stop().await;
         }
     }
-    for ((durability, clients, history, path), measured) in cases.into_iter().zip(rounds) {
+    for ((durability, replicas, clients, history, path), measured) in cases.into_iter().zip(rounds)
+    {
         report.add(
             path,
             durability.to_string(),
-            clients,
-            history,
+            replicas,
+            (clients, history),
             &load::median(measured),
         );
     }
     for &durability in &args.durability {
         if report.cold_load.is_none() || durability == DurabilityArg::Always {
             report.progress("cold loads");
-            let servers = start(settings, durability).await?;
+            let servers = start(settings, durability, 1).await?;
             report.cold_load = Some(servers.cold_load().await?);
             servers.stop().await;
         }
@@ -195,17 +202,22 @@ pub async fn run(settings: &Settings, args: &BenchArgs) -> anyhow::Result<()> {
     report.print(args.json)
 }
 
-/// Every (durability, clients, history, path) the arguments ask for.
-fn cases(args: &BenchArgs) -> Vec<(DurabilityArg, usize, u64, PathArg)> {
+/// One case: durability, replicas, clients, history, path.
+type Case = (DurabilityArg, usize, usize, u64, PathArg);
+
+/// Every case the arguments ask for.
+fn cases(args: &BenchArgs) -> Vec<Case> {
     let mut cases = Vec::new();
     for &durability in &args.durability {
-        for &clients in &args.clients {
-            for &history in &args.history {
-                cases.extend(
-                    args.paths
-                        .iter()
-                        .map(|&path| (durability, clients, history, path)),
-                );
+        for &replicas in &args.replicas {
+            for &clients in &args.clients {
+                for &history in &args.history {
+                    cases.extend(
+                        args.paths
+                            .iter()
+                            .map(|&path| (durability, replicas, clients, history, path)),
+                    );
+                }
             }
         }
     }
@@ -217,8 +229,9 @@ fn cases(args: &BenchArgs) -> Vec<(DurabilityArg, usize, u64, PathArg)> {
 async fn start(
     settings: &Settings,
     durability: DurabilityArg,
+    replicas: usize,
 ) -> anyhow::Result<paths::BenchServers> {
-    paths::BenchServers::start(settings, durability.into())
+    paths::BenchServers::start(settings, durability.into(), replicas)
         .await
-        .with_context(|| format!("starting the {durability} servers"))
+        .with_context(|| format!("starting the {durability} servers, R{replicas}"))
 }

@@ -16,7 +16,7 @@ use herald_infrastructure::jetstream::envelope::{CommitEnvelope, StoredEvent};
 use herald_infrastructure::jetstream::{
     EventLog, EventLogConfig, JetStreamEventFeed, JetStreamEventStore,
 };
-use herald_infrastructure::nats_server::{Durability, NatsServer, NatsServerConfig};
+use herald_infrastructure::nats_server::{ClusterNode, Durability, NatsServer, NatsServerConfig};
 use herald_projections::campaigns::CampaignProjector;
 use herald_projections::stores::SqliteReadStore;
 use herald_projections::{ProjectionRunner, Projector};
@@ -44,14 +44,47 @@ const CATCH_UP_LIMIT: Duration = Duration::from_secs(300);
 
 pub(super) type Service = CampaignService<JetStreamEventStore<Campaign>>;
 
-/// A `nats-server` of one durability, and two Heralds over it: one for the
+/// One `nats-server`, or with `replicas` above 1 a cluster of that many
+/// nodes on this machine, every stream and bucket replicated on each.
+async fn start_nats(
+    settings: &Settings,
+    dir: &TempDir,
+    durability: Durability,
+    replicas: usize,
+) -> anyhow::Result<Vec<NatsServer>> {
+    let cluster: Vec<Option<ClusterNode>> = if replicas > 1 {
+        ClusterNode::local_cluster("herald-bench", replicas)?
+            .into_iter()
+            .map(Some)
+            .collect()
+    } else {
+        vec![None]
+    };
+    let mut nodes = Vec::new();
+    for (i, node) in cluster.into_iter().enumerate() {
+        nodes.push(
+            NatsServer::start(&NatsServerConfig {
+                binary: settings.nats_server_bin.clone(),
+                data_dir: dir.path().join(format!("nats{i}")),
+                durability,
+                cluster: node,
+            })
+            .await?,
+        );
+    }
+    Ok(nodes)
+}
+
+/// A `nats-server` (or a cluster) of one durability, and two Heralds over
+/// it: one for the
 /// in-process path, one serving HTTP. Projections run only while the HTTP
 /// path is measured, as `herald serve` runs them; elsewhere they would
 /// spend the CPU the command path is measured on, and more so for real
 /// commands than for raw messages.
 pub struct BenchServers {
     dir: TempDir,
-    nats: NatsServer,
+    /// One server, or the nodes of a cluster.
+    nats: Vec<NatsServer>,
     log: EventLog,
     tenant: TenantId,
     history_store: JetStreamEventStore<Campaign>,
@@ -68,18 +101,26 @@ pub struct BenchServers {
 impl BenchServers {
     /// # Errors
     /// When the server, the stores or the HTTP listener cannot start.
-    pub async fn start(settings: &Settings, durability: Durability) -> anyhow::Result<Self> {
+    pub async fn start(
+        settings: &Settings,
+        durability: Durability,
+        replicas: usize,
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
-        let nats = NatsServer::start(&NatsServerConfig {
-            binary: settings.nats_server_bin.clone(),
-            data_dir: dir.path().join("nats"),
-            durability,
-            cluster: None,
-        })
-        .await?;
-        let log = EventLog::connect(nats.url(), EventLogConfig::default()).await?;
+        let nats = start_nats(settings, &dir, durability, replicas).await?;
+        let urls = nats
+            .iter()
+            .map(NatsServer::url)
+            .collect::<Vec<_>>()
+            .join(",");
+        let log_config = EventLogConfig {
+            replicas,
+            ..EventLogConfig::default()
+        };
+        let log = EventLog::connect(&urls, log_config).await?;
         let herald_settings = Settings {
-            nats_url: Some(nats.url().to_owned()),
+            nats_url: Some(urls),
+            nats_replicas: replicas,
             data_dir: dir.path().to_owned(),
             mongodb_uri: None,
             ..settings.clone()
@@ -288,7 +329,9 @@ impl BenchServers {
         self.http_server.abort();
         self.http.stop().await;
         self.inprocess.stop().await;
-        self.nats.stop().await;
+        for node in self.nats {
+            node.stop().await;
+        }
     }
 
     async fn campaigns(&self, count: usize, history: u64) -> anyhow::Result<Vec<Uuid>> {

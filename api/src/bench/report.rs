@@ -11,6 +11,7 @@ use super::PathArg;
 pub struct Row {
     pub path: &'static str,
     pub durability: String,
+    pub replicas: usize,
     pub clients: usize,
     pub history: u64,
     pub ops_per_s: f64,
@@ -60,13 +61,14 @@ impl Report {
         &mut self,
         path: PathArg,
         durability: String,
-        clients: usize,
-        history: u64,
+        replicas: usize,
+        (clients, history): (usize, u64),
         measured: &Measurement,
     ) {
         self.results.push(Row {
             path: path.as_str(),
             durability,
+            replicas,
             clients,
             history,
             ops_per_s: round(measured.ops_per_s(), 1),
@@ -100,14 +102,21 @@ impl Report {
             ),
             String::new(),
             format!(
-                "{:<10} {:<10} {:>7} {:>7} {:>10} {:>8} {:>8}",
-                "path", "durability", "clients", "history", "ops/s", "p50 ms", "p99 ms"
+                "{:<10} {:<10} {:>8} {:>7} {:>7} {:>10} {:>8} {:>8}",
+                "path", "durability", "replicas", "clients", "history", "ops/s", "p50 ms", "p99 ms"
             ),
         ];
         for r in &self.results {
             lines.push(format!(
-                "{:<10} {:<10} {:>7} {:>7} {:>10.1} {:>8.3} {:>8.3}",
-                r.path, r.durability, r.clients, r.history, r.ops_per_s, r.p50_ms, r.p99_ms
+                "{:<10} {:<10} {:>8} {:>7} {:>7} {:>10.1} {:>8.3} {:>8.3}",
+                r.path,
+                r.durability,
+                r.replicas,
+                r.clients,
+                r.history,
+                r.ops_per_s,
+                r.p50_ms,
+                r.p99_ms
             ));
         }
         lines.push(String::new());
@@ -124,25 +133,40 @@ impl Report {
         lines.join("\n")
     }
 
-    /// inprocess / raw at equal durability, clients and history; and each
-    /// path's rate with the longest history over its rate with the shortest.
+    /// inprocess / raw at equal durability, replicas, clients and history;
+    /// each path's rate with the longest history over its rate with the
+    /// shortest; and each path's rate replicated over its rate on one server.
     fn ratios(&self) -> Vec<String> {
-        let rate: HashMap<(&str, &str, usize, u64), f64> = self
+        let rate: HashMap<(&str, &str, usize, usize, u64), f64> = self
             .results
             .iter()
             .map(|r| {
                 (
-                    (r.path, r.durability.as_str(), r.clients, r.history),
+                    (
+                        r.path,
+                        r.durability.as_str(),
+                        r.replicas,
+                        r.clients,
+                        r.history,
+                    ),
                     r.ops_per_s,
                 )
             })
             .collect();
         let mut lines = Vec::new();
         for r in self.results.iter().filter(|r| r.path == "inprocess") {
-            if let Some(raw) = rate.get(&("raw", r.durability.as_str(), r.clients, r.history)) {
+            let raw_key = (
+                "raw",
+                r.durability.as_str(),
+                r.replicas,
+                r.clients,
+                r.history,
+            );
+            if let Some(raw) = rate.get(&raw_key) {
                 lines.push(format!(
-                    "inprocess/raw  {:<8} clients={:<3} history={:<5} {:.2}",
+                    "inprocess/raw  {:<8} R{} clients={:<3} history={:<5} {:.2}",
                     r.durability,
+                    r.replicas,
                     r.clients,
                     r.history,
                     r.ops_per_s / raw
@@ -156,7 +180,8 @@ impl Report {
                 .iter()
                 .filter(|r| r.history == long && long != short)
             {
-                if let Some(fresh) = rate.get(&(r.path, r.durability.as_str(), r.clients, short)) {
+                let fresh_key = (r.path, r.durability.as_str(), r.replicas, r.clients, short);
+                if let Some(fresh) = rate.get(&fresh_key) {
                     lines.push(format!(
                         "history {long}/{short} {:<9} {:<8} clients={:<3} {:.2}",
                         r.path,
@@ -165,6 +190,20 @@ impl Report {
                         r.ops_per_s / fresh
                     ));
                 }
+            }
+        }
+        for r in self.results.iter().filter(|r| r.replicas > 1) {
+            let single = (r.path, r.durability.as_str(), 1, r.clients, r.history);
+            if let Some(single) = rate.get(&single) {
+                lines.push(format!(
+                    "R{}/R1 {:<9} {:<8} clients={:<3} history={:<5} {:.2}",
+                    r.replicas,
+                    r.path,
+                    r.durability,
+                    r.clients,
+                    r.history,
+                    r.ops_per_s / single
+                ));
             }
         }
         lines

@@ -30,6 +30,8 @@ pub struct MessageDispatcher<S, M> {
     sessions: Arc<SessionService<S>>,
     messages: CommandExecutor<Message, M>,
     gateway: Arc<dyn WhatsAppGateway>,
+    /// This node, recorded with every command the dispatcher runs.
+    node: String,
 }
 
 impl<S, M> MessageDispatcher<S, M>
@@ -42,12 +44,18 @@ where
         messages: M,
         gateway: Arc<dyn WhatsAppGateway>,
         clock: Arc<dyn Clock>,
+        node: &str,
     ) -> Self {
         Self {
             sessions,
             messages: CommandExecutor::new(messages, MessageServices::new(clock)),
             gateway,
+            node: node.to_owned(),
         }
+    }
+
+    fn metadata(&self, tenant: &TenantId) -> CommandMetadata {
+        CommandMetadata::new(tenant.clone(), DISPATCHER_ACTOR).on_node(&self.node)
     }
 
     async fn run(
@@ -56,7 +64,7 @@ where
         id: &str,
         command: MessageCommand,
     ) -> Result<(), WorkError> {
-        let metadata = CommandMetadata::new(tenant.clone(), DISPATCHER_ACTOR);
+        let metadata = self.metadata(tenant);
         match self.messages.execute(id, command, &metadata).await {
             Ok(_) => Ok(()),
             Err(CommandError::Rejected(refusal)) => Err(WorkError::Skip(refusal.to_string())),
@@ -66,7 +74,7 @@ where
 
     /// Claims the message; `false` when it is not queued any more.
     async fn claim(&self, tenant: &TenantId, id: &str) -> Result<bool, WorkError> {
-        let metadata = CommandMetadata::new(tenant.clone(), DISPATCHER_ACTOR);
+        let metadata = self.metadata(tenant);
         match self
             .messages
             .execute(id, MessageCommand::BeginSend, &metadata)

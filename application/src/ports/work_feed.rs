@@ -34,7 +34,12 @@ pub trait WorkFeed: Send + Sync {
     /// Every commit of `aggregate_type` (of every tenant) that the worker
     /// named `worker` has not yet marked done, oldest first, then new ones
     /// as they are recorded. Nodes that subscribe with the same name share
-    /// the work: each commit goes to one of them at a time.
+    /// the work: each commit goes to one of them at a time, and a commit a
+    /// node took and did not mark done in time goes to another.
+    ///
+    /// `capacity` is how many commits this node works on at once: it is
+    /// given no more ahead of time, so that commits wait where any node
+    /// can take them, not in one node's buffer while their time runs.
     ///
     /// # Errors
     /// When the feed cannot be opened.
@@ -42,5 +47,6 @@ pub trait WorkFeed: Send + Sync {
         &self,
         worker: &str,
         aggregate_type: &str,
+        capacity: usize,
     ) -> Result<BoxStream<'static, Result<WorkItem, FeedError>>, FeedError>;
 }

@@ -29,6 +29,8 @@ const PARALLEL_COMMANDS: usize = 16;
 pub struct WebhookProcessor<C, M> {
     conversations: CommandExecutor<Conversation, C>,
     messages: CommandExecutor<Message, M>,
+    /// This node, recorded with every command the processor runs.
+    node: String,
 }
 
 impl<C, M> WebhookProcessor<C, M>
@@ -36,14 +38,23 @@ where
     C: TenantEventStores<Conversation>,
     M: TenantEventStores<Message>,
 {
-    pub fn new(conversations: C, messages: M, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(conversations: C, messages: M, clock: Arc<dyn Clock>, node: &str) -> Self {
         Self {
             conversations: CommandExecutor::new(
                 conversations,
                 ConversationServices::new(Arc::clone(&clock)),
             ),
             messages: CommandExecutor::new(messages, MessageServices::new(clock)),
+            node: node.to_owned(),
         }
+    }
+
+    fn metadata(&self, tenant: &TenantId, correlation: &str) -> CommandMetadata {
+        CommandMetadata {
+            correlation_id: correlation.to_owned(),
+            ..CommandMetadata::new(tenant.clone(), WEBHOOK_ACTOR)
+        }
+        .on_node(&self.node)
     }
 
     async fn receive(
@@ -59,7 +70,7 @@ where
             message,
         };
         self.conversations
-            .execute(&id, command, &metadata(tenant, correlation))
+            .execute(&id, command, &self.metadata(tenant, correlation))
             .await
             .map(drop)
             .map_err(|error| match error {
@@ -87,7 +98,11 @@ where
         let command = MessageCommand::ApplyStatus(update.report);
         match self
             .messages
-            .execute(&id.to_string(), command, &metadata(tenant, correlation))
+            .execute(
+                &id.to_string(),
+                command,
+                &self.metadata(tenant, correlation),
+            )
             .await
         {
             Ok(_) => Ok(()),
@@ -97,13 +112,6 @@ where
             }
             Err(other) => Err(WorkError::Retry(other.to_string())),
         }
-    }
-}
-
-fn metadata(tenant: &TenantId, correlation: &str) -> CommandMetadata {
-    CommandMetadata {
-        correlation_id: correlation.to_owned(),
-        ..CommandMetadata::new(tenant.clone(), WEBHOOK_ACTOR)
     }
 }
 

@@ -28,6 +28,9 @@ pub struct EventLogConfig {
     /// How long a lease lasts unless renewed: how long a dead node's job
     /// waits before another node takes it.
     pub lease_ttl: Duration,
+    /// How long a process manager's node may hold a commit before it is
+    /// handed to another: how long a dead node's work waits.
+    pub work_ack_wait: Duration,
 }
 
 impl Default for EventLogConfig {
@@ -43,6 +46,7 @@ impl Default for EventLogConfig {
             cache_capacity: 10_000,
             lease_bucket: "HERALD_LEASES".into(),
             lease_ttl: Duration::from_secs(6),
+            work_ack_wait: Duration::from_secs(60),
         }
     }
 }

@@ -14,9 +14,6 @@ use std::time::Duration;
 use super::envelope::CommitEnvelope;
 use super::log::EventLog;
 
-/// How long a worker may hold a commit before it is handed out again.
-const ACK_WAIT: Duration = Duration::from_secs(60);
-
 /// How many commits a worker may hold at once, across its nodes.
 const MAX_IN_FLIGHT: i64 = 1_000;
 
@@ -41,6 +38,7 @@ impl WorkFeed for JetStreamWorkFeed {
         &self,
         worker: &str,
         aggregate_type: &str,
+        capacity: usize,
     ) -> Result<BoxStream<'static, Result<WorkItem, FeedError>>, FeedError> {
         let name = format!("herald-{worker}");
         let config = pull::Config {
@@ -48,7 +46,7 @@ impl WorkFeed for JetStreamWorkFeed {
             filter_subject: self.log.subject("*", aggregate_type, "*"),
             deliver_policy: DeliverPolicy::All,
             ack_policy: AckPolicy::Explicit,
-            ack_wait: ACK_WAIT,
+            ack_wait: self.log.config.work_ack_wait,
             max_ack_pending: MAX_IN_FLIGHT,
             ..Default::default()
         };
@@ -58,7 +56,12 @@ impl WorkFeed for JetStreamWorkFeed {
             .get_or_create_consumer(&name, config)
             .await
             .map_err(feed_error)?;
-        let messages = consumer.messages().await.map_err(feed_error)?;
+        let messages = consumer
+            .stream()
+            .max_messages_per_batch(capacity.max(1))
+            .messages()
+            .await
+            .map_err(feed_error)?;
         Ok(messages
             .map(|message| work_item(message.map_err(feed_error)?))
             .boxed())

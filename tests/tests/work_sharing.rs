@@ -1,0 +1,144 @@
+//! Process managers on several nodes share one durable consumer per worker:
+//! two Herald nodes split the webhook processor's work between them (each
+//! command records the node that ran it), and the commits a node took and
+//! never finished go to another node once their time is up.
+
+use futures::StreamExt;
+use herald_api::settings::Redacted;
+use herald_api::{Herald, Settings};
+use herald_application::ports::event_feed::EventFeed;
+use herald_application::ports::work_feed::WorkFeed;
+use herald_application::CommandMetadata;
+use herald_domain::campaign::{
+    CampaignDefinition, CampaignMessage, CampaignName, Delay, Description, NewCampaign, Schedule,
+};
+use herald_domain::{SessionId, TenantId};
+use herald_fake_graph::{FakeGraphConfig, InboundMessage};
+use herald_infrastructure::jetstream::{EventLogConfig, JetStreamEventFeed, JetStreamWorkFeed};
+use herald_tests::app::settings_on_nats;
+use herald_tests::whatsapp::PATIENCE;
+use herald_tests::{eventually, spawn_app_with_settings, TestNats};
+use std::collections::{BTreeSet, HashSet};
+use std::time::Duration;
+
+const INBOUND: usize = 60;
+
+fn shared_key() -> Redacted {
+    Redacted("7c".repeat(32))
+}
+
+/// The nodes that ran the commands on conversations, from the log.
+async fn nodes_behind_conversations(feed: &JetStreamEventFeed) -> BTreeSet<String> {
+    let head = feed.head().await.unwrap();
+    let commits = feed.subscribe(0).await.unwrap();
+    let commits: Vec<_> = commits.take(head as usize).collect().await;
+    commits
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|c| c.aggregate_type == "conversation")
+        .filter_map(|c| c.metadata.get("node").cloned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_split_the_webhook_processors_work() {
+    let app = spawn_app_with_settings(FakeGraphConfig::default(), |settings| {
+        settings.secret_key = Some(shared_key());
+    })
+    .await;
+    let second_data = tempfile::tempdir().unwrap();
+    let second_settings = Settings {
+        secret_key: Some(shared_key()),
+        ..settings_on_nats(&app.nats.url(), &second_data)
+    };
+    let second = Herald::start(&second_settings)
+        .await
+        .expect("a second node starts");
+    let session = app.connected_session().await;
+
+    for i in 0..INBOUND {
+        let from = format!("1650555{i:04}");
+        let message = InboundMessage::text(from, format!("Hello {i}"));
+        app.graph
+            .emit_inbound(&session.number.phone_number_id, message)
+            .await
+            .expect("the fake posts");
+    }
+    eventually(
+        "every inbound message reaches its conversation",
+        PATIENCE,
+        || async {
+            let replies = app.list("/v1/replies?limit=100").await;
+            (replies["total"] == INBOUND).then_some(())
+        },
+    )
+    .await;
+    let feed = JetStreamEventFeed::new(app.herald.event_log().clone());
+    let nodes = nodes_behind_conversations(&feed).await;
+
+    assert_eq!(nodes.len(), 2, "both nodes took part: {nodes:?}");
+    second.stop().await;
+    app.stop().await;
+}
+
+fn campaign(i: usize) -> NewCampaign {
+    NewCampaign {
+        definition: CampaignDefinition {
+            name: CampaignName::parse(&format!("Work {i}")).unwrap(),
+            description: Description::default(),
+            session_id: SessionId::parse("main").unwrap(),
+            message: CampaignMessage::Text { body: "Hi".into() },
+            delay: Delay::default(),
+            personalize: false,
+        },
+        schedule: Schedule::Immediate,
+        recipients: Vec::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_a_dead_node_held_go_to_another_node() {
+    let nats = TestNats::start().await;
+    let config = EventLogConfig {
+        work_ack_wait: Duration::from_secs(1),
+        ..EventLogConfig::default()
+    };
+    let log = nats.event_log(config.clone()).await;
+    let service = herald_application::campaigns::CampaignService::new(
+        herald_infrastructure::jetstream::JetStreamEventStore::new(log.clone()),
+        std::sync::Arc::new(herald_application::clock::SystemClock),
+    );
+    let tenant = TenantId::parse("acme").unwrap();
+    for i in 0..10 {
+        let metadata = CommandMetadata::new(tenant.clone(), "test");
+        service.create(campaign(i), &metadata).await.unwrap();
+    }
+
+    let dying = JetStreamWorkFeed::new(nats.event_log(config.clone()).await);
+    let mut held = dying.subscribe("shared", "campaign", 4).await.unwrap();
+    let mut taken = HashSet::new();
+    for _ in 0..4 {
+        taken.insert(held.next().await.unwrap().unwrap().commit.position);
+    }
+    drop(held);
+    drop(dying);
+
+    let survivor = JetStreamWorkFeed::new(nats.event_log(config).await);
+    let mut items = survivor.subscribe("shared", "campaign", 10).await.unwrap();
+    let mut done = HashSet::new();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while done.len() < 10 {
+        let item = tokio::time::timeout_at(deadline, items.next())
+            .await
+            .expect("every commit reaches the surviving node")
+            .unwrap()
+            .unwrap();
+        done.insert(item.commit.position);
+        item.receipt.done().await.unwrap();
+    }
+
+    assert!(
+        taken.is_subset(&done),
+        "the dead node's commits were handed on"
+    );
+}
