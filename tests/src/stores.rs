@@ -3,6 +3,11 @@
 //! (`scripts/test` starts SecantusDB for it). Under `CI=true`, a run
 //! without that server fails rather than skip the MongoDB cases.
 
+use herald_application::ports::read_store::ReadStore;
+use herald_projections::stores::{MongoReadStore, SqliteReadStore};
+use std::future::Future;
+use std::sync::Arc;
+
 /// The MongoDB server the tests use, if any.
 ///
 /// # Panics
@@ -20,11 +25,6 @@ pub fn mongodb_uri() -> Option<String> {
         }
     }
 }
-
-use herald_application::ports::read_store::ReadStore;
-use herald_projections::stores::{MongoReadStore, SqliteReadStore};
-use std::future::Future;
-use std::sync::Arc;
 
 /// The read store a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

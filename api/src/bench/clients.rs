@@ -1,5 +1,6 @@
 //! The three paths' clients, and a projector that counts what it projects.
 
+use async_nats::header::NATS_MESSAGE_ID;
 use async_nats::jetstream::message::PublishMessage;
 use bytes::Bytes;
 use herald_application::ports::event_feed::RecordedCommit;
@@ -8,6 +9,7 @@ use herald_application::CommandMetadata;
 use herald_domain::campaign::{CampaignCommand, CampaignEdit, Delay};
 use herald_domain::TenantId;
 use herald_infrastructure::jetstream::envelope::AGGREGATE_TYPE;
+use herald_infrastructure::jetstream::publish::is_wrong_last_sequence;
 use herald_projections::{ProjectionError, Projector};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -16,23 +18,56 @@ use uuid::Uuid;
 use super::load::Client;
 use super::paths::Service;
 
+/// Publishes `body` after `last`, the subject's last sequence as this
+/// client knows it; gives the new last sequence. A clustered stream can
+/// answer "wrong last sequence" for a publish it did store (its leader
+/// changed, or its answer to an earlier try was lost): as Herald's own
+/// store does, the subject's last message is then read back, and if it is
+/// this publish, that is its sequence; otherwise it is published again
+/// after that message.
 pub(super) async fn publish_raw(
     jetstream: &async_nats::jetstream::Context,
     subject: &str,
     last: u64,
     body: Bytes,
 ) -> anyhow::Result<u64> {
-    let message = PublishMessage::build()
-        .payload(body)
-        .message_id(Uuid::now_v7().to_string())
-        .expected_last_subject_sequence(last)
-        .header(AGGREGATE_TYPE, "campaign");
-    Ok(jetstream
-        .send_publish(subject.to_owned(), message)
-        .await?
-        .await?
-        .sequence)
+    let id = Uuid::now_v7().to_string();
+    let mut last = last;
+    for _ in 0..10 {
+        let message = PublishMessage::build()
+            .payload(body.clone())
+            .message_id(id.clone())
+            .expected_last_subject_sequence(last)
+            .header(AGGREGATE_TYPE, "campaign");
+        let acknowledged = match jetstream.send_publish(subject.to_owned(), message).await {
+            Ok(ack) => ack.await,
+            Err(error) => Err(error),
+        };
+        match acknowledged {
+            Ok(ack) => return Ok(ack.sequence),
+            Err(error) if is_wrong_last_sequence(&error) => {
+                let stored = last_message(jetstream, subject).await?;
+                if stored.headers.get(NATS_MESSAGE_ID).map(|v| v.as_str()) == Some(id.as_str()) {
+                    return Ok(stored.sequence);
+                }
+                last = stored.sequence;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    anyhow::bail!("{subject} kept changing under the benchmark's publishes")
 }
+
+async fn last_message(
+    jetstream: &async_nats::jetstream::Context,
+    subject: &str,
+) -> anyhow::Result<async_nats::jetstream::message::StreamMessage> {
+    let stream = jetstream.get_stream(STREAM).await?;
+    Ok(stream.get_last_raw_message_by_subject(subject).await?)
+}
+
+/// The stream the benchmark's servers hold the log in.
+const STREAM: &str = "HERALD_EVENTS";
 
 pub(super) struct RawClient {
     pub(super) jetstream: async_nats::jetstream::Context,

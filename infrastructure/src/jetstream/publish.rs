@@ -12,6 +12,7 @@
 use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::publish::PublishAck;
+use async_nats::jetstream::ErrorCode;
 use bytes::Bytes;
 use herald_application::ports::event_store::{StoreFailure, StoreFailureKind};
 use std::time::Duration;
@@ -56,13 +57,13 @@ pub async fn publish_commit(log: &EventLog, commit: &Commit<'_>) -> Result<u64, 
                 ))
             }
             Ok(ack) => return Ok(ack.sequence),
+            Err(error) if is_wrong_last_sequence(&error) && attempt == 1 => {
+                return Err(PublishFailure::Conflict)
+            }
+            Err(error) if is_wrong_last_sequence(&error) => {
+                return recorded_by_earlier_attempt(log, commit).await
+            }
             Err(error) => match error.kind() {
-                PublishErrorKind::WrongLastSequence if attempt == 1 => {
-                    return Err(PublishFailure::Conflict)
-                }
-                PublishErrorKind::WrongLastSequence => {
-                    return recorded_by_earlier_attempt(log, commit).await
-                }
                 PublishErrorKind::MaxPayloadExceeded => {
                     return Err(failed(
                         StoreFailureKind::TooLarge,
@@ -87,6 +88,19 @@ pub async fn publish_commit(log: &EventLog, commit: &Commit<'_>) -> Result<u64, 
         StoreFailureKind::OutcomeUnknown,
         format!("the event log did not confirm the command after {attempts} attempts ({last_error}); it may or may not have been recorded"),
     ))
+}
+
+/// Whether the server refused a publish for its expected last sequence.
+/// A clustered stream answers code 10071 with the sequences, or 10164
+/// without them; the client names only the first, so the second is read
+/// from the error the server sent.
+pub fn is_wrong_last_sequence(error: &PublishError) -> bool {
+    if error.kind() == PublishErrorKind::WrongLastSequence {
+        return true;
+    }
+    std::error::Error::source(error)
+        .and_then(|source| source.downcast_ref::<async_nats::jetstream::Error>())
+        .is_some_and(|server| server.error_code() == ErrorCode::STREAM_WRONG_LAST_SEQUENCE_CONSTANT)
 }
 
 async fn send(log: &EventLog, commit: &Commit<'_>) -> Result<PublishAck, PublishError> {
@@ -127,4 +141,27 @@ async fn recorded_by_earlier_attempt(
 
 fn failed(kind: StoreFailureKind, message: impl Into<String>) -> PublishFailure {
     PublishFailure::Failed(StoreFailure::new(kind, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(code: u32) -> PublishError {
+        let answer = format!(r#"{{"code":400,"err_code":{code},"description":"refused"}}"#);
+        let server: async_nats::jetstream::Error = serde_json::from_str(&answer).unwrap();
+        PublishError::with_source(PublishErrorKind::Other, server)
+    }
+
+    #[test]
+    fn both_of_the_servers_wrong_last_sequence_answers_are_known() {
+        assert!(is_wrong_last_sequence(&PublishError::new(
+            PublishErrorKind::WrongLastSequence
+        )));
+        assert!(is_wrong_last_sequence(&refused(10164)));
+        assert!(!is_wrong_last_sequence(&refused(10077)));
+        assert!(!is_wrong_last_sequence(&PublishError::new(
+            PublishErrorKind::TimedOut
+        )));
+    }
 }
