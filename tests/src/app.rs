@@ -2,6 +2,11 @@
 //! client with helpers named after what users do.
 
 use herald_api::{Herald, Settings};
+use herald_domain::campaign::{
+    CampaignDefinition, CampaignMessage, CampaignName, Delay, Description, NewCampaign, Recipient,
+    Schedule,
+};
+use herald_domain::SessionId;
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -123,6 +128,26 @@ pub fn settings_on_nats(urls: &str, data: &TempDir) -> Settings {
         ),
     ]);
     Settings::from_map(&vars).expect("valid test settings")
+}
+
+/// A text campaign named `name` on the session `main`, sent at once, as
+/// the campaign service takes it; for tests that act below the HTTP API.
+///
+/// # Panics
+/// When `name` is not a campaign name.
+pub fn new_campaign(name: &str, recipients: Vec<Recipient>) -> NewCampaign {
+    NewCampaign {
+        definition: CampaignDefinition {
+            name: CampaignName::parse(name).expect("a campaign name"),
+            description: Description::default(),
+            session_id: SessionId::parse("main").expect("a session id"),
+            message: CampaignMessage::Text { body: "Hi".into() },
+            delay: Delay::default(),
+            personalize: false,
+        },
+        schedule: Schedule::Immediate,
+        recipients,
+    }
 }
 
 /// A campaign body that is valid as it is; tests change what they test.

@@ -24,6 +24,9 @@ const BEFORE: Duration = Duration::from_secs(3);
 /// How long the killed node stays down.
 const DOWN: Duration = Duration::from_secs(5);
 const AFTER: Duration = Duration::from_secs(3);
+/// The phases above are spans of load to measure, not waits for a result.
+/// An election taking longer than this is a failure.
+const ELECTION_LIMIT: Duration = Duration::from_secs(60);
 
 /// One answered command: when it was sent and answered, its status, and
 /// the campaign it created when it did.
@@ -125,7 +128,13 @@ async fn commands_survive_the_stream_leader_killed_and_started_again() {
     let elected = loop {
         match stream_leader(&inspect).await {
             Some(new) if new != leader => break Instant::now(),
-            _ => tokio::time::sleep(Duration::from_millis(50)).await,
+            _ => {
+                assert!(
+                    killed.elapsed() < ELECTION_LIMIT,
+                    "no new leader was elected"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
     };
     tokio::time::sleep(DOWN.saturating_sub(killed.elapsed())).await;

@@ -8,14 +8,14 @@ use herald_application::metadata::keys;
 use herald_application::ports::event_store::TenantEventStores;
 use herald_application::CommandMetadata;
 use herald_domain::campaign::{
-    Campaign, CampaignCommand, CampaignDefinition, CampaignError, CampaignEvent, CampaignMessage,
-    CampaignName, CampaignStatus, Delay, Description, NewCampaign, Recipient, Schedule,
+    Campaign, CampaignCommand, CampaignError, CampaignEvent, CampaignStatus, Recipient,
 };
 use herald_domain::clock::FixedClock;
-use herald_domain::{PhoneNumber, SessionId, TenantId};
+use herald_domain::{PhoneNumber, TenantId};
 use herald_infrastructure::jetstream::{
     EventLog, EventLogConfig, JetStreamEventFeed, JetStreamEventStore,
 };
+use herald_tests::app::new_campaign;
 use herald_tests::{AckDroppingProxy, TestNats};
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,24 +46,9 @@ fn recipient(i: usize) -> Recipient {
     Recipient::new(PhoneNumber::parse(&format!("+1415{i:07}")).unwrap())
 }
 
-fn new_campaign(recipients: Vec<Recipient>) -> NewCampaign {
-    NewCampaign {
-        definition: CampaignDefinition {
-            name: CampaignName::parse("Race").unwrap(),
-            description: Description::default(),
-            session_id: SessionId::parse("main").unwrap(),
-            message: CampaignMessage::Text { body: "Hi".into() },
-            delay: Delay::default(),
-            personalize: false,
-        },
-        schedule: Schedule::Immediate,
-        recipients,
-    }
-}
-
 async fn create(service: &Service) -> Uuid {
     let receipt = service
-        .create(new_campaign(vec![recipient(0)]), &metadata())
+        .create(new_campaign("Race", vec![recipient(0)]), &metadata())
         .await
         .unwrap();
     Uuid::parse_str(&receipt.aggregate_id).unwrap()
@@ -399,7 +384,7 @@ async fn events_carry_the_commands_metadata_and_position() {
     metadata.ip = Some("203.0.113.9".into());
     metadata.user_agent = Some("curl/8".into());
     let receipt = service(&log)
-        .create(new_campaign(vec![]), &metadata)
+        .create(new_campaign("Race", vec![]), &metadata)
         .await
         .unwrap();
 

@@ -2,6 +2,7 @@
 //! from a client: a request head that never ends, a body that trickles,
 //! and idle connections at the connection cap.
 
+use herald_api::http::server::connections::GRACE;
 use herald_fake_graph::FakeGraphConfig;
 use herald_tests::{spawn_app_with_settings, TestApp};
 use std::time::{Duration, Instant};
@@ -11,18 +12,26 @@ use tokio::net::TcpStream;
 const HEADER_TIMEOUT: Duration = Duration::from_millis(300);
 const REQUEST_TIMEOUT: Duration = Duration::from_millis(800);
 
+/// How long a read waits for its position, unless a test says otherwise.
+const READ_WAIT: Duration = Duration::from_millis(100);
+
 async fn spawn_app_with_limits(max_connections: usize) -> TestApp {
-    spawn_app_with_header_timeout(max_connections, HEADER_TIMEOUT).await
+    limited_app(max_connections, HEADER_TIMEOUT, READ_WAIT).await
 }
 
-async fn spawn_app_with_header_timeout(max_connections: usize, header: Duration) -> TestApp {
+async fn limited_app(max_connections: usize, header: Duration, read_wait: Duration) -> TestApp {
     spawn_app_with_settings(FakeGraphConfig::default(), |settings| {
         settings.http_header_timeout = header;
         settings.http_request_timeout = REQUEST_TIMEOUT;
-        settings.read_wait = Duration::from_millis(100);
+        settings.read_wait = read_wait;
         settings.http_max_connections = Some(max_connections);
     })
     .await
+}
+
+/// Until connections made now are past their grace and may be evicted.
+async fn past_the_grace() {
+    tokio::time::sleep(GRACE + Duration::from_millis(50)).await;
 }
 
 async fn connect(app: &TestApp) -> TcpStream {
@@ -75,13 +84,12 @@ async fn a_body_that_trickles_in_is_cut_off_by_the_request_timeout() {
 #[tokio::test]
 async fn at_the_cap_the_oldest_idle_connection_makes_way_for_a_new_one() {
     // A head timeout far off: only eviction can close a connection here.
-    let app = spawn_app_with_header_timeout(2, Duration::from_secs(30)).await;
+    let app = limited_app(2, Duration::from_secs(30), READ_WAIT).await;
     let mut idle = Vec::new();
     for _ in 0..2 {
         idle.push(connect(&app).await);
     }
-    // Past their grace, the idle connections can be evicted.
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    past_the_grace().await;
 
     let health = app
         .client
@@ -106,7 +114,9 @@ async fn at_the_cap_the_oldest_idle_connection_makes_way_for_a_new_one() {
 
 #[tokio::test]
 async fn a_slow_request_in_flight_is_not_evicted_for_a_new_connection() {
-    let app = spawn_app_with_limits(1).await;
+    // The busy request waits this long for a position it never sees: it
+    // is still in flight well after its connection's grace has passed.
+    let app = limited_app(1, HEADER_TIMEOUT, Duration::from_millis(600)).await;
     let mut busy = connect(&app).await;
     let head = format!(
         "GET /v1/campaigns?minPosition={} HTTP/1.1\r\nHost: herald\r\nX-Tenant-Id: {}\r\n\r\n",
@@ -114,7 +124,7 @@ async fn a_slow_request_in_flight_is_not_evicted_for_a_new_connection() {
         app.tenant
     );
     busy.write_all(head.as_bytes()).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    past_the_grace().await;
 
     let waiting = tokio::spawn({
         let client = app.client.clone();

@@ -8,33 +8,15 @@ use herald_api::{Herald, Settings};
 use herald_application::campaigns::CampaignFilter;
 use herald_application::queries::PageRequest;
 use herald_application::CommandMetadata;
-use herald_domain::campaign::{
-    CampaignDefinition, CampaignMessage, CampaignName, Delay, Description, NewCampaign, Schedule,
-};
-use herald_domain::{SessionId, TenantId};
+use herald_domain::TenantId;
 use herald_projections::binding::OnMismatch;
-use herald_tests::app::settings;
+use herald_tests::app::{new_campaign, settings};
 use herald_tests::stores::{self, fresh_database};
 use herald_tests::{on_both_stores, TestNats};
 use tempfile::TempDir;
 
 fn tenant() -> TenantId {
     TenantId::parse("acme").unwrap()
-}
-
-fn campaign(name: &str) -> NewCampaign {
-    NewCampaign {
-        definition: CampaignDefinition {
-            name: CampaignName::parse(name).unwrap(),
-            description: Description::default(),
-            session_id: SessionId::parse("main").unwrap(),
-            message: CampaignMessage::Text { body: "Hi".into() },
-            delay: Delay::default(),
-            personalize: false,
-        },
-        schedule: Schedule::Immediate,
-        recipients: Vec::new(),
-    }
 }
 
 /// Herald's settings for `nats`, with the read store in `data` (SQLite) or
@@ -50,7 +32,10 @@ async fn create_and_read(herald: &Herald, name: &str) {
     let state = herald.state();
     let receipt = state
         .campaigns
-        .create(campaign(name), &CommandMetadata::new(tenant(), "test"))
+        .create(
+            new_campaign(name, Vec::new()),
+            &CommandMetadata::new(tenant(), "test"),
+        )
         .await
         .unwrap();
     let found = state

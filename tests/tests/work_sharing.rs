@@ -9,13 +9,10 @@ use herald_api::{Herald, Settings};
 use herald_application::ports::event_feed::EventFeed;
 use herald_application::ports::work_feed::WorkFeed;
 use herald_application::CommandMetadata;
-use herald_domain::campaign::{
-    CampaignDefinition, CampaignMessage, CampaignName, Delay, Description, NewCampaign, Schedule,
-};
-use herald_domain::{SessionId, TenantId};
+use herald_domain::TenantId;
 use herald_fake_graph::{FakeGraphConfig, InboundMessage};
 use herald_infrastructure::jetstream::{EventLogConfig, JetStreamEventFeed, JetStreamWorkFeed};
-use herald_tests::app::settings_on_nats;
+use herald_tests::app::{new_campaign, settings_on_nats};
 use herald_tests::whatsapp::PATIENCE;
 use herald_tests::{eventually, spawn_app_with_settings, TestNats};
 use std::collections::{BTreeSet, HashSet};
@@ -81,21 +78,6 @@ async fn two_nodes_split_the_webhook_processors_work() {
     app.stop().await;
 }
 
-fn campaign(i: usize) -> NewCampaign {
-    NewCampaign {
-        definition: CampaignDefinition {
-            name: CampaignName::parse(&format!("Work {i}")).unwrap(),
-            description: Description::default(),
-            session_id: SessionId::parse("main").unwrap(),
-            message: CampaignMessage::Text { body: "Hi".into() },
-            delay: Delay::default(),
-            personalize: false,
-        },
-        schedule: Schedule::Immediate,
-        recipients: Vec::new(),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commits_a_dead_node_held_go_to_another_node() {
     let nats = TestNats::start().await;
@@ -111,7 +93,10 @@ async fn commits_a_dead_node_held_go_to_another_node() {
     let tenant = TenantId::parse("acme").unwrap();
     for i in 0..10 {
         let metadata = CommandMetadata::new(tenant.clone(), "test");
-        service.create(campaign(i), &metadata).await.unwrap();
+        service
+            .create(new_campaign(&format!("Work {i}"), Vec::new()), &metadata)
+            .await
+            .unwrap();
     }
 
     let dying = JetStreamWorkFeed::new(nats.event_log(config.clone()).await);

@@ -55,17 +55,19 @@ pub struct StatusUpdate {
 fn parse(body: &[u8]) -> Result<Notification, PayloadError> {
     let notification: Notification = serde_json::from_slice(body)
         .map_err(|e| PayloadError(format!("the body is not JSON of the expected shape ({e})")))?;
-    match notification.object.as_deref() {
-        Some("whatsapp_business_account") => Ok(notification),
-        Some(other) => Err(PayloadError(format!(
-            "object is {other:?}, not \"whatsapp_business_account\""
-        ))),
-        None => Err(PayloadError("the body has no \"object\"".into())),
-    }
+    whatsapp_object(notification.object.as_deref())?;
+    Ok(notification)
 }
 
 fn phone_number_id(value: &Value) -> Option<&str> {
     value.get("metadata")?.get("phone_number_id")?.as_str()
+}
+
+/// Only a notification's `object`; the rest is skipped as it is read.
+#[derive(Deserialize)]
+struct ObjectOnly {
+    #[serde(default)]
+    object: Option<String>,
 }
 
 /// Checks that an authenticated body is a WhatsApp notification.
@@ -73,7 +75,19 @@ fn phone_number_id(value: &Value) -> Option<&str> {
 /// # Errors
 /// When its `object` is not `whatsapp_business_account`.
 pub fn check_object(body: &[u8]) -> Result<(), PayloadError> {
-    parse(body).map(drop)
+    let read: ObjectOnly = serde_json::from_slice(body)
+        .map_err(|e| PayloadError(format!("the body is not JSON of the expected shape ({e})")))?;
+    whatsapp_object(read.object.as_deref())
+}
+
+fn whatsapp_object(object: Option<&str>) -> Result<(), PayloadError> {
+    match object {
+        Some("whatsapp_business_account") => Ok(()),
+        Some(other) => Err(PayloadError(format!(
+            "object is {other:?}, not \"whatsapp_business_account\""
+        ))),
+        None => Err(PayloadError("the body has no \"object\"".into())),
+    }
 }
 
 /// The part of `body` about `keep`: the body itself when it is about

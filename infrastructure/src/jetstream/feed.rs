@@ -72,30 +72,29 @@ impl EventFeed for JetStreamEventFeed {
     }
 
     async fn head(&self) -> Result<u64, FeedError> {
-        let info = self
-            .log
-            .stream
-            .get_info()
-            .await
-            .map_err(|e| FeedError(e.to_string()))?;
-        Ok(info.state.last_sequence)
+        Ok(self.info().await?.state.last_sequence)
     }
 
     /// The stream's name and the instant it was created, to the
     /// nanosecond: the same on every replica and after a restart, another
     /// for a stream made again or on another server.
     async fn identity(&self) -> Result<String, FeedError> {
-        let info = self
-            .log
-            .stream
-            .get_info()
-            .await
-            .map_err(|e| FeedError(e.to_string()))?;
+        let info = self.info().await?;
         Ok(format!(
             "{}@{}",
             info.config.name,
             info.created.unix_timestamp_nanos()
         ))
+    }
+}
+
+impl JetStreamEventFeed {
+    async fn info(&self) -> Result<async_nats::jetstream::stream::Info, FeedError> {
+        self.log
+            .stream
+            .get_info()
+            .await
+            .map_err(|e| FeedError(e.to_string()))
     }
 }
 

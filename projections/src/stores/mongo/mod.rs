@@ -37,6 +37,7 @@ pub(super) const CHECKPOINTS: &str = "herald_checkpoints";
 const META: &str = "herald_meta";
 const LOG_KEY: &str = "event_log";
 const STORE_KEY: &str = "store";
+const META_VALUE: &str = "value";
 /// The field holding the stamp of the last change applied to a document.
 pub(super) const STAMP: &str = "_stamp";
 /// The field marking a deleted document's tombstone.
@@ -104,6 +105,30 @@ impl MongoReadStore {
         })
     }
 
+    /// The value under `key` in the store's own collection: `offered` if
+    /// there was none, else the one stored first, whichever node offered it.
+    async fn first_value(&self, key: &str, offered: &str) -> Result<String, ReadStoreError> {
+        let meta = self.database.collection::<BsonDocument>(META);
+        match meta
+            .insert_one(doc! { "_id": key, META_VALUE: offered })
+            .await
+        {
+            Err(error) if !has_code(&error, DUPLICATE_KEY) => {
+                return Err(ReadStoreError::new(error));
+            }
+            _ => {}
+        }
+        let stored = meta
+            .find_one(doc! { "_id": key })
+            .await
+            .map_err(ReadStoreError::new)?;
+        stored
+            .as_ref()
+            .and_then(|d| d.get_str(META_VALUE).ok())
+            .map(str::to_owned)
+            .ok_or_else(|| ReadStoreError(format!("{META} holds no readable {key}")))
+    }
+
     /// Renames the rebuilt collection over the live one. Every rebuild
     /// collection exists from the moment the rebuild is prepared, written
     /// to or not; so a missing one was renamed already, by an earlier
@@ -128,24 +153,11 @@ impl MongoReadStore {
 #[async_trait]
 impl ReadStore for MongoReadStore {
     async fn bind_log(&self, identity: &str) -> Result<LogBinding, ReadStoreError> {
-        let meta = self.database.collection::<BsonDocument>(META);
-        match meta
-            .insert_one(doc! { "_id": LOG_KEY, "identity": identity })
-            .await
-        {
-            Err(error) if !has_code(&error, DUPLICATE_KEY) => {
-                return Err(ReadStoreError::new(error));
-            }
-            _ => {}
-        }
-        let bound = meta
-            .find_one(doc! { "_id": LOG_KEY })
-            .await
-            .map_err(ReadStoreError::new)?;
-        let bound = bound.as_ref().and_then(|d| d.get_str("identity").ok());
-        Ok(match bound {
-            Some(bound) if bound != identity => LogBinding::Foreign(bound.to_owned()),
-            _ => LogBinding::Bound,
+        let bound = self.first_value(LOG_KEY, identity).await?;
+        Ok(if bound == identity {
+            LogBinding::Bound
+        } else {
+            LogBinding::Foreign(bound)
         })
     }
 
@@ -154,7 +166,7 @@ impl ReadStore for MongoReadStore {
             .collection::<BsonDocument>(META)
             .update_one(
                 doc! { "_id": LOG_KEY },
-                doc! { "$set": { "identity": identity } },
+                doc! { "$set": { META_VALUE: identity } },
             )
             .upsert(true)
             .await
@@ -163,23 +175,8 @@ impl ReadStore for MongoReadStore {
     }
 
     async fn store_id(&self) -> Result<String, ReadStoreError> {
-        let meta = self.database.collection::<BsonDocument>(META);
         let made = uuid::Uuid::new_v4().simple().to_string();
-        match meta.insert_one(doc! { "_id": STORE_KEY, "id": made }).await {
-            Err(error) if !has_code(&error, DUPLICATE_KEY) => {
-                return Err(ReadStoreError::new(error));
-            }
-            _ => {}
-        }
-        let stored = meta
-            .find_one(doc! { "_id": STORE_KEY })
-            .await
-            .map_err(ReadStoreError::new)?;
-        stored
-            .as_ref()
-            .and_then(|d| d.get_str("id").ok())
-            .map(str::to_owned)
-            .ok_or_else(|| ReadStoreError("the store's identity is unreadable".into()))
+        self.first_value(STORE_KEY, &made).await
     }
 
     async fn reset(

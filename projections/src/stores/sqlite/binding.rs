@@ -1,7 +1,7 @@
 //! Which event log the store serves, kept in a small table of its own.
 
 use herald_application::ports::read_store::{LogBinding, ReadStoreError};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
 const META: &str = "herald_meta";
 const LOG_KEY: &str = "event_log";
@@ -15,22 +15,11 @@ pub(super) fn create_meta(db: &Connection) -> Result<(), ReadStoreError> {
 }
 
 pub(super) fn bind(db: &Connection, identity: &str) -> Result<LogBinding, ReadStoreError> {
-    db.execute(
-        &format!("INSERT OR IGNORE INTO {META} (key, value) VALUES (?1, ?2)"),
-        [LOG_KEY, identity],
-    )
-    .map_err(ReadStoreError::new)?;
-    let bound: Option<String> = db
-        .query_row(
-            &format!("SELECT value FROM {META} WHERE key = ?1"),
-            [LOG_KEY],
-            |row| row.get(0),
-        )
-        .optional()
-        .map_err(ReadStoreError::new)?;
-    Ok(match bound {
-        Some(bound) if bound != identity => LogBinding::Foreign(bound),
-        _ => LogBinding::Bound,
+    let bound = first_value(db, LOG_KEY, identity)?;
+    Ok(if bound == identity {
+        LogBinding::Bound
+    } else {
+        LogBinding::Foreign(bound)
     })
 }
 
@@ -47,15 +36,20 @@ pub(super) fn rebind(db: &Connection, identity: &str) -> Result<(), ReadStoreErr
 }
 
 pub(super) fn store_id(db: &Connection) -> Result<String, ReadStoreError> {
-    let made = uuid::Uuid::new_v4().simple().to_string();
+    first_value(db, STORE_KEY, &uuid::Uuid::new_v4().simple().to_string())
+}
+
+/// The value under `key`: `offered` if there was none, else the one
+/// stored first.
+fn first_value(db: &Connection, key: &str, offered: &str) -> Result<String, ReadStoreError> {
     db.execute(
         &format!("INSERT OR IGNORE INTO {META} (key, value) VALUES (?1, ?2)"),
-        [STORE_KEY, made.as_str()],
+        [key, offered],
     )
     .map_err(ReadStoreError::new)?;
     db.query_row(
         &format!("SELECT value FROM {META} WHERE key = ?1"),
-        [STORE_KEY],
+        [key],
         |row| row.get(0),
     )
     .map_err(ReadStoreError::new)
