@@ -39,6 +39,10 @@ pub struct Settings {
     /// `HERALD_WORK_ACK_WAIT_MS`, default 60000: how long a node may hold a
     /// process manager's commit before another node is given it.
     pub work_ack_wait: Duration,
+    /// `HERALD_PROCESS_MANAGERS`: `on` (default), or `off` for a node that
+    /// serves the API and keeps read models but sends nothing and applies
+    /// no webhooks (the other nodes do).
+    pub run_process_managers: bool,
     /// `HERALD_HTTP_HEADER_TIMEOUT_MS`, default 10000: how long a
     /// connection may take to send a request's head.
     pub http_header_timeout: Duration,
@@ -175,6 +179,16 @@ impl Settings {
                 "HERALD_WORK_ACK_WAIT_MS",
                 60_000,
             )?,
+            run_process_managers: match get("HERALD_PROCESS_MANAGERS").unwrap_or("on") {
+                "on" => true,
+                "off" => false,
+                other => {
+                    return Err(SettingsError {
+                        variable: "HERALD_PROCESS_MANAGERS",
+                        message: format!("{other:?} is not on or off"),
+                    })
+                }
+            },
             http_header_timeout: millis(
                 get("HERALD_HTTP_HEADER_TIMEOUT_MS"),
                 "HERALD_HTTP_HEADER_TIMEOUT_MS",

@@ -247,6 +247,8 @@ impl Herald {
         let mut tasks = Vec::new();
         if run_background {
             tasks.extend(runners.into_iter().map(|r| spawn_runner(r, stop.clone())));
+        }
+        if run_background && settings.run_process_managers {
             let feed: Arc<dyn WorkFeed> =
                 Arc::new(JetStreamWorkFeed::new(backends.event_log.clone()));
             for worker in workers(&backends, &state, &gateway, &node) {

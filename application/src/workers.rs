@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use futures::StreamExt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -22,6 +23,11 @@ pub enum WorkError {
     /// logged and left, so that it does not block the ones after it.
     #[error("skipped: {0}")]
     Skip(String),
+    /// Not yet (the number's pace, a campaign's delay): the commit comes
+    /// back after this long. The worker holds nothing while it waits, so
+    /// one number's queue never occupies the slots other work needs.
+    #[error("not before {0:?}")]
+    Later(Duration),
 }
 
 #[async_trait]
@@ -92,9 +98,10 @@ pub async fn run_worker(
 
 async fn handle(worker: &dyn Worker, item: WorkItem) {
     let position = item.commit.position;
-    let outcome = worker.handle(&item.commit).await;
+    let outcome = while_saying_in_progress(&item, worker.handle(&item.commit)).await;
     let acknowledged = match outcome {
         Ok(()) => item.receipt.done().await,
+        Err(WorkError::Later(delay)) => item.receipt.retry_after(delay).await,
         Err(WorkError::Retry(reason)) => {
             warn!(worker = worker.name(), position, %reason, "will retry");
             item.receipt.retry_after(RETRY_DELAY).await
@@ -106,6 +113,25 @@ async fn handle(worker: &dyn Worker, item: WorkItem) {
     };
     if let Err(error) = acknowledged {
         warn!(worker = worker.name(), position, %error, "cannot acknowledge; it will come back");
+    }
+}
+
+/// Runs `work`, telling the feed every heartbeat that the commit is still
+/// being worked on: a send waiting on Meta's answer is not handed to
+/// another node, which would find it mid-send and call it unknown.
+async fn while_saying_in_progress<T>(item: &WorkItem, work: impl Future<Output = T>) -> T {
+    let mut work = std::pin::pin!(work);
+    let mut beats =
+        tokio::time::interval_at(tokio::time::Instant::now() + item.heartbeat, item.heartbeat);
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            _ = beats.tick() => {
+                if let Err(error) = item.receipt.in_progress().await {
+                    warn!(position = item.commit.position, %error, "cannot extend the commit's time");
+                }
+            }
+        }
     }
 }
 

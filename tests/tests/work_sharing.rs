@@ -127,3 +127,72 @@ async fn commits_a_dead_node_held_go_to_another_node() {
         "the dead node's commits were handed on"
     );
 }
+
+/// A worker that takes three seconds over each commit, counting how often
+/// it is given each one.
+struct Slow(std::sync::Mutex<std::collections::HashMap<u64, usize>>);
+
+#[async_trait::async_trait]
+impl herald_application::workers::Worker for Slow {
+    fn name(&self) -> &'static str {
+        "slow"
+    }
+    fn aggregate_type(&self) -> &'static str {
+        "campaign"
+    }
+    async fn handle(
+        &self,
+        commit: &herald_application::ports::event_feed::RecordedCommit,
+    ) -> Result<(), herald_application::workers::WorkError> {
+        *self.0.lock().unwrap().entry(commit.position).or_default() += 1;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_still_being_worked_on_is_not_handed_out_again() {
+    let nats = TestNats::start().await;
+    let config = EventLogConfig {
+        work_ack_wait: Duration::from_secs(1),
+        ..EventLogConfig::default()
+    };
+    let log = nats.event_log(config.clone()).await;
+    let service = herald_application::campaigns::CampaignService::new(
+        herald_infrastructure::jetstream::JetStreamEventStore::new(log.clone()),
+        std::sync::Arc::new(herald_application::clock::SystemClock),
+    );
+    let metadata = CommandMetadata::new(TenantId::parse("acme").unwrap(), "test");
+    service
+        .create(new_campaign("Slow work", Vec::new()), &metadata)
+        .await
+        .unwrap();
+
+    let worker = std::sync::Arc::new(Slow(std::sync::Mutex::default()));
+    let (stop_sender, stop) = tokio::sync::watch::channel(false);
+    // Two nodes, so that a commit whose time ran out would find a taker.
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let feed = std::sync::Arc::new(JetStreamWorkFeed::new(log.clone()));
+            tokio::spawn(herald_application::workers::run_worker(
+                worker.clone(),
+                feed,
+                2,
+                stop.clone(),
+            ))
+        })
+        .collect();
+    eventually("the commit is taken", PATIENCE, || async {
+        (!worker.0.lock().unwrap().is_empty()).then_some(())
+    })
+    .await;
+    // Well past three acknowledgement windows, and past the work itself.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    stop_sender.send(true).unwrap();
+    for run in runs {
+        run.await.unwrap();
+    }
+
+    let handed_out = worker.0.lock().unwrap().clone();
+    assert_eq!(handed_out.values().copied().collect::<Vec<_>>(), [1]);
+}

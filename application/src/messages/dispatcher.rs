@@ -2,26 +2,36 @@
 //!
 //! A message is claimed (`BeginSend`) before the Cloud API is called, and
 //! only a queued message can be claimed, so no message is handed to Meta
-//! twice, whatever crashes or redeliveries happen. A claim found without an
-//! outcome (Herald stopped mid-send) becomes "unknown": the status webhook,
-//! which carries the message id, settles it.
+//! twice, whatever crashes or redeliveries happen. Everything that can fail
+//! or wait (the session, its token, the number's pace) comes before the
+//! claim, and a worker busy with a send keeps its commit, so a claim found
+//! without an outcome means Herald stopped mid-send. It becomes "unknown":
+//! the status webhook, which carries the message id, settles it.
 
 use async_trait::async_trait;
 use herald_domain::message::{
-    Message, MessageCommand, MessageError, MessageEvent, MessageServices, MessageStatus, SendError,
+    Message, MessageCommand, MessageContent, MessageError, MessageEvent, MessageServices,
+    MessageStatus, SendError,
 };
 use herald_domain::session::Session;
-use herald_domain::{Clock, TenantId};
+use herald_domain::{Clock, PhoneNumber, TenantId};
 use std::sync::Arc;
+use std::time::Duration;
 use tracing::{info, warn};
 
 use crate::commands::{CommandError, CommandExecutor};
 use crate::metadata::CommandMetadata;
 use crate::ports::event_feed::RecordedCommit;
 use crate::ports::event_store::TenantEventStores;
-use crate::ports::whatsapp::{OutboundMessage, SendFailure, WhatsAppGateway};
+use crate::ports::whatsapp::{CloudApiAccess, OutboundMessage, SendFailure, WhatsAppGateway};
 use crate::sessions::SessionService;
 use crate::workers::{WorkError, Worker};
+
+/// The longest a worker waits for a send's moment: a message whose moment
+/// is further off goes back to the feed until then, so that a number at its
+/// limit, or a recipient at the pair limit, holds no worker that other
+/// numbers and tenants need.
+const HOLD: Duration = Duration::from_millis(500);
 
 /// Who sends, as recorded with the outcome.
 pub const DISPATCHER_ACTOR: &str = "message-dispatcher";
@@ -89,26 +99,42 @@ where
         }
     }
 
+    /// Everything that can fail or wait happens before the claim: a
+    /// message is claimed only when it can be handed to Meta at once, so a
+    /// claim never outlives its send and a claim found unsettled means
+    /// Herald stopped mid-send.
     async fn dispatch(&self, tenant: &TenantId, id: &str) -> Result<(), WorkError> {
-        if !self.claim(tenant, id).await? {
-            return self.settle_interrupted(tenant, id).await;
+        let message = self.load(tenant, id).await?;
+        match message.status() {
+            None => return Err(WorkError::Skip(format!("message {id} does not exist"))),
+            Some(MessageStatus::Queued) => {}
+            Some(MessageStatus::Sending) => return self.settle_interrupted(tenant, id).await,
+            Some(_) => return Ok(()),
         }
-        let outcome = self.send(tenant, id).await?;
+        let ready = match self.prepare(tenant, id, &message).await? {
+            Ok(ready) => ready,
+            Err(refusal) => return self.run(tenant, id, refusal).await,
+        };
+        let at = self
+            .gateway
+            .reserve_send(&ready.access, ready.to, HOLD)
+            .map_err(WorkError::Later)?;
+        tokio::time::sleep_until(at).await;
+        if !self.claim(tenant, id).await? {
+            // Another worker claimed it since it was loaded: it is theirs.
+            return Ok(());
+        }
+        let outcome = self.send(id, &ready).await;
         self.run(tenant, id, outcome).await
     }
 
     /// A message claimed but never settled was being sent when Herald
     /// stopped: it may have reached Meta, so it is not sent again.
     async fn settle_interrupted(&self, tenant: &TenantId, id: &str) -> Result<(), WorkError> {
-        let message = self.load(tenant, id).await?;
-        if message.status() == Some(MessageStatus::Sending) {
-            warn!(message = %id, "found mid-send after a restart; marked unknown");
-            let reason = "Herald stopped while the message was being sent".to_owned();
-            return self
-                .run(tenant, id, MessageCommand::RecordOutcomeUnknown { reason })
-                .await;
-        }
-        Ok(())
+        warn!(message = %id, "found mid-send after a restart; marked unknown");
+        let reason = "Herald stopped while the message was being sent".to_owned();
+        self.run(tenant, id, MessageCommand::RecordOutcomeUnknown { reason })
+            .await
     }
 
     async fn load(&self, tenant: &TenantId, id: &str) -> Result<Message, WorkError> {
@@ -118,9 +144,15 @@ where
             .map_err(|e| WorkError::Retry(e.to_string()))
     }
 
-    /// Calls the Cloud API and says which command records the outcome.
-    async fn send(&self, tenant: &TenantId, id: &str) -> Result<MessageCommand, WorkError> {
-        let message = self.load(tenant, id).await?;
+    /// What the send needs, or the command that settles a message that can
+    /// never be sent. A failure to read the session or open its token is
+    /// retried, the message still queued.
+    async fn prepare<'m>(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        message: &'m Message,
+    ) -> Result<Result<ReadyToSend<'m>, MessageCommand>, WorkError> {
         let (Some(session_id), Some(to), Some(content)) =
             (message.session_id(), message.to(), message.content())
         else {
@@ -132,22 +164,32 @@ where
             .await
             .map_err(|e| WorkError::Retry(e.to_string()))?;
         let Some(channel) = session.channel() else {
-            return Ok(failure(
+            return Ok(Err(failure(
                 None,
                 "the session was deleted before the message was sent",
-            ));
+            )));
         };
         let access = self
             .sessions
             .access(tenant, session_id, channel)
             .map_err(|e| WorkError::Retry(e.to_string()))?;
-        let outbound = OutboundMessage {
+        Ok(Ok(ReadyToSend {
+            access,
             to,
             content,
             reply_to: message.reply_to(),
+        }))
+    }
+
+    /// Calls the Cloud API and says which command records the outcome.
+    async fn send(&self, id: &str, ready: &ReadyToSend<'_>) -> MessageCommand {
+        let outbound = OutboundMessage {
+            to: ready.to,
+            content: ready.content,
+            reply_to: ready.reply_to,
             callback_data: Some(id),
         };
-        Ok(match self.gateway.send(&access, outbound).await {
+        match self.gateway.send(&ready.access, outbound).await {
             Ok(accepted) => {
                 info!(message = %id, wamid = %accepted.wamid, "sent");
                 MessageCommand::RecordSent {
@@ -162,8 +204,16 @@ where
                 let code = failed.graph_error().map(|e| e.code);
                 failure(code, &failed.to_string())
             }
-        })
+        }
     }
+}
+
+/// A queued message with everything its send needs.
+struct ReadyToSend<'m> {
+    access: CloudApiAccess,
+    to: &'m PhoneNumber,
+    content: &'m MessageContent,
+    reply_to: Option<&'m str>,
 }
 
 fn failure(code: Option<i64>, message: &str) -> MessageCommand {

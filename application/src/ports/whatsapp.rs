@@ -10,6 +10,8 @@ use async_trait::async_trait;
 use herald_domain::message::MessageContent;
 use herald_domain::PhoneNumber;
 use std::fmt;
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// A Cloud API access token (a system-user or business token). It never
 /// shows in logs: `Debug` and `Display` print `AccessToken(***)`.
@@ -164,8 +166,25 @@ pub trait WhatsAppGateway: Send + Sync {
     /// token; [`VerifyFailure::Unreachable`] when Meta cannot be reached.
     async fn verify(&self, access: &CloudApiAccess) -> Result<PhoneNumberInfo, VerifyFailure>;
 
-    /// Sends one message, retrying temporary errors and pacing itself to
-    /// Meta's per-number and per-recipient limits.
+    /// Reserves the moment a message from the number to `to` may go, within
+    /// Meta's per-number and per-recipient limits, if that moment comes
+    /// within `horizon`. The caller must then send at that moment: the slot
+    /// is taken. When no slot comes that soon, nothing is reserved and the
+    /// answer is how long to wait before asking again, so that the caller
+    /// need not hold anything (a claimed message, a worker) meanwhile.
+    ///
+    /// # Errors
+    /// The wait, when the next slot is further than `horizon`.
+    fn reserve_send(
+        &self,
+        access: &CloudApiAccess,
+        to: &PhoneNumber,
+        horizon: Duration,
+    ) -> Result<Instant, Duration>;
+
+    /// Sends one message at once (the caller reserved the moment with
+    /// [`WhatsAppGateway::reserve_send`]), retrying temporary errors, each
+    /// retry paced to Meta's limits.
     ///
     /// # Errors
     /// A [`SendFailure`]: refused for good, still refused after every

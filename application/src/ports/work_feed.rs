@@ -12,6 +12,9 @@ use super::event_feed::{FeedError, RecordedCommit};
 pub struct WorkItem {
     pub commit: RecordedCommit,
     pub receipt: Box<dyn WorkReceipt>,
+    /// How often a worker still busy with the commit must say so
+    /// ([`WorkReceipt::in_progress`]), or it is handed to another worker.
+    pub heartbeat: Duration,
 }
 
 /// A commit not marked done in time goes to a worker again, so handlers
@@ -27,6 +30,12 @@ pub trait WorkReceipt: Send + Sync {
     /// # Errors
     /// As [`WorkReceipt::done`].
     async fn retry_after(&self, delay: Duration) -> Result<(), FeedError>;
+
+    /// Says the worker is still at it: the commit's time starts again.
+    ///
+    /// # Errors
+    /// As [`WorkReceipt::done`].
+    async fn in_progress(&self) -> Result<(), FeedError>;
 }
 
 #[async_trait]

@@ -6,9 +6,11 @@ use herald_application::ports::whatsapp::{
     AccessToken, CloudApiAccess, GraphError, OutboundMessage, PhoneNumberInfo, SendAccepted,
     SendFailure, VerifyFailure, WhatsAppGateway,
 };
+use herald_domain::PhoneNumber;
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, Response, Url};
 use std::time::Duration;
+use tokio::time::Instant;
 use tracing::{instrument, warn};
 
 use super::config::{CloudApiConfig, CloudApiConfigError};
@@ -40,6 +42,8 @@ struct Call<'a> {
     url: Url,
     body: Option<Bytes>,
     pace: Pace<'a>,
+    /// Whether the caller reserved the first attempt's slot itself.
+    reserved: bool,
     /// Whether sending it twice does no harm, so that an attempt whose
     /// outcome is unknown may be repeated.
     idempotent: bool,
@@ -95,7 +99,9 @@ impl CloudApiClient {
     async fn execute(&self, token: &AccessToken, call: &Call<'_>) -> Result<Bytes, SendFailure> {
         let mut attempt = 1;
         loop {
-            self.pace(call.pace).await;
+            if attempt > 1 || !call.reserved {
+                self.pace(call.pace).await;
+            }
             let wait = match self.attempt(token, call).await {
                 Attempt::Answered(body) => return Ok(body),
                 Attempt::Refused(error) => self.after_refusal(error, attempt)?,
@@ -193,6 +199,7 @@ impl WhatsAppGateway for CloudApiClient {
             url: self.endpoints.phone_number(&access.phone_number_id),
             body: None,
             pace: Pace::None,
+            reserved: false,
             idempotent: true,
         };
         let body = self
@@ -202,6 +209,16 @@ impl WhatsAppGateway for CloudApiClient {
         responses::phone_number(&body).ok_or_else(|| VerifyFailure::Unreachable {
             reason: "the Graph API answered without the number's id and display number".into(),
         })
+    }
+
+    fn reserve_send(
+        &self,
+        access: &CloudApiAccess,
+        to: &PhoneNumber,
+        horizon: Duration,
+    ) -> Result<Instant, Duration> {
+        self.pacer
+            .reserve_within(&access.phone_number_id, to.as_str(), horizon)
     }
 
     #[instrument(
@@ -225,6 +242,7 @@ impl WhatsAppGateway for CloudApiClient {
                 number: &access.phone_number_id,
                 recipient: message.to.as_str(),
             },
+            reserved: true,
             idempotent: false,
         };
         let body = self.execute(&access.access_token, &call).await?;
@@ -242,6 +260,7 @@ impl WhatsAppGateway for CloudApiClient {
             url: self.endpoints.messages(&access.phone_number_id),
             body: Some(json_body(&MarkReadRequest::new(wamid))?),
             pace: Pace::Number(&access.phone_number_id),
+            reserved: false,
             idempotent: true,
         };
         self.execute(&access.access_token, &call).await.map(drop)

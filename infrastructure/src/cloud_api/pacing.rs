@@ -47,6 +47,14 @@ impl Bucket {
         slot
     }
 
+    /// The instant [`Bucket::reserve`] would give, taking nothing.
+    pub fn next_slot(&self, now: Instant) -> Instant {
+        let full_at = self.full_at.map_or(now, |at| at.max(now));
+        full_at
+            .checked_sub(self.tolerance)
+            .map_or(now, |at| at.max(now))
+    }
+
     /// Whether the bucket has refilled completely, so that forgetting it
     /// changes nothing.
     fn is_full(&self, now: Instant) -> bool {
@@ -101,6 +109,45 @@ impl Pacer {
     pub async fn before_call(&self, number: &str) {
         let slot = self.reserve_number(number, Instant::now());
         sleep_until(slot).await;
+    }
+
+    /// Reserves the moment a message may go from `number` to `recipient`,
+    /// if both the pair's and the number's buckets have a slot within
+    /// `horizon`; otherwise takes nothing and says how long until the
+    /// later of the two frees up.
+    ///
+    /// # Errors
+    /// That wait, when it is beyond `horizon`.
+    pub fn reserve_within(
+        &self,
+        number: &str,
+        recipient: &str,
+        horizon: Duration,
+    ) -> Result<Instant, Duration> {
+        let now = Instant::now();
+        let latest = now + horizon;
+        let mut pairs = self.pairs.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut numbers = self.numbers.lock().unwrap_or_else(PoisonError::into_inner);
+        pairs.sweep(now);
+        let pair = pairs
+            .buckets
+            .entry((number.to_owned(), recipient.to_owned()))
+            .or_insert_with(|| Bucket::new(self.pair_interval, self.pair_burst));
+        let pair_slot = pair.next_slot(now);
+        if pair_slot > latest {
+            return Err(pair_slot - now);
+        }
+        let number_bucket = numbers
+            .entry(number.to_owned())
+            .or_insert_with(|| Bucket::new(self.number_interval, 1));
+        // The number's slot is taken no earlier than the pair allows, so
+        // that no slot of the number's rate goes unused while the pair waits.
+        let slot = number_bucket.next_slot(pair_slot);
+        if slot > latest {
+            return Err(slot - now);
+        }
+        pair.reserve(now);
+        Ok(number_bucket.reserve(pair_slot))
     }
 
     fn reserve_number(&self, number: &str, now: Instant) -> Instant {
@@ -216,6 +263,37 @@ mod tests {
         assert!(Instant::now() - start < SECOND);
         busy.await.unwrap();
         assert_eq!(Instant::now() - start, 6 * SECOND);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reservation_beyond_the_horizon_takes_nothing() {
+        let pacer = pacer(80, 1);
+        let horizon = SECOND;
+        let first = pacer.reserve_within("n1", "+15550001", horizon).unwrap();
+        assert_eq!(first, Instant::now());
+        let wait = pacer
+            .reserve_within("n1", "+15550001", horizon)
+            .unwrap_err();
+        assert_eq!(wait, 6 * SECOND);
+        // The refusal took no slot of the number's: another recipient goes
+        // at the next one.
+        let other = pacer.reserve_within("n1", "+15550002", horizon).unwrap();
+        assert_eq!(other - first, SECOND / 80);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_busy_number_answers_how_long_until_its_next_slot() {
+        let pacer = pacer(10, 5);
+        let horizon = Duration::from_millis(250);
+        let granted = (0..10)
+            .map(|i| pacer.reserve_within("n1", &format!("+1555000{i}"), horizon))
+            .take_while(Result::is_ok)
+            .count();
+        assert_eq!(granted, 3, "slots at 0, 100 and 200 ms");
+        let wait = pacer
+            .reserve_within("n1", "+15559999", horizon)
+            .unwrap_err();
+        assert_eq!(wait, Duration::from_millis(300));
     }
 
     #[test]

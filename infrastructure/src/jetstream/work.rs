@@ -62,13 +62,19 @@ impl WorkFeed for JetStreamWorkFeed {
             .messages()
             .await
             .map_err(feed_error)?;
+        // A third of the window, so that one late or lost heartbeat does
+        // not cost the commit.
+        let heartbeat = (self.log.config.work_ack_wait / 3).max(Duration::from_millis(100));
         Ok(messages
-            .map(|message| work_item(message.map_err(feed_error)?))
+            .map(move |message| work_item(message.map_err(feed_error)?, heartbeat))
             .boxed())
     }
 }
 
-fn work_item(message: async_nats::jetstream::Message) -> Result<WorkItem, FeedError> {
+fn work_item(
+    message: async_nats::jetstream::Message,
+    heartbeat: Duration,
+) -> Result<WorkItem, FeedError> {
     let info = message.info().map_err(feed_error)?;
     let (position, pending) = (info.stream_sequence, info.pending);
     let envelope: CommitEnvelope = serde_json::from_slice(&message.payload)
@@ -76,6 +82,7 @@ fn work_item(message: async_nats::jetstream::Message) -> Result<WorkItem, FeedEr
     Ok(WorkItem {
         commit: envelope.into_recorded(position, pending),
         receipt: Box::new(Acknowledgement(message)),
+        heartbeat,
     })
 }
 
@@ -92,5 +99,9 @@ impl WorkReceipt for Acknowledgement {
             .ack_with(AckKind::Nak(Some(delay)))
             .await
             .map_err(feed_error)
+    }
+
+    async fn in_progress(&self) -> Result<(), FeedError> {
+        self.0.ack_with(AckKind::Progress).await.map_err(feed_error)
     }
 }

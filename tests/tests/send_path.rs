@@ -1,0 +1,106 @@
+//! The send path under faults: what is checked before a message is claimed,
+//! and what a node that cannot send leaves behind.
+
+use herald_api::settings::Redacted;
+use herald_api::Herald;
+use herald_fake_graph::templates::FakeTemplate;
+use herald_fake_graph::FakeGraphConfig;
+use herald_tests::app::settings_on_nats;
+use herald_tests::spawn_app_with_settings;
+use herald_tests::whatsapp::CONTACT;
+use serde_json::json;
+use std::time::Duration;
+
+fn key(digit: &str) -> Redacted {
+    Redacted(digit.repeat(64))
+}
+
+fn order_update(to: &str) -> serde_json::Value {
+    json!({
+        "messaging_product": "whatsapp",
+        "to": to,
+        "type": "template",
+        "template": {"name": "order_update", "language": {"code": "en_US"}}
+    })
+}
+
+/// A node whose key cannot open the session's token (a botched key
+/// rotation) must leave the message queued, not claimed: a claimed message
+/// found again is taken for one Herald stopped sending, and marked unknown,
+/// though it never left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_a_node_cannot_send_stays_queued_for_one_that_can() {
+    let app = spawn_app_with_settings(FakeGraphConfig::default(), |settings| {
+        settings.secret_key = Some(key("a"));
+        settings.run_process_managers = false;
+    })
+    .await;
+    app.graph.add_template(FakeTemplate::new(
+        "order_update",
+        "en_US",
+        "Your order has shipped.",
+    ));
+    let session = app.connected_session().await;
+    let mut wrong_key = settings_on_nats(&app.nats.url(), &tempfile::tempdir().unwrap());
+    wrong_key.secret_key = Some(key("b"));
+    wrong_key.graph_api_url = app.graph.base_url().to_owned();
+    wrong_key.work_ack_wait = Duration::from_secs(1);
+    let misconfigured = Herald::start(&wrong_key).await.expect("a node starts");
+
+    let id = app.send_message_ok(&session, &order_update(CONTACT)).await;
+    // Long enough for the node to fail, and its retries to come back, twice.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    misconfigured.stop().await;
+    assert_eq!(app.wait_for_status(&id, "queued").await["status"], "queued");
+
+    let mut right_key = settings_on_nats(&app.nats.url(), &tempfile::tempdir().unwrap());
+    right_key.secret_key = Some(key("a"));
+    right_key.graph_api_url = app.graph.base_url().to_owned();
+    let repaired = Herald::start(&right_key).await.expect("a node starts");
+    app.wait_for_status(&id, "read").await;
+    assert_eq!(app.accepted_by_meta(&id).len(), 1);
+    repaired.stop().await;
+    app.stop().await;
+}
+
+/// Forty messages to one recipient wait on Meta's pair limit (five at
+/// once, then one every six seconds). They must not take every worker
+/// while they wait: another number's message goes out at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_recipients_backlog_does_not_hold_up_another_number() {
+    use herald_fake_graph::FakeNumber;
+    let app = herald_tests::spawn_app().await;
+    app.graph.add_template(FakeTemplate::new(
+        "order_update",
+        "en_US",
+        "Your order has shipped.",
+    ));
+    let busy = app.connected_session().await;
+    let other = app
+        .connected_session_for(FakeNumber::new(
+            "206540352242922",
+            "202290129340398",
+            "15550783882",
+            "other-access-token",
+            "other-app-secret",
+        ))
+        .await;
+    for _ in 0..40 {
+        app.send_message_ok(&busy, &order_update(CONTACT)).await;
+    }
+    // Until the pair allows the sixth, every worker could be waiting on it.
+    let id = app.send_message_ok(&other, &order_update(CONTACT)).await;
+    let started = std::time::Instant::now();
+    herald_tests::eventually(
+        "the other number's message reaches Meta",
+        herald_tests::whatsapp::PATIENCE,
+        || async { (!app.accepted_by_meta(&id).is_empty()).then_some(()) },
+    )
+    .await;
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(3),
+        "the other number's message waited {waited:?}"
+    );
+    app.stop().await;
+}
