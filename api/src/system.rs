@@ -16,6 +16,7 @@ use herald_application::ports::whatsapp::WhatsAppGateway;
 use herald_application::ports::work_feed::WorkFeed;
 use herald_application::progress::ProjectionPositions;
 use herald_application::sessions::{SessionQueries, SessionService};
+use herald_application::webhooks::processor::SentMessages;
 use herald_application::webhooks::{ReadModelDirectory, WebhookIntake, WebhookProcessor};
 use herald_application::workers::{run_worker, Worker};
 use herald_domain::Clock;
@@ -389,6 +390,7 @@ fn workers(
         Arc::new(WebhookProcessor::new(
             JetStreamEventStore::new(log.clone()),
             JetStreamEventStore::new(log.clone()),
+            Arc::clone(&state.message_queries) as Arc<dyn SentMessages>,
             Arc::new(SystemClock),
             node,
         )),

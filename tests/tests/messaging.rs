@@ -335,3 +335,30 @@ on_both_stores! {
         app.stop().await;
     }
 }
+
+on_both_stores! {
+    async fn statuses_without_callback_data_are_matched_by_wamid() {
+        let graph = herald_fake_graph::FakeGraphConfig {
+            webhooks: herald_fake_graph::WebhookConfig {
+                echo_callback_data: false,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let app = herald_tests::spawn_app_with(graph).await;
+        let session = app.connected_session().await;
+        app.graph.add_template(FakeTemplate::new(
+            "order_update",
+            "en_US",
+            "Hi {{1}}, your order has shipped.",
+        ));
+
+        let id = app.send_message_ok(&session, &order_update(CONTACT)).await;
+
+        let message = app.wait_for_status(&id, "read").await;
+        assert!(message["deliveredAt"].is_string(), "{message}");
+        let statuses = app.graph.webhook_deliveries();
+        assert!(statuses.iter().all(|d| !d.body.to_string().contains("biz_opaque_callback_data")));
+        app.stop().await;
+    }
+}

@@ -8,9 +8,10 @@
 //! a POST, which covers the signature check and the durable record (fsync
 //! before the ack with `always`); turning the record into message statuses
 //! happens after the answer, as it does in production. The statuses name no
-//! message Herald sent (no `biz_opaque_callback_data`), so that work is a
-//! parse and a skip here: the figures are the receiver's, not the
-//! Message aggregate's.
+//! message Herald sent (no `biz_opaque_callback_data`, unknown wamids), so
+//! that work is a parse and a lookup per status, repeated with growing
+//! pauses while their send's answer could still come: the figures are the
+//! receiver's, not the Message aggregate's.
 
 use anyhow::Context;
 use herald_application::metadata::CommandMetadata;

@@ -102,6 +102,27 @@ impl MessageQueries {
         self.reads.find_one(query, min_position).await
     }
 
+    /// The outbound message Meta accepted as `wamid`, as projected now.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn sent_as(
+        &self,
+        tenant: &TenantId,
+        wamid: &str,
+    ) -> Result<Option<String>, QueryError> {
+        let query = FindQuery::new(
+            &MESSAGES,
+            vec![
+                Condition::Equals("waMessageId", wamid.into()),
+                owned_by(tenant),
+                Condition::Equals("isIncoming", false.into()),
+            ],
+        );
+        let found = self.reads.find_one(query, None).await?;
+        Ok(found.and_then(|document| document.get("_id")?.as_str().map(str::to_owned)))
+    }
+
     /// A tenant's inbound messages (seed 001 `replies`), newest first.
     ///
     /// # Errors
@@ -139,4 +160,11 @@ fn time_range(
         conditions.push(Condition::Below(field, date_value(until)));
     }
     conditions
+}
+
+#[async_trait::async_trait]
+impl crate::webhooks::processor::SentMessages for MessageQueries {
+    async fn sent_as(&self, tenant: &TenantId, wamid: &str) -> Result<Option<String>, QueryError> {
+        MessageQueries::sent_as(self, tenant, wamid).await
+    }
 }

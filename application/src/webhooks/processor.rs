@@ -1,9 +1,11 @@
 //! The webhook processor: turns each recorded payload into commands on the
 //! aggregates it concerns. Inbound messages go to the conversation of
 //! (session, sender); statuses go to the message Herald sent, found by the
-//! message id the send carried in `biz_opaque_callback_data`.
+//! message id the send carried in `biz_opaque_callback_data` or, when Meta
+//! leaves that out, by the wamid Meta gave the send.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use herald_domain::conversation::{
     conversation_id_for, Conversation, ConversationCommand, ConversationServices, InboundMessage,
@@ -12,6 +14,7 @@ use herald_domain::message::{Message, MessageCommand, MessageServices};
 use herald_domain::webhook::{Webhook, WebhookEvent, WebhookRoute};
 use herald_domain::{Clock, SessionId, TenantId};
 use std::sync::Arc;
+use std::time::Duration;
 use tracing::{debug, warn};
 use uuid::Uuid;
 
@@ -21,14 +24,41 @@ use crate::commands::{CommandError, CommandExecutor};
 use crate::metadata::CommandMetadata;
 use crate::ports::event_feed::RecordedCommit;
 use crate::ports::event_store::TenantEventStores;
+use crate::queries::QueryError;
 use crate::workers::{WorkError, Worker};
 
 /// How many commands of one payload run at once (a POST may hold 1,000).
 const PARALLEL_COMMANDS: usize = 16;
 
+/// How long a status naming an unknown wamid is kept trying: Meta may post
+/// it before Herald has recorded the send's answer (the answer can take up
+/// to the request timeout, and the read models a moment more).
+const MATCH_PATIENCE: Duration = Duration::from_secs(300);
+
+/// Finds the message Herald sent under a wamid.
+#[async_trait]
+pub trait SentMessages: Send + Sync {
+    /// The id of the tenant's outbound message Meta accepted as `wamid`,
+    /// once its send is recorded.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    async fn sent_as(&self, tenant: &TenantId, wamid: &str) -> Result<Option<String>, QueryError>;
+}
+
+/// What became of one status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Matched {
+    Applied,
+    /// No message of Herald's has this wamid, yet.
+    NotYet,
+}
+
 pub struct WebhookProcessor<C, M> {
     conversations: CommandExecutor<Conversation, C>,
     messages: CommandExecutor<Message, M>,
+    sent: Arc<dyn SentMessages>,
+    clock: Arc<dyn Clock>,
     /// This node, recorded with every command the processor runs.
     node: String,
 }
@@ -38,13 +68,21 @@ where
     C: TenantEventStores<Conversation>,
     M: TenantEventStores<Message>,
 {
-    pub fn new(conversations: C, messages: M, clock: Arc<dyn Clock>, node: &str) -> Self {
+    pub fn new(
+        conversations: C,
+        messages: M,
+        sent: Arc<dyn SentMessages>,
+        clock: Arc<dyn Clock>,
+        node: &str,
+    ) -> Self {
         Self {
             conversations: CommandExecutor::new(
                 conversations,
                 ConversationServices::new(Arc::clone(&clock)),
             ),
-            messages: CommandExecutor::new(messages, MessageServices::new(clock)),
+            messages: CommandExecutor::new(messages, MessageServices::new(Arc::clone(&clock))),
+            sent,
+            clock,
             node: node.to_owned(),
         }
     }
@@ -80,38 +118,64 @@ where
     }
 
     /// Only statuses of messages Herald sent can be applied; others (sent
-    /// from Meta's own tools, say) are noted and left.
+    /// from Meta's own tools, say) are noted and left once it is clear no
+    /// send of Herald's will claim their wamid.
     async fn apply_status(
         &self,
         tenant: &TenantId,
         update: StatusUpdate,
         correlation: &str,
-    ) -> Result<(), WorkError> {
-        let Some(id) = update
-            .callback_data
-            .as_deref()
-            .and_then(|d| Uuid::parse_str(d).ok())
-        else {
-            debug!(wamid = %update.report.wamid, "status of a message Herald did not send");
-            return Ok(());
+    ) -> Result<Matched, WorkError> {
+        let Some(id) = self.message_of(tenant, &update).await? else {
+            return Ok(Matched::NotYet);
         };
         let command = MessageCommand::ApplyStatus(update.report);
         match self
             .messages
-            .execute(
-                &id.to_string(),
-                command,
-                &self.metadata(tenant, correlation),
-            )
+            .execute(&id, command, &self.metadata(tenant, correlation))
             .await
         {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(Matched::Applied),
             Err(CommandError::Rejected(refusal)) => {
-                warn!(message = %id, %refusal, "status for a message this tenant does not have");
-                Ok(())
+                warn!(message = %id, %refusal, "status not applied");
+                Ok(Matched::Applied)
             }
             Err(other) => Err(WorkError::Retry(other.to_string())),
         }
+    }
+
+    /// Herald's id for the message, from the callback data the send
+    /// carried, or else from the wamid.
+    async fn message_of(
+        &self,
+        tenant: &TenantId,
+        update: &StatusUpdate,
+    ) -> Result<Option<String>, WorkError> {
+        let carried = update
+            .callback_data
+            .as_deref()
+            .and_then(|d| Uuid::parse_str(d).ok());
+        if let Some(id) = carried {
+            return Ok(Some(id.to_string()));
+        }
+        self.sent
+            .sent_as(tenant, &update.report.wamid)
+            .await
+            .map_err(|e| WorkError::Retry(e.to_string()))
+    }
+
+    /// When statuses found no message: again later while the send's answer
+    /// may still be on its way, or let go.
+    fn unmatched(&self, received_at: DateTime<Utc>, wamids: &[String]) -> Result<(), WorkError> {
+        let age = (self.clock.now() - received_at)
+            .to_std()
+            .unwrap_or_default();
+        if age < MATCH_PATIENCE {
+            let wait = (age / 2).clamp(Duration::from_secs(1), Duration::from_secs(30));
+            return Err(WorkError::Later(wait));
+        }
+        debug!(?wamids, "statuses of messages Herald did not send");
+        Ok(())
     }
 }
 
@@ -156,12 +220,24 @@ where
                     self.receive(&tenant, session_id, message, correlation)
                         .await?;
                 }
-                let results: Vec<Result<(), WorkError>> = futures::stream::iter(update.statuses)
-                    .map(|status| self.apply_status(&tenant, status, correlation))
-                    .buffer_unordered(PARALLEL_COMMANDS)
-                    .collect()
-                    .await;
-                results.into_iter().collect::<Result<(), WorkError>>()?;
+                let results: Vec<(String, Result<Matched, WorkError>)> =
+                    futures::stream::iter(update.statuses)
+                        .map(|status| async {
+                            let wamid = status.report.wamid.clone();
+                            (wamid, self.apply_status(&tenant, status, correlation).await)
+                        })
+                        .buffer_unordered(PARALLEL_COMMANDS)
+                        .collect()
+                        .await;
+                let mut not_yet = Vec::new();
+                for (wamid, result) in results {
+                    if result? == Matched::NotYet {
+                        not_yet.push(wamid);
+                    }
+                }
+                if !not_yet.is_empty() {
+                    self.unmatched(received_at, &not_yet)?;
+                }
             }
         }
         Ok(())

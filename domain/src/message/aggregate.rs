@@ -140,7 +140,7 @@ impl Message {
             MessageCommand::RecordOutcomeUnknown { reason } => {
                 Ok(state.outcome_unknown(reason, now))
             }
-            MessageCommand::ApplyStatus(report) => Ok(state.report(report)),
+            MessageCommand::ApplyStatus(report) => state.report(report),
         }
     }
 }
@@ -198,12 +198,18 @@ impl MessageState {
 
     /// Each (message, status) pair is recorded once; the message keeps the
     /// highest-ranked status of all reported.
-    fn report(&self, report: StatusReport) -> Vec<MessageEvent> {
+    fn report(&self, report: StatusReport) -> Result<Vec<MessageEvent>, MessageError> {
+        if let Some(wamid) = self.wamid.as_ref().filter(|w| **w != report.wamid) {
+            return Err(MessageError::NotAllowed(format!(
+                "the status is about {}, and Meta accepted this message as {wamid}",
+                report.wamid
+            )));
+        }
         if self.reported.contains(&report.status) {
-            return vec![];
+            return Ok(vec![]);
         }
         let status = self.status.max(report.status.as_status());
-        vec![MessageEvent::StatusReported { report, status }]
+        Ok(vec![MessageEvent::StatusReported { report, status }])
     }
 
     fn apply(&mut self, event: MessageEvent) {

@@ -258,3 +258,17 @@ fn commands_before_queue_find_nothing() {
         .when(MessageCommand::BeginSend)
         .then_expect_error(MessageError::NotFound);
 }
+
+#[test]
+fn a_status_about_another_wamid_is_refused() {
+    let other = StatusReport {
+        wamid: "wamid.2".into(),
+        ..report(DeliveryStatus::Read)
+    };
+    test()
+        .given(vec![queued(), started(), sent()])
+        .when(MessageCommand::ApplyStatus(other))
+        .then_expect_error(MessageError::NotAllowed(
+            "the status is about wamid.2, and Meta accepted this message as wamid.1".into(),
+        ));
+}

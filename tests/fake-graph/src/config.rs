@@ -103,6 +103,9 @@ pub struct WebhookConfig {
     pub timeout: Duration,
     /// Pause between the posts of a schedule.
     pub step_delay: Duration,
+    /// Whether statuses carry the send's `biz_opaque_callback_data`. Meta
+    /// documents it as echoed, but not for every status and product.
+    pub echo_callback_data: bool,
 }
 
 impl Default for WebhookConfig {
@@ -114,6 +117,7 @@ impl Default for WebhookConfig {
             max_attempts: 5,
             timeout: Duration::from_secs(2),
             step_delay: Duration::from_millis(5),
+            echo_callback_data: true,
         }
     }
 }

@@ -49,6 +49,7 @@ impl PreparedPosts {
             .number(&message.phone_number_id)
             .ok_or_else(|| FakeGraphError::UnknownNumber(message.phone_number_id.clone()))?;
         let version = state.config.webhooks.version;
+        let echo = state.config.webhooks.echo_callback_data;
         let now = shared.clock.unix_secs();
         let posts = schedule
             .posts
@@ -58,6 +59,14 @@ impl PreparedPosts {
                     .statuses
                     .iter()
                     .map(|kind| payload::status_object(message, *kind, now, version))
+                    .map(|mut status| {
+                        if !echo {
+                            status
+                                .as_object_mut()
+                                .map(|s| s.remove("biz_opaque_callback_data"));
+                        }
+                        status
+                    })
                     .collect();
                 (
                     to_bytes(&payload::statuses_body(number, statuses, post.layout)),
