@@ -362,3 +362,66 @@ on_both_stores! {
         app.stop().await;
     }
 }
+
+on_both_stores! {
+    async fn a_retried_send_with_its_idempotency_key_is_sent_once() {
+        let app = spawn_app().await;
+        let session = app.connected_session().await;
+        app.graph.add_template(FakeTemplate::new(
+            "order_update",
+            "en_US",
+            "Hi {{1}}, your order has shipped.",
+        ));
+        let path = format!("/v1/sessions/{}/messages", session.id);
+        let send = |key: &'static str, body: serde_json::Value| {
+            app.request(reqwest::Method::POST, &path)
+                .header("Idempotency-Key", key)
+                .json(&body)
+                .send()
+        };
+
+        // A client that lost the answer tries again, ten times at once.
+        let tries = futures::future::join_all(
+            (0..10).map(|_| send("order-4711-shipped", order_update(CONTACT))),
+        )
+        .await;
+        let mut ids = std::collections::BTreeSet::new();
+        let mut replayed = 0;
+        for answer in tries {
+            let answer = answer.unwrap();
+            assert_eq!(answer.status(), 202);
+            replayed += usize::from(answer.headers().contains_key("idempotent-replayed"));
+            let body: serde_json::Value = answer.json().await.unwrap();
+            ids.insert(body["id"].as_str().unwrap().to_owned());
+        }
+        assert_eq!((ids.len(), replayed), (1, 9));
+        let id = ids.pop_first().unwrap();
+        app.wait_for_status(&id, "read").await;
+
+        // Later, with the session disconnected, the retry still answers as
+        // the first request did, and nothing more is sent.
+        app.session_action(&session.id, "disconnect").await;
+        let late = send("order-4711-shipped", order_update(CONTACT)).await.unwrap();
+        assert_eq!(late.status(), 202);
+        let body: serde_json::Value = late.json().await.unwrap();
+        assert_eq!(body["id"], id.as_str());
+        assert_eq!(app.accepted_by_meta(&id).len(), 1);
+        assert_eq!(app.graph.sent_messages().len(), 1);
+
+        // The same key for another message is refused.
+        let reused = send("order-4711-shipped", order_update("+16505550199")).await.unwrap();
+        let (status, code, field) = error_of(reused).await;
+        assert_eq!((status, code.as_str()), (422, "idempotency_key_reused"));
+        assert_eq!(field.as_deref(), Some("Idempotency-Key"));
+        let bad = app
+            .request(reqwest::Method::POST, &path)
+            .header("Idempotency-Key", "x".repeat(256))
+            .json(&order_update(CONTACT))
+            .send()
+            .await
+            .unwrap();
+        let (status, _, field) = error_of(bad).await;
+        assert_eq!((status, field.as_deref()), (400, Some("Idempotency-Key")));
+        app.stop().await;
+    }
+}

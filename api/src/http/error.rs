@@ -17,6 +17,8 @@ use herald_domain::session::SessionError;
 use herald_domain::FieldError;
 use serde_json::json;
 
+use super::extract::IDEMPOTENCY_HEADER_NAME;
+
 #[derive(Debug)]
 pub enum ApiError {
     /// 400: the request cannot be read (bad JSON, bad header, bad query).
@@ -39,6 +41,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     /// 422: a value breaks a rule; names the field.
     Invalid { field: String, message: String },
+    /// 422: the `Idempotency-Key` named an earlier, different request.
+    KeyReused(String),
     /// 503: a dependency is down or behind; worth retrying.
     Unavailable { code: &'static str, message: String },
     /// 500: Herald's fault. The detail is logged, never sent.
@@ -103,6 +107,12 @@ impl ApiError {
                 "invalid_field",
                 message.clone(),
                 Some(field.as_str()),
+            ),
+            Self::KeyReused(message) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                message.clone(),
+                Some(IDEMPOTENCY_HEADER_NAME),
             ),
             Self::Unavailable { code, message } => {
                 (StatusCode::SERVICE_UNAVAILABLE, code, message.clone(), None)
@@ -201,6 +211,7 @@ impl Refusal for SendRefusal {
                 code: "not_allowed",
                 message,
             },
+            Self::Message(MessageError::KeyReused(_)) => ApiError::KeyReused(message),
         }
     }
 }

@@ -15,6 +15,11 @@ use super::error::ApiError;
 pub const TENANT_HEADER: &str = "x-tenant-id";
 pub const ACTOR_HEADER: &str = "x-actor-id";
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+/// As clients write it, for error messages.
+pub const IDEMPOTENCY_HEADER_NAME: &str = "Idempotency-Key";
+/// Longest idempotency key taken, as most APIs that take one.
+const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 /// The tenant a request acts for. Until accounts exist it comes from the
 /// `X-Tenant-Id` header; every read and write is scoped to it.
@@ -59,12 +64,30 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             metadata.correlation_id = correlation;
         }
         metadata.user_agent = header_text(&parts.headers, header::USER_AGENT.as_str(), 512);
+        metadata.idempotency_key = idempotency_key(&parts.headers)?;
         metadata.ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip().to_string());
         Ok(Self(metadata))
     }
+}
+
+/// The `Idempotency-Key`, if given: 1 to 255 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
+    let key = value.to_str().ok().filter(|key| {
+        (1..=MAX_IDEMPOTENCY_KEY).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+    });
+    key.map(|key| Some(key.to_owned())).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_header",
+            format!("{IDEMPOTENCY_HEADER_NAME} must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters, as a UUID is"),
+            Some(IDEMPOTENCY_HEADER_NAME),
+        )
+    })
 }
 
 /// A header's value if it is printable text of at most `max` characters.

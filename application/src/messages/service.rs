@@ -5,7 +5,8 @@ use herald_domain::conversation::{
     conversation_id_for, ContactId, Conversation, ConversationServices,
 };
 use herald_domain::message::{
-    Message, MessageCommand, MessageContent, MessageError, MessageServices, NewMessage,
+    message_id_for_key, Message, MessageCommand, MessageContent, MessageError, MessageServices,
+    NewMessage,
 };
 use herald_domain::session::{Session, SessionStatus};
 use herald_domain::{Clock, PhoneNumber, SessionId, TenantId};
@@ -74,9 +75,13 @@ where
         }
     }
 
-    /// Queues `request` on the session `session_id` under a new message id.
+    /// Queues `request` on the session `session_id` under a new message id
+    /// or, with an idempotency key in `metadata`, under the id the key
+    /// names: a request repeated with its key answers as the first did
+    /// (same id, nothing queued again), whatever has changed since.
     ///
     /// # Errors
+    /// `Rejected(Message(KeyReused))` when the key named another message.
     /// `Rejected` when the session is unknown or not connected, or the
     /// window is closed for a non-template message; otherwise as
     /// [`CommandExecutor::execute`].
@@ -87,6 +92,15 @@ where
         request: SendRequest,
         metadata: &CommandMetadata,
     ) -> Result<CommandReceipt, SendError> {
+        let id = match &metadata.idempotency_key {
+            Some(key) => message_id_for_key(&metadata.tenant, session_id, key).to_string(),
+            None => Uuid::now_v7().to_string(),
+        };
+        if metadata.idempotency_key.is_some() {
+            if let Some(replayed) = self.replay(&id, session_id, &request, metadata).await? {
+                return Ok(replayed);
+            }
+        }
         let from = self.connected_number(&metadata.tenant, session_id).await?;
         if !request.content.is_template() {
             self.require_open_window(&metadata.tenant, session_id, &request.to)
@@ -100,10 +114,41 @@ where
             reply_to: request.reply_to,
             campaign_id: None,
         });
-        let id = Uuid::now_v7().to_string();
         self.messages
             .execute(&id, command, metadata)
             .await
+            .map_err(|e| e.map_rejected(SendRefusal::Message))
+    }
+
+    /// The answer to a request whose key already named a message: the
+    /// message's receipt if the request is the same, else the refusal.
+    async fn replay(
+        &self,
+        id: &str,
+        session_id: &SessionId,
+        request: &SendRequest,
+        metadata: &CommandMetadata,
+    ) -> Result<Option<CommandReceipt>, SendError> {
+        let existing = self
+            .messages
+            .load(&metadata.tenant, id)
+            .await
+            .map_err(|e| e.map_rejected(SendRefusal::Message))?;
+        let Some(from) = existing.from() else {
+            return Ok(None);
+        };
+        let again = MessageCommand::Queue(NewMessage {
+            session_id: session_id.clone(),
+            from: from.clone(),
+            to: request.to.clone(),
+            content: request.content.clone(),
+            reply_to: request.reply_to.clone(),
+            campaign_id: None,
+        });
+        self.messages
+            .execute(id, again, metadata)
+            .await
+            .map(Some)
             .map_err(|e| e.map_rejected(SendRefusal::Message))
     }
 

@@ -107,6 +107,10 @@ impl Message {
         self.state.as_ref().map(|s| &s.session_id)
     }
 
+    pub fn from(&self) -> Option<&PhoneNumber> {
+        self.state.as_ref().map(|s| &s.from)
+    }
+
     pub fn to(&self) -> Option<&PhoneNumber> {
         self.state.as_ref().map(|s| &s.to)
     }
@@ -132,8 +136,8 @@ impl Message {
         };
         match command {
             // Queuing again under the same id is a client's retry: the
-            // message exists, and nothing more happens.
-            MessageCommand::Queue(_) => Ok(vec![]),
+            // message exists, and nothing more happens, if it is the same.
+            MessageCommand::Queue(new) => state.queued_again(&new).map(|()| vec![]),
             MessageCommand::BeginSend => state.begin_send(now),
             MessageCommand::RecordSent { wamid, wa_id } => Ok(state.sent(wamid, wa_id, now)),
             MessageCommand::RecordSendFailure(error) => Ok(state.send_failed(error, now)),
@@ -158,6 +162,19 @@ fn queued(new: NewMessage, now: DateTime<Utc>) -> MessageEvent {
 }
 
 impl MessageState {
+    fn queued_again(&self, new: &NewMessage) -> Result<(), MessageError> {
+        let differs = [
+            ("session", self.session_id != new.session_id),
+            ("to", self.to != new.to),
+            ("content", self.content != new.content),
+            ("reply", self.reply_to != new.reply_to),
+        ];
+        match differs.iter().find(|(_, differs)| *differs) {
+            Some((what, _)) => Err(MessageError::KeyReused(format!("another {what}"))),
+            None => Ok(()),
+        }
+    }
+
     fn begin_send(&self, now: DateTime<Utc>) -> Result<Vec<MessageEvent>, MessageError> {
         if self.status != MessageStatus::Queued {
             return Err(MessageError::NotAllowed(format!(

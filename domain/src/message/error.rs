@@ -6,4 +6,8 @@ pub enum MessageError {
     NotFound,
     #[error("{0}")]
     NotAllowed(String),
+    /// A message exists under this id (a client's `Idempotency-Key`) with
+    /// other content: the key was reused for a different message.
+    #[error("this Idempotency-Key was used for a different message ({0}); use a new key for a new message")]
+    KeyReused(String),
 }

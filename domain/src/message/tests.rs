@@ -272,3 +272,27 @@ fn a_status_about_another_wamid_is_refused() {
             "the status is about wamid.2, and Meta accepted this message as wamid.1".into(),
         ));
 }
+
+#[test]
+fn queuing_other_content_under_an_existing_id_is_refused() {
+    let MessageEvent::Queued {
+        session_id,
+        from,
+        to,
+        ..
+    } = queued()
+    else {
+        unreachable!()
+    };
+    test()
+        .given(vec![queued()])
+        .when(MessageCommand::Queue(NewMessage {
+            session_id,
+            from,
+            to,
+            content: MessageContent::text("Goodbye").unwrap(),
+            reply_to: None,
+            campaign_id: None,
+        }))
+        .then_expect_error(MessageError::KeyReused("another content".into()));
+}

@@ -2,7 +2,7 @@
 //! answers.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -27,13 +27,22 @@ pub async fn send(
     let session = SessionId::parse(&session)
         .map_err(|_| ApiError::NotFound(format!("no session {session:?}")))?;
     let request = send_request(body)?;
+    let keyed = caller.idempotency_key.is_some();
     let receipt = app.messaging.send(&session, request, &caller).await?;
     let body = json!({
         "id": receipt.aggregate_id,
         "position": receipt.position,
         "status": MessageStatus::Queued.as_str(),
     });
-    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+    let mut response = (StatusCode::ACCEPTED, Json(body)).into_response();
+    if keyed && receipt.events == 0 {
+        // The key named a message that already existed: this answer
+        // repeats the first one (the position is one at which it exists).
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
 }
 
 pub async fn list(
