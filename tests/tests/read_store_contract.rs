@@ -150,6 +150,7 @@ contract!(
     updates_set_fields_and_add_to_counters,
     an_update_of_a_missing_document_does_nothing,
     delete_where_removes_only_matching_documents,
+    update_where_changes_only_matching_documents,
     a_batch_moves_the_checkpoint,
     a_batch_for_a_moved_checkpoint_changes_nothing,
     find_filters_sorts_pages_and_counts,
@@ -171,6 +172,7 @@ contract!(
     a_promote_retried_after_it_renamed_keeps_the_promoted_documents,
     a_late_writer_cannot_bring_a_deleted_document_back,
     a_late_writer_cannot_delete_a_newer_document,
+    an_update_where_applied_again_changes_nothing,
 );
 
 fn doc(value: Value) -> Document {
@@ -362,6 +364,59 @@ async fn delete_where_removes_only_matching_documents(store: Arc<dyn ReadStore>)
     apply(&store, 1, 2, vec![delete]).await;
     let ids: Vec<Value> = all(&store).await.iter().map(|d| d["_id"].clone()).collect();
     assert_eq!(ids, [json!("b"), json!("c")]);
+}
+
+async fn update_where_changes_only_matching_documents(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    let items = vec![
+        draft("a"),
+        put(item("b", "acme", "running", "2026-11-21T12:00:01.000Z", 1)),
+        put(item("c", "globex", "draft", "2026-11-21T12:00:02.000Z", 1)),
+    ];
+    apply(&store, 0, 1, items).await;
+    let update = Change::UpdateWhere {
+        collection: &ITEMS,
+        conditions: vec![
+            Condition::Equals("status", json!("draft")),
+            Condition::Equals("note", Value::Null),
+        ],
+        set: doc(json!({ "status": "stopped", "createdAt": "2026-11-22T00:00:00.000Z" })),
+        increment: vec![("count", 10)],
+    };
+    let guarded_miss = Change::UpdateWhere {
+        collection: &ITEMS,
+        conditions: vec![
+            Condition::Equals("_id", json!("b")),
+            Condition::Equals("status", json!("draft")),
+        ],
+        set: doc(json!({ "status": "wrong" })),
+        increment: vec![("count", 100)],
+    };
+    apply(&store, 1, 2, vec![update, guarded_miss]).await;
+    let found: Vec<(Value, Value, Value)> = all(&store)
+        .await
+        .iter()
+        .map(|d| (d["_id"].clone(), d["status"].clone(), d["count"].clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (json!("a"), json!("stopped"), json!(11)),
+            (json!("b"), json!("running"), json!(1)),
+            (json!("c"), json!("stopped"), json!(11)),
+        ]
+    );
+    let moved = store
+        .find(&FindQuery::new(
+            &ITEMS,
+            vec![Condition::AtLeast(
+                "createdAt",
+                json!("2026-11-22T00:00:00.000Z"),
+            )],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(moved.total, 2, "dates set by an update stay dates");
 }
 
 async fn a_batch_moves_the_checkpoint(store: Arc<dyn ReadStore>) {
@@ -896,6 +951,35 @@ async fn a_late_writer_cannot_bring_a_deleted_document_back(
         all(&store).await.is_empty(),
         "the deleted document came back"
     );
+}
+
+/// A batch applied again after a crash (before its checkpoint moved) adds
+/// nothing twice: the stamps on the documents tell what was applied.
+async fn an_update_where_applied_again_changes_nothing(
+    store: Arc<dyn ReadStore>,
+    _raw: driver::Database,
+) {
+    prepared(&store).await;
+    apply(&store, 0, 3, vec![draft("a"), draft("b")]).await;
+    let increment = || {
+        vec![Change::UpdateWhere {
+            collection: &ITEMS,
+            conditions: vec![Condition::Equals("status", json!("draft"))],
+            set: Document::new(),
+            increment: vec![("count", 1)],
+        }]
+    };
+    apply(&store, 3, 4, increment()).await;
+    // The same changes, as a writer that had not seen the checkpoint move
+    // applies them (same positions, so the same stamps).
+    let again = late_batch(0, 4, increment());
+    store.apply(again).await.unwrap();
+    let counts: Vec<Value> = all(&store)
+        .await
+        .iter()
+        .map(|d| d["count"].clone())
+        .collect();
+    assert_eq!(counts, [json!(2), json!(2)]);
 }
 
 async fn a_late_writer_cannot_delete_a_newer_document(

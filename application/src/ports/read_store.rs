@@ -89,6 +89,15 @@ pub enum Change {
         set: Document,
         increment: Vec<(&'static str, i64)>,
     },
+    /// Set fields and add to counters of every document that meets all the
+    /// conditions (none when none does): a guarded update of one document
+    /// (`_id` among the conditions), or of many.
+    UpdateWhere {
+        collection: &'static CollectionSpec,
+        conditions: Vec<Condition>,
+        set: Document,
+        increment: Vec<(&'static str, i64)>,
+    },
     /// Delete every document that meets all the conditions.
     DeleteWhere {
         collection: &'static CollectionSpec,

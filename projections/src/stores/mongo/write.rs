@@ -93,23 +93,28 @@ impl MongoReadStore {
                 set,
                 increment,
             } => {
-                let mut fields = to_bson_document(set, collection.date_fields)?;
-                fields.insert(STAMP, stamp);
-                let mut update = doc! { "$set": fields };
-                if !increment.is_empty() {
-                    update.insert(
-                        "$inc",
-                        increment
-                            .iter()
-                            .map(|(field, by)| ((*field).to_owned(), (*by).into()))
-                            .collect::<BsonDocument>(),
-                    );
-                }
+                let update = set_and_increment(set, increment, collection.date_fields, stamp)?;
                 let mut filter = older_than(stamp);
                 filter.insert("_id", id.as_str());
                 filter.insert(DELETED, doc! { "$exists": false });
                 self.collection(collection, generation)
                     .update_one(filter, update)
+                    .await
+                    .map(drop)
+                    .map_err(ReadStoreError::new)
+            }
+            Change::UpdateWhere {
+                collection,
+                conditions,
+                set,
+                increment,
+            } => {
+                let update = set_and_increment(set, increment, collection.date_fields, stamp)?;
+                let mut filter = filter_document(conditions, collection.date_fields)?;
+                filter.insert(DELETED, doc! { "$exists": false });
+                let filter = doc! { "$and": [filter, older_than(stamp)] };
+                self.collection(collection, generation)
+                    .update_many(filter, update)
                     .await
                     .map(drop)
                     .map_err(ReadStoreError::new)
@@ -134,6 +139,28 @@ impl MongoReadStore {
             }
         }
     }
+}
+
+/// `$set` (with the stamp) and `$inc` of an update.
+fn set_and_increment(
+    set: &herald_application::ports::read_store::Document,
+    increment: &[(&'static str, i64)],
+    date_fields: &[&str],
+    stamp: i64,
+) -> Result<BsonDocument, ReadStoreError> {
+    let mut fields = to_bson_document(set, date_fields)?;
+    fields.insert(STAMP, stamp);
+    let mut update = doc! { "$set": fields };
+    if !increment.is_empty() {
+        update.insert(
+            "$inc",
+            increment
+                .iter()
+                .map(|(field, by)| ((*field).to_owned(), (*by).into()))
+                .collect::<BsonDocument>(),
+        );
+    }
+    Ok(update)
 }
 
 /// Documents whose last change is older than `stamp`, or that have none.

@@ -54,6 +54,19 @@ fn apply_change(
             update_document(&mut document, set, increment);
             put(tx, &table, id, &document)
         }
+        Change::UpdateWhere {
+            collection,
+            conditions,
+            set,
+            increment,
+        } => {
+            let table = table(collection, generation);
+            for (id, mut document) in matching(tx, &table, conditions)? {
+                update_document(&mut document, set, increment);
+                put(tx, &table, &id, &document)?;
+            }
+            Ok(())
+        }
         Change::DeleteWhere {
             collection,
             conditions,
@@ -67,6 +80,31 @@ fn apply_change(
             .map_err(ReadStoreError::new)
         }
     }
+}
+
+/// The documents meeting every condition, with their ids.
+fn matching(
+    tx: &Transaction<'_>,
+    table: &str,
+    conditions: &[herald_application::ports::read_store::Condition],
+) -> Result<Vec<(String, Document)>, ReadStoreError> {
+    let (filter, parameters) = where_clause(conditions)?;
+    let mut statement = tx
+        .prepare_cached(&format!("SELECT id, doc FROM {table}{filter}"))
+        .map_err(ReadStoreError::new)?;
+    let rows = statement
+        .query_map(rusqlite::params_from_iter(parameters.iter()), |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(ReadStoreError::new)?;
+    rows.map(|row| {
+        let (id, text) = row.map_err(ReadStoreError::new)?;
+        Ok((
+            id,
+            serde_json::from_str(&text).map_err(ReadStoreError::new)?,
+        ))
+    })
+    .collect()
 }
 
 fn get(tx: &Transaction<'_>, table: &str, id: &str) -> Result<Option<Document>, ReadStoreError> {
