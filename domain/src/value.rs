@@ -85,3 +85,17 @@ pub(crate) fn trimmed_text(text: &str, min: usize, max: usize) -> Result<String,
     }
     Ok(trimmed.to_owned())
 }
+
+/// Reads a field that may be absent (the `Option` stays `None`, through
+/// `#[serde(default)]`), null (`Some(None)`) or a value (`Some(Some(v))`):
+/// a PATCH or an edit event tells "leave it" from "clear it" this way.
+///
+/// # Errors
+/// When the value does not read as a `T`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

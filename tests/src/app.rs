@@ -142,7 +142,7 @@ pub fn new_campaign(name: &str, recipients: Vec<Recipient>) -> NewCampaign {
             description: Description::default(),
             session_id: SessionId::parse("main").expect("a session id"),
             message: CampaignMessage::Text { body: "Hi".into() },
-            delay: Delay::default(),
+            delay: Some(Delay::default()),
             personalize: false,
         },
         schedule: Schedule::Immediate,

@@ -76,7 +76,10 @@ async fn a_stale_commit_is_refused_as_a_conflict() {
     let second = store.load_aggregate(&id).await.unwrap();
     store
         .commit(
-            vec![CampaignEvent::Started { run: 1 }],
+            vec![CampaignEvent::Started {
+                run: 1,
+                recipients: None,
+            }],
             first,
             metadata().to_map(),
         )
@@ -109,7 +112,10 @@ async fn a_node_acts_on_what_another_node_wrote_since_it_cached_the_aggregate() 
         .unwrap();
     here.for_tenant(&tenant())
         .commit(
-            vec![CampaignEvent::Started { run: 1 }],
+            vec![CampaignEvent::Started {
+                run: 1,
+                recipients: None,
+            }],
             cached,
             metadata().to_map(),
         )

@@ -95,7 +95,7 @@ impl Fixture {
             let commands = [
                 CampaignCommand::AddRecipients((0..5).map(|r| recipient(i * 10 + r)).collect()),
                 CampaignCommand::Edit(CampaignEdit {
-                    delay: Some(Delay::from_millis(4000).unwrap()),
+                    delay: Some(Some(Delay::from_millis(4000).unwrap())),
                     ..Default::default()
                 }),
                 CampaignCommand::Edit(CampaignEdit {
@@ -103,8 +103,16 @@ impl Fixture {
                     ..Default::default()
                 }),
                 CampaignCommand::Start,
-                CampaignCommand::Pause,
+                CampaignCommand::PauseFor {
+                    reason: "the session was disconnected".into(),
+                },
                 CampaignCommand::Resume,
+                CampaignCommand::ReserveBatch {
+                    run: 1,
+                    from: 0,
+                    size: 1,
+                },
+                CampaignCommand::RecordBatchQueued { run: 1, to: 1 },
                 if i % 3 == 0 {
                     CampaignCommand::Stop
                 } else {
@@ -167,7 +175,7 @@ fn new_campaign(i: usize) -> NewCampaign {
             message: CampaignMessage::Text {
                 body: format!("Message {i}"),
             },
-            delay: Delay::default(),
+            delay: Some(Delay::default()),
             personalize: false,
         },
         schedule: Schedule::Immediate,

@@ -97,7 +97,11 @@ impl Client for InprocessClient {
     async fn op(&mut self) -> anyhow::Result<()> {
         self.slow = !self.slow;
         let edit = CampaignEdit {
-            delay: Some(Delay::from_millis(if self.slow { 4_000 } else { 3_000 })?),
+            delay: Some(Some(Delay::from_millis(if self.slow {
+                4_000
+            } else {
+                3_000
+            })?)),
             ..Default::default()
         };
         let metadata = CommandMetadata::new(self.tenant.clone(), "bench");

@@ -417,7 +417,7 @@ fn raw_commit_body(tenant: &TenantId) -> anyhow::Result<Bytes> {
 
 fn edited(delay: u32) -> anyhow::Result<CampaignEvent> {
     Ok(CampaignEvent::Edited(DefinitionChanges {
-        delay: Some(Delay::from_millis(delay)?),
+        delay: Some(Some(Delay::from_millis(delay)?)),
         ..Default::default()
     }))
 }
@@ -431,7 +431,7 @@ fn new_campaign() -> anyhow::Result<NewCampaign> {
             message: CampaignMessage::Text {
                 body: "Hi {{name|there}}".into(),
             },
-            delay: Delay::default(),
+            delay: Some(Delay::default()),
             personalize: true,
         },
         schedule: Schedule::Immediate,

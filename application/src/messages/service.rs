@@ -112,7 +112,7 @@ where
             to: request.to,
             content: request.content,
             reply_to: request.reply_to,
-            campaign_id: None,
+            campaign: None,
         });
         self.messages
             .execute(&id, command, metadata)
@@ -143,7 +143,7 @@ where
             to: request.to.clone(),
             content: request.content.clone(),
             reply_to: request.reply_to.clone(),
-            campaign_id: None,
+            campaign: None,
         });
         self.messages
             .execute(id, again, metadata)

@@ -28,6 +28,16 @@ impl CampaignServices {
     }
 }
 
+/// Where the campaign sender stands in a run (see [`Campaign::progress`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SendProgress {
+    pub run: u32,
+    pub taken: u32,
+    pub queued: u32,
+    pub batch_from: u32,
+    pub total: u32,
+}
+
 /// A bulk campaign: what it sends, to whom, when, and where it is in its
 /// life. `None` until it is created.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -71,6 +81,9 @@ impl Aggregate for Campaign {
                     recipients: Arc::new(recipients),
                     status: CampaignStatus::Draft,
                     runs: 0,
+                    cursor: 0,
+                    queued: 0,
+                    batch_from: 0,
                 });
             }
             (Some(state), event) => state.apply(event),
@@ -101,6 +114,21 @@ impl Campaign {
         self.state.as_ref().map_or(0, |s| s.runs)
     }
 
+    /// Where the campaign sender stands in the current run: the recipients
+    /// before `taken` are taken, those before `queued` have their messages
+    /// queued, and the last batch taken began at `batch_from`.
+    pub fn progress(&self) -> SendProgress {
+        self.state
+            .as_ref()
+            .map_or_else(SendProgress::default, |s| SendProgress {
+                run: s.runs,
+                taken: s.cursor,
+                queued: s.queued,
+                batch_from: s.batch_from,
+                total: s.recipient_count(),
+            })
+    }
+
     fn decide(
         &self,
         command: CampaignCommand,
@@ -119,8 +147,15 @@ impl Campaign {
             CampaignCommand::Schedule(schedule) => state.schedule(schedule, now),
             CampaignCommand::Start => state.start(),
             CampaignCommand::Pause => state.transition(Action::Pause, CampaignEvent::Paused),
+            CampaignCommand::PauseFor { reason } => state.pause_for(reason),
             CampaignCommand::Resume => state.transition(Action::Resume, CampaignEvent::Resumed),
-            CampaignCommand::Stop => state.transition(Action::Stop, CampaignEvent::Stopped),
+            CampaignCommand::Stop => state.stop(),
+            CampaignCommand::ReserveBatch { run, from, size } => {
+                state.reserve_batch(run, from, size)
+            }
+            CampaignCommand::RecordBatchQueued { run, to } => {
+                Ok(state.record_batch_queued(run, to))
+            }
             CampaignCommand::Complete => state.complete(now),
             CampaignCommand::Fail { reason } => state.fail(reason),
         }

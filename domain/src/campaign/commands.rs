@@ -16,9 +16,25 @@ pub enum CampaignCommand {
     Schedule(Option<Schedule>),
     Start,
     Pause,
+    /// Herald pauses the campaign itself, saying why.
+    PauseFor {
+        reason: String,
+    },
     Resume,
     Stop,
-    /// The dispatcher sent the last message of a run.
+    /// The campaign sender takes up to `size` recipients of run `run` from
+    /// place `from`; nothing happens if another sender took them first.
+    ReserveBatch {
+        run: u32,
+        from: u32,
+        size: u32,
+    },
+    /// The messages of the run's recipients before `to` are all queued.
+    RecordBatchQueued {
+        run: u32,
+        to: u32,
+    },
+    /// Every recipient of the run has an outcome.
     Complete,
     /// The dispatcher cannot go on (the session is gone, the plan is over).
     Fail {
@@ -40,7 +56,8 @@ pub struct CampaignEdit {
     pub description: Option<Description>,
     pub session_id: Option<SessionId>,
     pub message: MessageFields,
-    pub delay: Option<Delay>,
+    /// `Some(None)` sends at the number's throughput from now on.
+    pub delay: Option<Option<Delay>>,
     pub personalize: Option<bool>,
     pub schedule: Option<Schedule>,
     pub recipients: Option<Vec<Recipient>>,

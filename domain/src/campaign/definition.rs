@@ -102,7 +102,10 @@ pub struct CampaignDefinition {
     pub description: Description,
     pub session_id: SessionId,
     pub message: CampaignMessage,
-    pub delay: Delay,
+    /// The pause between two of this campaign's sends; `None` sends at the
+    /// number's throughput (its token bucket, shared with everything else
+    /// the number sends).
+    pub delay: Option<Delay>,
     pub personalize: bool,
 }
 

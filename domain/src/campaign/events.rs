@@ -34,8 +34,38 @@ pub enum CampaignEvent {
     /// `run` counts from 1; a recurring campaign starts once per run.
     Started {
         run: u32,
+        /// How many recipients the run sends to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recipients: Option<u32>,
+    },
+    /// The campaign sender took recipients `from..to` (places in the
+    /// recipient list) of the run: each gets its message, even if the
+    /// campaign is paused or stopped meanwhile (a stopped campaign's
+    /// queued messages are then withdrawn, never sent).
+    BatchReserved {
+        run: u32,
+        from: u32,
+        to: u32,
+    },
+    /// Every message of the run's recipients before `to` is queued.
+    BatchQueued {
+        run: u32,
+        to: u32,
     },
     Paused,
+    /// Herald paused the campaign itself, for this reason (the session was
+    /// disconnected, Meta paused the template, too many sends failed…).
+    PausedAutomatically {
+        reason: String,
+    },
+    /// The run's recipients from place `from` on, `count` of them, were
+    /// never taken and never will be: the campaign was stopped.
+    RecipientsNotSent {
+        run: u32,
+        from: u32,
+        count: u32,
+        reason: String,
+    },
     Resumed,
     /// A recurring campaign finished a run and waits for the next one.
     RunCompleted {
@@ -58,8 +88,13 @@ pub struct DefinitionChanges {
     pub session_id: Option<SessionId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<CampaignMessage>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delay: Option<Delay>,
+    /// `Some(None)`: from a delay to the number's throughput.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::value::present"
+    )]
+    pub delay: Option<Option<Delay>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personalize: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,7 +116,11 @@ impl DomainEvent for CampaignEvent {
             Self::RecipientsAdded { .. } => "CampaignRecipientsAdded",
             Self::Scheduled { .. } => "CampaignScheduled",
             Self::Started { .. } => "CampaignStarted",
+            Self::BatchReserved { .. } => "CampaignBatchReserved",
+            Self::BatchQueued { .. } => "CampaignBatchQueued",
             Self::Paused => "CampaignPaused",
+            Self::PausedAutomatically { .. } => "CampaignPausedAutomatically",
+            Self::RecipientsNotSent { .. } => "CampaignRecipientsNotSent",
             Self::Resumed => "CampaignResumed",
             Self::RunCompleted { .. } => "CampaignRunCompleted",
             Self::Completed => "CampaignCompleted",

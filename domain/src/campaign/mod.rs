@@ -9,6 +9,7 @@
 //! - [`status`]: the lifecycle and its transitions.
 //! - [`definition`], [`message`], [`schedule`], [`recipients`],
 //!   [`personalization`]: the values a campaign is made of.
+//! - [`render`]: the message one recipient receives.
 
 pub mod aggregate;
 pub mod commands;
@@ -18,6 +19,7 @@ pub mod events;
 pub mod message;
 pub mod personalization;
 pub mod recipients;
+pub mod render;
 pub mod schedule;
 mod state;
 pub mod status;
@@ -25,7 +27,7 @@ pub mod status;
 #[cfg(test)]
 mod tests;
 
-pub use aggregate::{Campaign, CampaignServices};
+pub use aggregate::{Campaign, CampaignServices, SendProgress};
 pub use commands::{CampaignCommand, CampaignEdit, NewCampaign};
 pub use definition::{CampaignDefinition, CampaignName, Delay, Description};
 pub use error::CampaignError;
@@ -34,5 +36,6 @@ pub use message::{
     CampaignMessage, MediaUrl, MessageFields, MessageType, TemplateMessage, TemplateVariables,
 };
 pub use recipients::{Recipient, RecipientStatus};
+pub use render::message_for;
 pub use schedule::{Recurrence, Schedule, ScheduleFields, Timezone};
 pub use status::CampaignStatus;

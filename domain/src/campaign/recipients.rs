@@ -17,28 +17,65 @@ const MAX_CUSTOM_FIELDS: usize = 50;
 const MAX_CUSTOM_KEY: usize = 64;
 const MAX_CUSTOM_VALUE: usize = 1024;
 
-/// Where a campaign's message to one recipient stands (seed 000's
-/// `campaign_recipients.status`).
+/// Where a campaign's message to one recipient stands: seed 000's
+/// `campaign_recipients.status` (pending, sent, delivered, failed), with
+/// `read` after `delivered`, `unknown` for a send whose answer was lost and
+/// no status webhook has settled, and `not_sent` for a recipient the
+/// campaign stopped before reaching.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum RecipientStatus {
     #[default]
     Pending,
     Sent,
     Delivered,
+    Read,
     Failed,
+    Unknown,
+    NotSent,
 }
 
 impl RecipientStatus {
-    pub const ALL: [Self; 4] = [Self::Pending, Self::Sent, Self::Delivered, Self::Failed];
+    pub const ALL: [Self; 7] = [
+        Self::Pending,
+        Self::Sent,
+        Self::Delivered,
+        Self::Read,
+        Self::Failed,
+        Self::Unknown,
+        Self::NotSent,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
             Self::Sent => "sent",
             Self::Delivered => "delivered",
+            Self::Read => "read",
             Self::Failed => "failed",
+            Self::Unknown => "unknown",
+            Self::NotSent => "not_sent",
         }
+    }
+
+    /// The counter of the `campaigns` document that counts recipients in
+    /// this status (seed 000 names the first four).
+    pub fn counter(self) -> &'static str {
+        match self {
+            Self::Pending => "pendingCount",
+            Self::Sent => "sentCount",
+            Self::Delivered => "deliveredCount",
+            Self::Read => "readCount",
+            Self::Failed => "failedCount",
+            Self::Unknown => "unknownCount",
+            Self::NotSent => "notSentCount",
+        }
+    }
+
+    /// Whether the recipient has an outcome: nothing more is sent to them
+    /// in this run (statuses may still move it from sent to read).
+    pub fn is_settled(self) -> bool {
+        self != Self::Pending
     }
 }
 

@@ -10,6 +10,7 @@ use super::error::CampaignError;
 use super::events::{CampaignEvent, DefinitionChanges};
 use super::personalization::check_every_placeholder_resolves;
 use super::recipients::{check_campaign_size, check_request_size, new_recipients, Recipient};
+use super::render::message_for;
 use super::schedule::Schedule;
 use super::status::{Action, CampaignStatus};
 use crate::value::FieldError;
@@ -22,6 +23,15 @@ pub(super) struct CampaignState {
     pub(super) recipients: Arc<Vec<Recipient>>,
     pub(super) status: CampaignStatus,
     pub(super) runs: u32,
+    /// The run's recipients before this place are taken by the sender.
+    #[serde(default)]
+    pub(super) cursor: u32,
+    /// The messages of the run's recipients before this place are queued.
+    #[serde(default)]
+    pub(super) queued: u32,
+    /// Where the last batch taken began.
+    #[serde(default)]
+    pub(super) batch_from: u32,
 }
 
 impl CampaignState {
@@ -124,7 +134,74 @@ impl CampaignState {
     pub(super) fn start(&self) -> Result<Vec<CampaignEvent>, CampaignError> {
         Action::Start.check(self.status)?;
         self.check_ready()?;
-        Ok(vec![CampaignEvent::Started { run: self.runs + 1 }])
+        Ok(vec![CampaignEvent::Started {
+            run: self.runs + 1,
+            recipients: Some(self.recipient_count()),
+        }])
+    }
+
+    pub(super) fn recipient_count(&self) -> u32 {
+        u32::try_from(self.recipients.len()).unwrap_or(u32::MAX)
+    }
+
+    pub(super) fn reserve_batch(
+        &self,
+        run: u32,
+        from: u32,
+        size: u32,
+    ) -> Result<Vec<CampaignEvent>, CampaignError> {
+        if self.status != CampaignStatus::Running || run != self.runs {
+            return Err(CampaignError::NotAllowed(format!(
+                "run {run} of the campaign is not sending: the campaign is {} in run {}",
+                self.status, self.runs
+            )));
+        }
+        let total = self.recipient_count();
+        if from != self.cursor || from >= total || size == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(vec![CampaignEvent::BatchReserved {
+            run,
+            from,
+            to: from.saturating_add(size).min(total),
+        }])
+    }
+
+    pub(super) fn record_batch_queued(&self, run: u32, to: u32) -> Vec<CampaignEvent> {
+        if run != self.runs || to <= self.queued || to > self.cursor {
+            return Vec::new();
+        }
+        vec![CampaignEvent::BatchQueued { run, to }]
+    }
+
+    pub(super) fn pause_for(&self, reason: String) -> Result<Vec<CampaignEvent>, CampaignError> {
+        Action::Pause.check(self.status)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(FieldError::new("reason", "must say why the campaign is paused").into());
+        }
+        Ok(vec![CampaignEvent::PausedAutomatically {
+            reason: reason.to_owned(),
+        }])
+    }
+
+    /// Stopped, and the recipients no sender has taken are never sent to.
+    /// Between two runs of a recurring campaign every recipient of the
+    /// last run has its outcome already.
+    pub(super) fn stop(&self) -> Result<Vec<CampaignEvent>, CampaignError> {
+        Action::Stop.check(self.status)?;
+        let between_runs = self.status == CampaignStatus::Scheduled && self.runs > 0;
+        let count = self.recipient_count().saturating_sub(self.cursor);
+        let mut events = vec![CampaignEvent::Stopped];
+        if count > 0 && !between_runs {
+            events.push(CampaignEvent::RecipientsNotSent {
+                run: self.runs,
+                from: self.cursor,
+                count,
+                reason: "the campaign was stopped before sending to them".to_owned(),
+            });
+        }
+        Ok(events)
     }
 
     pub(super) fn transition(
@@ -138,6 +215,12 @@ impl CampaignState {
 
     pub(super) fn complete(&self, now: DateTime<Utc>) -> Result<Vec<CampaignEvent>, CampaignError> {
         Action::Complete.check(self.status)?;
+        if self.cursor < self.recipient_count() {
+            return Err(CampaignError::NotAllowed(format!(
+                "{} of the run's recipients have not been sent to yet",
+                self.recipient_count() - self.cursor
+            )));
+        }
         let next_run = match self.schedule {
             Schedule::Recurring { .. } => self.schedule.next_run_at_or_after(now),
             _ => None,
@@ -175,6 +258,22 @@ impl CampaignState {
                 &self.recipients,
             )?;
         }
+        for (index, recipient) in self.recipients.iter().enumerate() {
+            message_for(
+                &self.definition.message,
+                recipient,
+                self.definition.personalize,
+            )
+            .map_err(|e| {
+                FieldError::new(
+                    format!("recipients[{index}]"),
+                    format!(
+                        "the message to {} breaks a limit of WhatsApp once filled in ({}: {})",
+                        recipient.phone_number, e.field, e.message
+                    ),
+                )
+            })?;
+        }
         Ok(())
     }
 
@@ -201,11 +300,22 @@ impl CampaignState {
                 self.schedule = schedule;
                 self.status = CampaignStatus::Scheduled;
             }
-            CampaignEvent::Started { run } => {
+            CampaignEvent::Started { run, .. } => {
                 self.runs = run;
                 self.status = CampaignStatus::Running;
+                self.cursor = 0;
+                self.queued = 0;
+                self.batch_from = 0;
             }
-            CampaignEvent::Paused => self.status = CampaignStatus::Paused,
+            CampaignEvent::BatchReserved { from, to, .. } => {
+                self.batch_from = from;
+                self.cursor = to;
+            }
+            CampaignEvent::BatchQueued { to, .. } => self.queued = to,
+            CampaignEvent::Paused | CampaignEvent::PausedAutomatically { .. } => {
+                self.status = CampaignStatus::Paused
+            }
+            CampaignEvent::RecipientsNotSent { .. } => {}
             CampaignEvent::Resumed => self.status = CampaignStatus::Running,
             CampaignEvent::RunCompleted { .. } => self.status = CampaignStatus::Scheduled,
             CampaignEvent::Completed => self.status = CampaignStatus::Completed,

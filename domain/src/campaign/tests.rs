@@ -43,7 +43,7 @@ fn definition() -> CampaignDefinition {
         message: CampaignMessage::Text {
             body: "Hi {{name|there}}, 20% off today".into(),
         },
-        delay: Delay::default(),
+        delay: Some(Delay::default()),
         personalize: true,
     }
 }
@@ -61,6 +61,14 @@ fn created_with(recipients: Vec<Recipient>) -> CampaignEvent {
         definition: definition(),
         schedule: Schedule::Immediate,
         recipients,
+    }
+}
+
+/// Run `run` of [`created`]'s two recipients.
+fn started(run: u32) -> CampaignEvent {
+    CampaignEvent::Started {
+        run,
+        recipients: Some(2),
     }
 }
 
@@ -186,14 +194,14 @@ fn renamed(name: &str) -> CampaignEdit {
 #[test]
 fn edit_records_only_the_fields_that_change() {
     let edit = CampaignEdit {
-        delay: Some(Delay::from_millis(5_000).unwrap()),
+        delay: Some(Some(Delay::from_millis(5_000).unwrap())),
         ..renamed("Winter sale")
     };
     test()
         .given(vec![created()])
         .when(CampaignCommand::Edit(edit))
         .then_expect_events(vec![CampaignEvent::Edited(DefinitionChanges {
-            delay: Some(Delay::from_millis(5_000).unwrap()),
+            delay: Some(Some(Delay::from_millis(5_000).unwrap())),
             ..Default::default()
         })]);
 }
@@ -255,7 +263,7 @@ fn edit_replaces_the_recipients() {
 #[test]
 fn edit_fails_when_the_campaign_is_running() {
     test()
-        .given(vec![created(), CampaignEvent::Started { run: 1 }])
+        .given(vec![created(), started(1)])
         .when(CampaignCommand::Edit(renamed("Other")))
         .then_expect_error(not_allowed(
             "cannot edit a campaign that is running: pause it first",
@@ -265,11 +273,7 @@ fn edit_fails_when_the_campaign_is_running() {
 #[test]
 fn edit_of_a_paused_campaign_may_change_its_name_and_message() {
     test()
-        .given(vec![
-            created(),
-            CampaignEvent::Started { run: 1 },
-            CampaignEvent::Paused,
-        ])
+        .given(vec![created(), started(1), CampaignEvent::Paused])
         .when(CampaignCommand::Edit(renamed("Fixed typo")))
         .then_expect_events(vec![CampaignEvent::Edited(DefinitionChanges {
             name: Some(CampaignName::parse("Fixed typo").unwrap()),
@@ -284,7 +288,7 @@ fn edit_of_a_paused_campaign_cannot_change_its_recipients() {
         ..Default::default()
     };
     test()
-        .given(vec![created(), CampaignEvent::Started { run: 1 }, CampaignEvent::Paused])
+        .given(vec![created(), started(1), CampaignEvent::Paused])
         .when(CampaignCommand::Edit(edit))
         .then_expect_error(not_allowed(
             "cannot change recipients of a paused campaign: it has already sent to part of its audience",
@@ -372,7 +376,7 @@ fn add_recipients_refuses_to_pass_100000_recipients() {
 #[test]
 fn add_recipients_fails_when_the_campaign_is_running() {
     test()
-        .given(vec![created(), CampaignEvent::Started { run: 1 }])
+        .given(vec![created(), started(1)])
         .when(CampaignCommand::AddRecipients(vec![recipient(
             "+14155550102",
         )]))
@@ -459,7 +463,7 @@ fn rescheduling_with_the_same_schedule_records_nothing() {
 #[test]
 fn schedule_fails_when_the_campaign_is_running() {
     test()
-        .given(vec![created(), CampaignEvent::Started { run: 1 }])
+        .given(vec![created(), started(1)])
         .when(CampaignCommand::Schedule(Some(one_off(
             "2026-12-01T09:00:00Z",
         ))))
@@ -473,7 +477,7 @@ fn start_of_a_draft_begins_its_first_run() {
     test()
         .given(vec![created()])
         .when(CampaignCommand::Start)
-        .then_expect_events(vec![CampaignEvent::Started { run: 1 }]);
+        .then_expect_events(vec![started(1)]);
 }
 
 #[test]
@@ -481,7 +485,7 @@ fn start_of_a_scheduled_campaign_begins_it_now() {
     test()
         .given(vec![created(), scheduled_at("2026-12-01T09:00:00Z")])
         .when(CampaignCommand::Start)
-        .then_expect_events(vec![CampaignEvent::Started { run: 1 }]);
+        .then_expect_events(vec![started(1)]);
 }
 
 #[test]
@@ -528,13 +532,13 @@ fn start_ignores_placeholders_when_the_campaign_is_not_personalised() {
     test()
         .given(vec![created(), plain])
         .when(CampaignCommand::Start)
-        .then_expect_events(vec![CampaignEvent::Started { run: 1 }]);
+        .then_expect_events(vec![started(1)]);
 }
 
 #[test]
 fn start_fails_when_the_campaign_is_already_running() {
     test()
-        .given(vec![created(), CampaignEvent::Started { run: 1 }])
+        .given(vec![created(), started(1)])
         .when(CampaignCommand::Start)
         .then_expect_error(not_allowed("cannot start a campaign that is running"));
 }
@@ -542,11 +546,7 @@ fn start_fails_when_the_campaign_is_already_running() {
 #[test]
 fn start_fails_when_the_campaign_is_paused() {
     test()
-        .given(vec![
-            created(),
-            CampaignEvent::Started { run: 1 },
-            CampaignEvent::Paused,
-        ])
+        .given(vec![created(), started(1), CampaignEvent::Paused])
         .when(CampaignCommand::Start)
         .then_expect_error(not_allowed(
             "cannot start a campaign that is paused: resume it instead",
@@ -568,7 +568,7 @@ fn start_fails_when_the_campaign_is_stopped() {
 #[test]
 fn pause_of_a_running_campaign_pauses_it() {
     test()
-        .given(vec![created(), CampaignEvent::Started { run: 1 }])
+        .given(vec![created(), started(1)])
         .when(CampaignCommand::Pause)
         .then_expect_events(vec![CampaignEvent::Paused]);
 }
@@ -577,11 +577,7 @@ fn pause_of_a_running_campaign_pauses_it() {
 fn pause_fails_when_the_campaign_is_not_running() {
     for history in [
         vec![created()],
-        vec![
-            created(),
-            CampaignEvent::Started { run: 1 },
-            CampaignEvent::Paused,
-        ],
+        vec![created(), started(1), CampaignEvent::Paused],
     ] {
         let error = refusal_of(history, CampaignCommand::Pause);
         assert!(matches!(error, CampaignError::NotAllowed(_)), "{error:?}");
@@ -591,11 +587,7 @@ fn pause_fails_when_the_campaign_is_not_running() {
 #[test]
 fn resume_of_a_paused_campaign_runs_it_again() {
     test()
-        .given(vec![
-            created(),
-            CampaignEvent::Started { run: 1 },
-            CampaignEvent::Paused,
-        ])
+        .given(vec![created(), started(1), CampaignEvent::Paused])
         .when(CampaignCommand::Resume)
         .then_expect_events(vec![CampaignEvent::Resumed]);
 }
@@ -603,7 +595,7 @@ fn resume_of_a_paused_campaign_runs_it_again() {
 #[test]
 fn resume_fails_when_the_campaign_is_running() {
     test()
-        .given(vec![created(), CampaignEvent::Started { run: 1 }])
+        .given(vec![created(), started(1)])
         .when(CampaignCommand::Resume)
         .then_expect_error(not_allowed("cannot resume a campaign that is running"));
 }
@@ -615,18 +607,27 @@ fn stop_is_allowed_from_every_status_that_has_not_ended() {
     let histories = [
         vec![created()],
         vec![created(), scheduled_at("2026-12-01T09:00:00Z")],
-        vec![created(), CampaignEvent::Started { run: 1 }],
-        vec![
-            created(),
-            CampaignEvent::Started { run: 1 },
-            CampaignEvent::Paused,
-        ],
+        vec![created(), started(1)],
+        vec![created(), started(1), CampaignEvent::Paused],
     ];
     for history in histories {
+        let run = u32::from(
+            history
+                .iter()
+                .any(|e| matches!(e, CampaignEvent::Started { .. })),
+        );
         test()
             .given(history)
             .when(CampaignCommand::Stop)
-            .then_expect_events(vec![CampaignEvent::Stopped]);
+            .then_expect_events(vec![
+                CampaignEvent::Stopped,
+                CampaignEvent::RecipientsNotSent {
+                    run,
+                    from: 0,
+                    count: 2,
+                    reason: "the campaign was stopped before sending to them".into(),
+                },
+            ]);
     }
 }
 
@@ -651,12 +652,149 @@ fn stop_is_final() {
 
 // Complete and fail
 
+/// Both recipients of run `run` taken and queued.
+fn all_sent(run: u32) -> Vec<CampaignEvent> {
+    vec![
+        CampaignEvent::BatchReserved {
+            run,
+            from: 0,
+            to: 2,
+        },
+        CampaignEvent::BatchQueued { run, to: 2 },
+    ]
+}
+
 #[test]
 fn complete_of_a_one_off_run_completes_the_campaign() {
+    let mut history = vec![created(), started(1)];
+    history.extend(all_sent(1));
     test()
-        .given(vec![created(), CampaignEvent::Started { run: 1 }])
+        .given(history)
         .when(CampaignCommand::Complete)
         .then_expect_events(vec![CampaignEvent::Completed]);
+}
+
+#[test]
+fn complete_fails_while_recipients_remain_to_be_taken() {
+    test()
+        .given(vec![
+            created(),
+            started(1),
+            CampaignEvent::BatchReserved {
+                run: 1,
+                from: 0,
+                to: 1,
+            },
+        ])
+        .when(CampaignCommand::Complete)
+        .then_expect_error(not_allowed(
+            "1 of the run's recipients have not been sent to yet",
+        ));
+}
+
+// The sender's batches
+
+#[test]
+fn a_batch_takes_recipients_from_where_the_last_one_ended() {
+    test()
+        .given(vec![
+            created(),
+            started(1),
+            CampaignEvent::BatchReserved {
+                run: 1,
+                from: 0,
+                to: 1,
+            },
+        ])
+        .when(CampaignCommand::ReserveBatch {
+            run: 1,
+            from: 1,
+            size: 40,
+        })
+        .then_expect_events(vec![CampaignEvent::BatchReserved {
+            run: 1,
+            from: 1,
+            to: 2,
+        }]);
+}
+
+#[test]
+fn a_batch_already_taken_by_another_sender_takes_nothing() {
+    test()
+        .given(vec![
+            created(),
+            started(1),
+            CampaignEvent::BatchReserved {
+                run: 1,
+                from: 0,
+                to: 1,
+            },
+        ])
+        .when(CampaignCommand::ReserveBatch {
+            run: 1,
+            from: 0,
+            size: 40,
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn no_batch_is_taken_while_paused_or_for_another_run() {
+    let paused = vec![created(), started(1), CampaignEvent::Paused];
+    let error = refusal_of(
+        paused,
+        CampaignCommand::ReserveBatch {
+            run: 1,
+            from: 0,
+            size: 1,
+        },
+    );
+    assert!(error.to_string().contains("paused"), "{error}");
+    let error = refusal_of(
+        vec![created(), started(1)],
+        CampaignCommand::ReserveBatch {
+            run: 2,
+            from: 0,
+            size: 1,
+        },
+    );
+    assert!(error.to_string().contains("run 2"), "{error}");
+}
+
+#[test]
+fn stopping_mid_run_leaves_the_untaken_recipients_not_sent() {
+    test()
+        .given(vec![
+            created(),
+            started(1),
+            CampaignEvent::BatchReserved {
+                run: 1,
+                from: 0,
+                to: 1,
+            },
+        ])
+        .when(CampaignCommand::Stop)
+        .then_expect_events(vec![
+            CampaignEvent::Stopped,
+            CampaignEvent::RecipientsNotSent {
+                run: 1,
+                from: 1,
+                count: 1,
+                reason: "the campaign was stopped before sending to them".into(),
+            },
+        ]);
+}
+
+#[test]
+fn an_automatic_pause_says_why() {
+    test()
+        .given(vec![created(), started(1)])
+        .when(CampaignCommand::PauseFor {
+            reason: "the session was disconnected".into(),
+        })
+        .then_expect_events(vec![CampaignEvent::PausedAutomatically {
+            reason: "the session was disconnected".into(),
+        }]);
 }
 
 #[test]
@@ -666,11 +804,7 @@ fn complete_of_a_recurring_run_waits_for_the_next_run() {
         next_run_at: at("2026-11-16T09:00:00Z"),
     };
     test()
-        .given(vec![
-            created(),
-            recurring,
-            CampaignEvent::Started { run: 1 },
-        ])
+        .given([vec![created(), recurring, started(1)], all_sent(1)].concat())
         .when(CampaignCommand::Complete)
         .then_expect_events(vec![CampaignEvent::RunCompleted {
             next_run_at: at("2026-11-23T09:00:00Z"),
@@ -682,7 +816,7 @@ fn a_completed_recurring_run_leaves_the_campaign_scheduled_for_its_second_run() 
     let mut campaign = Campaign::default();
     for event in [
         created(),
-        CampaignEvent::Started { run: 1 },
+        started(1),
         CampaignEvent::RunCompleted {
             next_run_at: at("2026-11-23T09:00:00Z"),
         },
@@ -704,7 +838,7 @@ fn complete_fails_when_the_campaign_is_not_running() {
 #[test]
 fn fail_records_the_reason() {
     test()
-        .given(vec![created(), CampaignEvent::Started { run: 1 }])
+        .given(vec![created(), started(1)])
         .when(CampaignCommand::Fail {
             reason: " session disconnected ".into(),
         })
@@ -716,7 +850,7 @@ fn fail_records_the_reason() {
 #[test]
 fn fail_needs_a_reason() {
     let error = refusal_of(
-        vec![created(), CampaignEvent::Started { run: 1 }],
+        vec![created(), started(1)],
         CampaignCommand::Fail { reason: " ".into() },
     );
     assert_eq!(field_of(error), "reason");
@@ -725,11 +859,7 @@ fn fail_needs_a_reason() {
 #[test]
 fn a_completed_campaign_cannot_fail() {
     test()
-        .given(vec![
-            created(),
-            CampaignEvent::Started { run: 1 },
-            CampaignEvent::Completed,
-        ])
+        .given(vec![created(), started(1), CampaignEvent::Completed])
         .when(CampaignCommand::Fail {
             reason: "late".into(),
         })
@@ -742,11 +872,7 @@ fn a_completed_campaign_cannot_fail() {
 
 #[test]
 fn events_read_back_as_they_were_written() {
-    let events = vec![
-        created(),
-        scheduled_at("2026-12-01T09:00:00Z"),
-        CampaignEvent::Started { run: 1 },
-    ];
+    let events = vec![created(), scheduled_at("2026-12-01T09:00:00Z"), started(1)];
     let json = serde_json::to_string(&events).unwrap();
     let back: Vec<CampaignEvent> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, events);

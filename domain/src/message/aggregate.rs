@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::commands::{MessageCommand, NewMessage, SendError, StatusReport};
+use super::commands::{CampaignLink, MessageCommand, NewMessage, SendError, StatusReport};
 use super::content::MessageContent;
 use super::error::MessageError;
 use super::events::MessageEvent;
 use super::status::{DeliveryStatus, MessageStatus};
+use crate::campaign::RecipientStatus;
 use crate::clock::Clock;
 use crate::ids::SessionId;
 use crate::phone::PhoneNumber;
@@ -43,6 +44,8 @@ struct MessageState {
     wamid: Option<String>,
     /// The statuses webhooks have reported, each recorded once.
     reported: BTreeSet<DeliveryStatus>,
+    #[serde(default)]
+    campaign: Option<CampaignLink>,
 }
 
 impl Aggregate for Message {
@@ -74,10 +77,17 @@ impl Aggregate for Message {
                     to,
                     content,
                     reply_to,
+                    campaign_id,
+                    campaign_run,
                     ..
                 },
             ) => {
+                let campaign = campaign_id.map(|campaign_id| CampaignLink {
+                    campaign_id,
+                    run: campaign_run.unwrap_or(1),
+                });
                 self.state = Some(MessageState {
+                    campaign,
                     session_id,
                     from,
                     to,
@@ -119,11 +129,52 @@ impl Message {
         self.state.as_ref().map(|s| &s.content)
     }
 
+    /// The campaign run the message was sent for, if any.
+    pub fn campaign(&self) -> Option<&CampaignLink> {
+        self.state.as_ref().and_then(|s| s.campaign.as_ref())
+    }
+
     pub fn reply_to(&self) -> Option<&str> {
         self.state.as_ref().and_then(|s| s.reply_to.as_deref())
     }
 
+    /// The command's events, followed, for a campaign's message whose
+    /// recipient they move, by the [`MessageEvent::RecipientProgressed`]
+    /// that says so.
     pub(super) fn decide(
+        &self,
+        command: MessageCommand,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<MessageEvent>, MessageError> {
+        let mut events = self.decide_alone(command, now)?;
+        if let Some(progress) = self.progress_after(&events, now) {
+            events.push(progress);
+        }
+        Ok(events)
+    }
+
+    fn progress_after(&self, events: &[MessageEvent], now: DateTime<Utc>) -> Option<MessageEvent> {
+        let before = self.state.as_ref();
+        let mut after = self.clone();
+        for event in events {
+            after.apply(event.clone());
+        }
+        let state = after.state.as_ref()?;
+        let campaign = state.campaign.as_ref()?;
+        let from = before.map_or(RecipientStatus::Pending, |s| s.status.recipient_status());
+        let to = state.status.recipient_status();
+        (from != to).then(|| MessageEvent::RecipientProgressed {
+            campaign_id: campaign.campaign_id.clone(),
+            run: campaign.run,
+            recipient: state.to.clone(),
+            from,
+            to,
+            error: events.iter().rev().find_map(MessageEvent::problem),
+            at: now,
+        })
+    }
+
+    fn decide_alone(
         &self,
         command: MessageCommand,
         now: DateTime<Utc>,
@@ -145,6 +196,7 @@ impl Message {
                 Ok(state.outcome_unknown(reason, now))
             }
             MessageCommand::ApplyStatus(report) => state.report(report),
+            MessageCommand::Cancel { reason } => Ok(state.cancel(reason, now)),
         }
     }
 }
@@ -156,7 +208,8 @@ fn queued(new: NewMessage, now: DateTime<Utc>) -> MessageEvent {
         to: new.to,
         content: new.content,
         reply_to: new.reply_to,
-        campaign_id: new.campaign_id,
+        campaign_run: new.campaign.as_ref().map(|c| c.run),
+        campaign_id: new.campaign.map(|c| c.campaign_id),
         at: now,
     }
 }
@@ -164,6 +217,7 @@ fn queued(new: NewMessage, now: DateTime<Utc>) -> MessageEvent {
 impl MessageState {
     fn queued_again(&self, new: &NewMessage) -> Result<(), MessageError> {
         let differs = [
+            ("campaign", self.campaign != new.campaign),
             ("session", self.session_id != new.session_id),
             ("to", self.to != new.to),
             ("content", self.content != new.content),
@@ -213,6 +267,13 @@ impl MessageState {
         vec![MessageEvent::SendOutcomeUnknown { reason, at: now }]
     }
 
+    fn cancel(&self, reason: String, now: DateTime<Utc>) -> Vec<MessageEvent> {
+        if self.status != MessageStatus::Queued {
+            return vec![];
+        }
+        vec![MessageEvent::Cancelled { reason, at: now }]
+    }
+
     /// Each (message, status) pair is recorded once; the message keeps the
     /// highest-ranked status of all reported.
     fn report(&self, report: StatusReport) -> Result<Vec<MessageEvent>, MessageError> {
@@ -244,6 +305,8 @@ impl MessageState {
                 self.reported.insert(report.status);
                 self.status = status;
             }
+            MessageEvent::Cancelled { .. } => self.status = MessageStatus::Cancelled,
+            MessageEvent::RecipientProgressed { .. } => {}
         }
     }
 }

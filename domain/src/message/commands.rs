@@ -26,6 +26,18 @@ pub enum MessageCommand {
     },
     /// A status webhook about this message.
     ApplyStatus(StatusReport),
+    /// Withdraws a queued message, which is then never sent (its campaign
+    /// was stopped). A message no longer queued is left as it is.
+    Cancel {
+        reason: String,
+    },
+}
+
+/// The campaign run a message belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CampaignLink {
+    pub campaign_id: String,
+    pub run: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +48,7 @@ pub struct NewMessage {
     pub content: MessageContent,
     /// The wamid of the message this one replies to.
     pub reply_to: Option<String>,
-    pub campaign_id: Option<String>,
+    pub campaign: Option<CampaignLink>,
 }
 
 /// Why a message failed: Meta's error code when there is one, and words.

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::commands::{SendError, StatusReport};
 use super::content::MessageContent;
 use super::status::MessageStatus;
+use crate::campaign::RecipientStatus;
 use crate::ids::SessionId;
 use crate::phone::PhoneNumber;
 
@@ -19,6 +20,9 @@ pub enum MessageEvent {
         content: MessageContent,
         reply_to: Option<String>,
         campaign_id: Option<String>,
+        /// The run of `campaign_id` the message belongs to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        campaign_run: Option<u32>,
         at: DateTime<Utc>,
     },
     SendStarted {
@@ -43,11 +47,42 @@ pub enum MessageEvent {
         report: StatusReport,
         status: MessageStatus,
     },
+    Cancelled {
+        reason: String,
+        at: DateTime<Utc>,
+    },
+    /// The message of a campaign moved its recipient from one status to
+    /// another (recorded with the event that moved it): what the campaign's
+    /// counters and recipient list are kept from.
+    RecipientProgressed {
+        campaign_id: String,
+        run: u32,
+        recipient: PhoneNumber,
+        from: RecipientStatus,
+        to: RecipientStatus,
+        /// Why, for `failed`, `unknown` and `not_sent`.
+        error: Option<String>,
+        at: DateTime<Utc>,
+    },
 }
 
 impl MessageEvent {
     /// The type name of [`MessageEvent::Queued`], which the dispatcher follows.
     pub const QUEUED: &'static str = "MessageQueued";
+}
+
+impl MessageEvent {
+    /// What went wrong, for the events that say.
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            Self::SendFailed { error, .. } => Some(error.message.clone()),
+            Self::SendOutcomeUnknown { reason, .. } | Self::Cancelled { reason, .. } => {
+                Some(reason.clone())
+            }
+            Self::StatusReported { report, .. } => report.errors.first().map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
 }
 
 impl DomainEvent for MessageEvent {
@@ -59,6 +94,8 @@ impl DomainEvent for MessageEvent {
             Self::SendFailed { .. } => "MessageSendFailed",
             Self::SendOutcomeUnknown { .. } => "MessageSendOutcomeUnknown",
             Self::StatusReported { .. } => "MessageStatusReported",
+            Self::Cancelled { .. } => "MessageCancelled",
+            Self::RecipientProgressed { .. } => "MessageRecipientProgressed",
         };
         name.to_owned()
     }

@@ -21,7 +21,7 @@ pub mod status;
 mod tests;
 
 pub use aggregate::{Message, MessageServices};
-pub use commands::{MessageCommand, NewMessage, SendError, StatusReport};
+pub use commands::{CampaignLink, MessageCommand, NewMessage, SendError, StatusReport};
 pub use content::{MessageContent, MessageKind, RawMessageContent};
 pub use error::MessageError;
 pub use events::MessageEvent;

@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! queued ──▶ sending ──▶ sent ──▶ delivered ──▶ read
-//!              │  └──▶ unknown (the send's answer was lost) ──▶ sent …
-//!              └──▶ failed (refused when sent)
+//!   │          │  └──▶ unknown (the send's answer was lost) ──▶ sent …
+//!   │          └──▶ failed (refused when sent)
+//!   └──▶ cancelled (its campaign stopped before it was sent)
 //! ```
 //! Status webhooks come late, twice, out of order, or not at all (Meta skips
 //! `delivered` when a message is read at once). A message therefore always
@@ -16,10 +17,14 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use crate::campaign::RecipientStatus;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
     Queued,
+    /// Never sent: withdrawn while queued (its campaign was stopped).
+    Cancelled,
     Sending,
     /// The send may or may not have reached Meta; its status webhook, which
     /// carries Herald's message id, will tell.
@@ -33,8 +38,9 @@ pub enum MessageStatus {
 }
 
 impl MessageStatus {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Queued,
+        Self::Cancelled,
         Self::Sending,
         Self::Unknown,
         Self::Sent,
@@ -47,6 +53,7 @@ impl MessageStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Queued => "queued",
+            Self::Cancelled => "cancelled",
             Self::Sending => "sending",
             Self::Unknown => "unknown",
             Self::Sent => "sent",
@@ -59,6 +66,19 @@ impl MessageStatus {
 
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// What the recipient of a campaign sees of this message.
+    pub fn recipient_status(self) -> RecipientStatus {
+        match self {
+            Self::Queued | Self::Sending => RecipientStatus::Pending,
+            Self::Cancelled => RecipientStatus::NotSent,
+            Self::Unknown => RecipientStatus::Unknown,
+            Self::Sent => RecipientStatus::Sent,
+            Self::Failed => RecipientStatus::Failed,
+            Self::Delivered => RecipientStatus::Delivered,
+            Self::Read | Self::Played => RecipientStatus::Read,
+        }
     }
 
     /// Whether Meta has the message: from here on only webhooks move it.

@@ -7,6 +7,7 @@ use cqrs_es::Aggregate;
 use std::sync::Arc;
 
 use super::*;
+use crate::campaign::RecipientStatus;
 use crate::clock::FixedClock;
 use crate::ids::SessionId;
 use crate::phone::PhoneNumber;
@@ -31,6 +32,7 @@ fn queued() -> MessageEvent {
         content: MessageContent::text("Hello").unwrap(),
         reply_to: None,
         campaign_id: None,
+        campaign_run: None,
         at: now(),
     }
 }
@@ -130,7 +132,7 @@ fn queuing_the_same_message_again_changes_nothing() {
             to,
             content,
             reply_to: None,
-            campaign_id: None,
+            campaign: None,
         }))
         .then_expect_events(vec![]);
 }
@@ -292,7 +294,111 @@ fn queuing_other_content_under_an_existing_id_is_refused() {
             to,
             content: MessageContent::text("Goodbye").unwrap(),
             reply_to: None,
-            campaign_id: None,
+            campaign: None,
         }))
         .then_expect_error(MessageError::KeyReused("another content".into()));
+}
+
+fn campaign_queued() -> MessageEvent {
+    let MessageEvent::Queued {
+        session_id,
+        from,
+        to,
+        content,
+        at,
+        ..
+    } = queued()
+    else {
+        unreachable!()
+    };
+    MessageEvent::Queued {
+        session_id,
+        from,
+        to,
+        content,
+        reply_to: None,
+        campaign_id: Some("c1".into()),
+        campaign_run: Some(2),
+        at,
+    }
+}
+
+fn progressed(from: RecipientStatus, to: RecipientStatus, error: Option<&str>) -> MessageEvent {
+    MessageEvent::RecipientProgressed {
+        campaign_id: "c1".into(),
+        run: 2,
+        recipient: PhoneNumber::parse("+16505551234").unwrap(),
+        from,
+        to,
+        error: error.map(str::to_owned),
+        at: now(),
+    }
+}
+
+#[test]
+fn a_campaign_message_says_when_its_recipient_moves() {
+    use RecipientStatus::*;
+    test()
+        .given(vec![campaign_queued()])
+        .when(MessageCommand::BeginSend)
+        .then_expect_events(vec![started()]);
+    test()
+        .given(vec![campaign_queued(), started()])
+        .when(MessageCommand::RecordSent {
+            wamid: "wamid.1".into(),
+            wa_id: Some("16505551234".into()),
+        })
+        .then_expect_events(vec![sent(), progressed(Pending, Sent, None)]);
+    test()
+        .given(vec![campaign_queued(), started(), sent()])
+        .when(MessageCommand::ApplyStatus(report(DeliveryStatus::Read)))
+        .then_expect_events(vec![
+            reported(DeliveryStatus::Read, MessageStatus::Read),
+            progressed(Sent, Read, None),
+        ]);
+    // Delivered after read moves nothing: the recipient has read it.
+    test()
+        .given(vec![
+            campaign_queued(),
+            started(),
+            sent(),
+            reported(DeliveryStatus::Read, MessageStatus::Read),
+        ])
+        .when(MessageCommand::ApplyStatus(report(
+            DeliveryStatus::Delivered,
+        )))
+        .then_expect_events(vec![reported(
+            DeliveryStatus::Delivered,
+            MessageStatus::Read,
+        )]);
+}
+
+#[test]
+fn a_cancelled_campaign_message_is_not_sent_and_says_why() {
+    use RecipientStatus::*;
+    let cancelled = MessageEvent::Cancelled {
+        reason: "the campaign was stopped".into(),
+        at: now(),
+    };
+    test()
+        .given(vec![campaign_queued()])
+        .when(MessageCommand::Cancel {
+            reason: "the campaign was stopped".into(),
+        })
+        .then_expect_events(vec![
+            cancelled.clone(),
+            progressed(Pending, NotSent, Some("the campaign was stopped")),
+        ]);
+    test()
+        .given(vec![campaign_queued(), cancelled])
+        .when(MessageCommand::BeginSend)
+        .then_expect_error(MessageError::NotAllowed(
+            "the message is cancelled, and only a queued message is sent".into(),
+        ));
+    test()
+        .given(vec![campaign_queued(), started()])
+        .when(MessageCommand::Cancel {
+            reason: "too late".into(),
+        })
+        .then_expect_events(vec![]);
 }

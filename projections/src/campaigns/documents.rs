@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use herald_application::ports::read_store::{date_value, Document, TENANT_FIELD};
 use herald_domain::campaign::{
-    CampaignDefinition, CampaignMessage, Recipient, RecipientStatus, Schedule,
+    CampaignDefinition, CampaignMessage, Delay, Recipient, RecipientStatus, Schedule,
 };
 use serde_json::json;
 
@@ -38,8 +38,13 @@ pub fn campaign(
         "totalRecipients": recipients,
         "sentCount": 0,
         "deliveredCount": 0,
+        "readCount": 0,
         "failedCount": 0,
+        "unknownCount": 0,
+        "notSentCount": 0,
         "pendingCount": recipients,
+        "pauseReason": null,
+        "lastProgressAt": null,
         "startedAt": null,
         "completedAt": null,
         "stoppedAt": null,
@@ -61,12 +66,22 @@ pub fn definition_fields(definition: &CampaignDefinition) -> Document {
     let mut fields = object(json!({
         "sessionId": definition.session_id.as_str(),
         "description": definition.description.as_str(),
-        "delayBetweenMessages": definition.delay.millis(),
         "personalize": definition.personalize,
     }));
+    fields.extend(pace_fields(definition.delay));
     fields.extend(name_fields(definition.name.as_str()));
     fields.extend(message_fields(&definition.message));
     fields
+}
+
+/// `delayBetweenMessages` (seed 000) and `pace`, which says how the
+/// campaign is paced: `delay` between its own sends, or `throughput`, as
+/// fast as its number's budget allows (`delayBetweenMessages` is then null).
+pub fn pace_fields(delay: Option<Delay>) -> Document {
+    object(json!({
+        "delayBetweenMessages": delay.map(Delay::millis),
+        "pace": if delay.is_some() { "delay" } else { "throughput" },
+    }))
 }
 
 pub fn name_fields(name: &str) -> Document {
@@ -120,13 +135,32 @@ pub fn recipient(facts: &CommitFacts<'_>, recipient: &Recipient, index: usize) -
         "name": recipient.name,
         "customData": recipient.custom_data,
         "status": RecipientStatus::Pending.as_str(),
+        "run": 0,
         "sentAt": null,
         "deliveredAt": null,
+        "readAt": null,
+        "failedAt": null,
         "errorMessage": null,
         "messageId": null,
         "order": order(facts.position, index),
         "createdAt": now,
         "updatedAt": now,
+    }))
+}
+
+/// The fields of every recipient when run `run` starts: pending, with
+/// nothing of an earlier run.
+pub fn recipient_reset(run: u32, at: DateTime<Utc>) -> Document {
+    object(json!({
+        "status": RecipientStatus::Pending.as_str(),
+        "run": run,
+        "sentAt": null,
+        "deliveredAt": null,
+        "readAt": null,
+        "failedAt": null,
+        "errorMessage": null,
+        "messageId": null,
+        "updatedAt": date_value(at),
     }))
 }
 

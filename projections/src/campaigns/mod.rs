@@ -5,6 +5,7 @@
 //! - [`documents`]: how a campaign and a recipient look as documents.
 
 pub mod documents;
+pub mod outcomes;
 pub mod projector;
 
 pub use projector::CampaignProjector;

@@ -8,10 +8,14 @@ use herald_application::ports::event_feed::RecordedCommit;
 use herald_application::ports::read_store::{
     date_value, Change, CollectionSpec, Condition, Document,
 };
-use herald_domain::campaign::{Campaign, CampaignEvent, DefinitionChanges, Recipient};
+use herald_domain::campaign::{
+    Campaign, CampaignEvent, DefinitionChanges, Recipient, RecipientStatus,
+};
+use herald_domain::message::Message;
 use serde_json::{json, Value};
 
 use super::documents::{self as doc, CommitFacts};
+use super::outcomes;
 use crate::changes::{self, decode, object, put};
 use crate::projector::{ProjectionError, Projector};
 
@@ -28,6 +32,9 @@ impl Projector for CampaignProjector {
     }
 
     fn project(&self, commit: &RecordedCommit) -> Result<Vec<Change>, ProjectionError> {
+        if commit.aggregate_type == Message::TYPE {
+            return outcomes::changes(commit);
+        }
         if commit.aggregate_type != Campaign::TYPE {
             return Ok(Vec::new());
         }
@@ -81,16 +88,20 @@ fn changes_of(facts: &CommitFacts<'_>, event: CampaignEvent) -> Vec<Change> {
             fields.extend(doc::schedule_fields(&schedule, Some(next_run_at)));
             vec![update(facts, fields, vec![])]
         }
-        CampaignEvent::Started { run } => vec![update(
+        CampaignEvent::Started { run, recipients } => started(facts, run, recipients),
+        CampaignEvent::BatchReserved { .. } | CampaignEvent::BatchQueued { .. } => Vec::new(),
+        CampaignEvent::Paused => vec![update(facts, paused(None), vec![])],
+        CampaignEvent::PausedAutomatically { reason } => {
+            vec![update(facts, paused(Some(&reason)), vec![])]
+        }
+        CampaignEvent::Resumed => vec![update(
             facts,
-            with(
-                status("running"),
-                json!({ "run": run, "startedAt": date_value(facts.recorded_at) }),
-            ),
+            with(status("running"), json!({ "pauseReason": null })),
             vec![],
         )],
-        CampaignEvent::Paused => vec![update(facts, status("paused"), vec![])],
-        CampaignEvent::Resumed => vec![update(facts, status("running"), vec![])],
+        CampaignEvent::RecipientsNotSent {
+            run, count, reason, ..
+        } => not_sent(facts, run, count, &reason),
         CampaignEvent::RunCompleted { next_run_at } => vec![update(
             facts,
             with(
@@ -141,7 +152,7 @@ fn edited_fields(edits: &DefinitionChanges) -> Document {
         fields.extend(doc::message_fields(message));
     }
     if let Some(delay) = edits.delay {
-        fields.insert("delayBetweenMessages".into(), Value::from(delay.millis()));
+        fields.extend(doc::pace_fields(delay));
     }
     if let Some(personalize) = edits.personalize {
         fields.insert("personalize".into(), Value::from(personalize));
@@ -162,11 +173,16 @@ fn replaced_recipients(facts: &CommitFacts<'_>, recipients: &[Recipient]) -> Vec
     }];
     changes.extend(put_recipients(facts, recipients));
     let count = recipients.len();
-    changes.push(update(
-        facts,
-        object(json!({ "totalRecipients": count, "pendingCount": count })),
-        vec![],
-    ));
+    let mut counters = object(json!({ "totalRecipients": count }));
+    for status in RecipientStatus::ALL {
+        let n = if status == RecipientStatus::Pending {
+            count
+        } else {
+            0
+        };
+        counters.insert(status.counter().into(), Value::from(n));
+    }
+    changes.push(update(facts, counters, vec![]));
     changes
 }
 
@@ -193,6 +209,77 @@ fn update(facts: &CommitFacts<'_>, set: Document, increment: Vec<(&'static str, 
         set,
         increment,
     )
+}
+
+/// A new run: every recipient pending again, and the counters with them.
+/// Commits from before `recipients` was recorded leave the counters as
+/// they are.
+fn started(facts: &CommitFacts<'_>, run: u32, recipients: Option<u32>) -> Vec<Change> {
+    let mut fields = with(
+        status("running"),
+        json!({
+            "run": run,
+            "startedAt": date_value(facts.recorded_at),
+            "completedAt": null,
+            "pauseReason": null,
+            "lastProgressAt": null,
+        }),
+    );
+    if let Some(total) = recipients {
+        fields.insert("totalRecipients".into(), Value::from(total));
+        for status in RecipientStatus::ALL {
+            let count = if status == RecipientStatus::Pending {
+                total
+            } else {
+                0
+            };
+            fields.insert(status.counter().into(), Value::from(count));
+        }
+    }
+    let reset = Change::UpdateWhere {
+        collection: &CAMPAIGN_RECIPIENTS,
+        conditions: vec![Condition::Equals(
+            "campaignId",
+            Value::from(facts.campaign_id),
+        )],
+        set: doc::recipient_reset(run, facts.recorded_at),
+        increment: vec![],
+    };
+    vec![update(facts, fields, vec![]), reset]
+}
+
+/// The recipients the sender never took: only those still pending with no
+/// message (a message queued for one settles it itself).
+fn not_sent(facts: &CommitFacts<'_>, run: u32, count: u32, reason: &str) -> Vec<Change> {
+    let recipients = Change::UpdateWhere {
+        collection: &CAMPAIGN_RECIPIENTS,
+        conditions: vec![
+            Condition::Equals("campaignId", Value::from(facts.campaign_id)),
+            Condition::Equals("status", Value::from(RecipientStatus::Pending.as_str())),
+            Condition::Equals("messageId", Value::Null),
+        ],
+        set: object(json!({
+            "status": RecipientStatus::NotSent.as_str(),
+            "errorMessage": reason,
+            "updatedAt": date_value(facts.recorded_at),
+        })),
+        increment: vec![],
+    };
+    let count = i64::from(count);
+    let counters = outcomes::campaign_of_run(
+        facts.campaign_id,
+        run,
+        object(json!({ "updatedAt": date_value(facts.recorded_at) })),
+        vec![
+            (RecipientStatus::Pending.counter(), -count),
+            (RecipientStatus::NotSent.counter(), count),
+        ],
+    );
+    vec![recipients, counters]
+}
+
+fn paused(reason: Option<&str>) -> Document {
+    with(status("paused"), json!({ "pauseReason": reason }))
 }
 
 fn status(status: &str) -> Document {

@@ -31,7 +31,7 @@ impl Projector for MessageProjector {
         let mut changes = Vec::new();
         for event in &commit.events {
             if commit.aggregate_type == Message::TYPE {
-                changes.push(outbound_change(commit, decode(PROJECTION, commit, event)?));
+                changes.extend(outbound_change(commit, decode(PROJECTION, commit, event)?));
             } else if commit.aggregate_type == Conversation::TYPE {
                 changes.extend(inbound_changes(commit, decode(PROJECTION, commit, event)?));
             }
@@ -40,10 +40,16 @@ impl Projector for MessageProjector {
     }
 }
 
-fn outbound_change(commit: &RecordedCommit, event: MessageEvent) -> Change {
+fn outbound_change(commit: &RecordedCommit, event: MessageEvent) -> Option<Change> {
     let id = commit.aggregate_id.as_str();
     let set = |fields: serde_json::Value| {
-        update(&MESSAGES, id, commit.recorded_at, object(fields), vec![])
+        Some(update(
+            &MESSAGES,
+            id,
+            commit.recorded_at,
+            object(fields),
+            vec![],
+        ))
     };
     match event {
         MessageEvent::Queued {
@@ -54,6 +60,7 @@ fn outbound_change(commit: &RecordedCommit, event: MessageEvent) -> Change {
             reply_to,
             campaign_id,
             at,
+            ..
         } => {
             let message = Outbound {
                 session_id: &session_id,
@@ -64,9 +71,15 @@ fn outbound_change(commit: &RecordedCommit, event: MessageEvent) -> Change {
                 campaign_id: campaign_id.as_deref(),
                 at,
             };
-            put(&MESSAGES, id, doc::outbound(commit, &message))
+            Some(put(&MESSAGES, id, doc::outbound(commit, &message)))
         }
         MessageEvent::SendStarted { .. } => set(json!({ "status": "sending" })),
+        MessageEvent::Cancelled { reason, .. } => set(json!({
+            "status": "cancelled",
+            "errorMessage": reason,
+        })),
+        // The campaign projection's business.
+        MessageEvent::RecipientProgressed { .. } => None,
         MessageEvent::Sent { wamid, at, .. } => set(json!({
             "status": "sent",
             "waMessageId": wamid,
@@ -89,7 +102,7 @@ fn outbound_change(commit: &RecordedCommit, event: MessageEvent) -> Change {
                 time_field(report.status): date_value(report.at),
             }));
             fields.extend(error_fields(&report, status));
-            update(&MESSAGES, id, commit.recorded_at, fields, vec![])
+            Some(update(&MESSAGES, id, commit.recorded_at, fields, vec![]))
         }
     }
 }

@@ -56,8 +56,9 @@ pub struct EditCampaignBody {
     media_url: Option<String>,
     #[serde(default)]
     template: Option<TemplateBody>,
-    #[serde(default)]
-    delay_between_messages: Option<u32>,
+    /// Absent leaves the pace; null sends at the number's throughput.
+    #[serde(default, deserialize_with = "herald_domain::value::present")]
+    delay_between_messages: Option<Option<u32>>,
     #[serde(default)]
     personalize: Option<bool>,
     #[serde(default)]
@@ -118,7 +119,8 @@ impl CreateCampaignBody {
             description: description(self.description)?.unwrap_or_default(),
             session_id: SessionId::parse(&self.session_id).map_err(|e| e.at("sessionId"))?,
             message,
-            delay: delay(self.delay_between_messages)?.unwrap_or_default(),
+            // Left out or null: as fast as the number's budget allows.
+            delay: delay(self.delay_between_messages)?,
             personalize: self.personalize.unwrap_or(false),
         };
         Ok(NewCampaign {
@@ -153,7 +155,7 @@ impl EditCampaignBody {
                 media_url: media_url(self.media_url)?,
                 template: self.template.map(TemplateBody::into_template).transpose()?,
             },
-            delay: delay(self.delay_between_messages)?,
+            delay: self.delay_between_messages.map(delay).transpose()?,
             personalize: self.personalize,
             schedule: self.schedule.map(ScheduleBody::into_schedule).transpose()?,
             recipients: self.recipients.map(recipients).transpose()?,
@@ -279,11 +281,30 @@ mod tests {
     }
 
     #[test]
-    fn a_minimal_body_gives_an_immediate_draft_with_default_delay() {
+    fn a_minimal_body_gives_an_immediate_draft_at_the_numbers_throughput() {
         let campaign = create(minimal()).unwrap();
-        assert_eq!(campaign.definition.delay, Delay::default());
+        assert_eq!(campaign.definition.delay, None);
         assert_eq!(campaign.schedule, Schedule::Immediate);
         assert!(campaign.recipients.is_empty());
+    }
+
+    #[test]
+    fn a_patch_tells_a_null_delay_from_a_missing_one() {
+        let edit = |body: Value| {
+            serde_json::from_value::<EditCampaignBody>(body)
+                .unwrap()
+                .into_command()
+                .unwrap()
+        };
+        assert_eq!(
+            edit(json!({ "delayBetweenMessages": null })).delay,
+            Some(None)
+        );
+        assert_eq!(
+            edit(json!({ "delayBetweenMessages": 2000 })).delay,
+            Some(Some(Delay::from_millis(2000).unwrap()))
+        );
+        assert_eq!(edit(json!({ "name": "New" })).delay, None);
     }
 
     #[test]
