@@ -6,7 +6,10 @@
 
 use anyhow::Context;
 use axum::Router;
-use herald_application::campaigns::{CampaignQueries, CampaignService};
+use herald_application::campaigns::service::SessionLookup;
+use herald_application::campaigns::{
+    CampaignQueries, CampaignSender, CampaignService, SenderConfig,
+};
 use herald_application::clock::SystemClock;
 use herald_application::messages::{MessageDispatcher, MessageQueries, MessagingService};
 use herald_application::ports::lease::Leases;
@@ -252,7 +255,7 @@ impl Herald {
         if run_background && settings.run_process_managers {
             let feed: Arc<dyn WorkFeed> =
                 Arc::new(JetStreamWorkFeed::new(backends.event_log.clone()));
-            for worker in workers(&backends, &state, &gateway, &node) {
+            for worker in workers(&backends, settings, &state, &gateway, &node) {
                 let run = run_worker(worker, Arc::clone(&feed), WORKER_CONCURRENCY, stop.clone());
                 tasks.push(tokio::spawn(run));
             }
@@ -359,10 +362,10 @@ fn services(
     ));
     let (s, p, w) = queries(positions);
     Ok(AppState {
-        campaigns: Arc::new(CampaignService::new(
-            JetStreamEventStore::new(log.clone()),
-            Arc::clone(&clock),
-        )),
+        campaigns: Arc::new(
+            CampaignService::new(JetStreamEventStore::new(log.clone()), Arc::clone(&clock))
+                .checking_sessions(Arc::clone(&sessions) as Arc<dyn SessionLookup>),
+        ),
         campaign_queries: Arc::new(CampaignQueries::new(s, p, w)),
         sessions,
         session_queries,
@@ -381,6 +384,7 @@ fn services(
 /// Every process manager Herald runs.
 fn workers(
     backends: &Backends,
+    settings: &Settings,
     state: &AppState,
     gateway: &Arc<dyn WhatsAppGateway>,
     node: &str,
@@ -397,7 +401,18 @@ fn workers(
         Arc::new(MessageDispatcher::new(
             Arc::clone(&state.sessions),
             JetStreamEventStore::new(log.clone()),
+            JetStreamEventStore::new(log.clone()),
             Arc::clone(gateway),
+            Arc::new(SystemClock),
+            node,
+        )),
+        Arc::new(CampaignSender::new(
+            JetStreamEventStore::new(log.clone()),
+            Arc::clone(&state.sessions),
+            JetStreamEventStore::new(log.clone()),
+            SenderConfig {
+                number_rate: settings.number_rate,
+            },
             Arc::new(SystemClock),
             node,
         )),

@@ -11,7 +11,9 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{herald, mongodb_uri, nats_server_binary, ServeOptions, Serving, PATIENCE};
+use support::{
+    create_session, herald, mongodb_uri, nats_server_binary, ServeOptions, Serving, PATIENCE,
+};
 
 const TENANT: &str = "acme";
 const PROJECTIONS: [&str; 3] = ["campaigns", "sessions", "messages"];
@@ -48,7 +50,7 @@ const LOAD_PAUSE: Duration = Duration::from_millis(25);
 
 /// Creates campaigns on the nodes in turn until `running` turns false;
 /// gives the ids of those answered 201. A node that is down is skipped.
-async fn load(urls: Vec<String>, running: Arc<AtomicBool>) -> Vec<String> {
+async fn load(urls: Vec<String>, session: String, running: Arc<AtomicBool>) -> Vec<String> {
     let client = reqwest::Client::new();
     let mut created = Vec::new();
     let mut turn = 0;
@@ -56,7 +58,7 @@ async fn load(urls: Vec<String>, running: Arc<AtomicBool>) -> Vec<String> {
         tokio::time::sleep(LOAD_PAUSE).await;
         turn += 1;
         let url = &urls[turn % urls.len()];
-        let body = json!({ "campaignName": format!("Load {turn}"), "sessionId": "main",
+        let body = json!({ "campaignName": format!("Load {turn}"), "sessionId": session,
             "messageType": "text", "messageContent": "Hi", "recipients": ["+14155550100"] });
         let answer = client
             .post(format!("{url}/v1/campaigns"))
@@ -166,7 +168,8 @@ async fn killing_the_projecting_node_moves_its_leases_and_loses_nothing() {
 
     let running = Arc::new(AtomicBool::new(true));
     let urls = vec![first.url(""), survivor.url("")];
-    let loading = tokio::spawn(load(urls, Arc::clone(&running)));
+    let session = create_session(&client, &first.url(""), TENANT).await;
+    let loading = tokio::spawn(load(urls, session, Arc::clone(&running)));
     tokio::time::sleep(Duration::from_secs(2)).await;
     first.signal("KILL");
     let killed_at = Instant::now();

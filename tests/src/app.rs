@@ -32,6 +32,8 @@ pub struct TestApp {
     server: tokio::task::JoinHandle<()>,
     pub nats: TestNats,
     pub data: TempDir,
+    /// The session `campaign_body()`'s `"main-number"` stands for.
+    campaign_session: tokio::sync::OnceCell<String>,
 }
 
 /// Starts Herald against a fresh `nats-server`, SQLite read store and fake
@@ -85,6 +87,7 @@ pub async fn spawn_app_with_settings(
         server,
         nats,
         data,
+        campaign_session: tokio::sync::OnceCell::new(),
     }
 }
 
@@ -187,12 +190,31 @@ impl TestApp {
             .expect("the request is sent")
     }
 
+    /// Creates a campaign from `body`. A `sessionId` of `"main-number"`
+    /// (as [`campaign_body`] has) stands for a session of this test's
+    /// tenant, made on first use: a campaign must name a session its tenant
+    /// has. The session is not connected; tests that send make their own.
     pub async fn create_campaign(&self, body: &Value) -> Response {
+        let mut body = body.clone();
+        if body["sessionId"] == "main-number" {
+            body["sessionId"] = Value::from(self.campaign_session().await);
+        }
         self.request(Method::POST, "/v1/campaigns")
-            .json(body)
+            .json(&body)
             .send()
             .await
             .expect("the request is sent")
+    }
+
+    /// The id of the tenant's session `"main-number"` stands for.
+    ///
+    /// # Panics
+    /// When Herald refuses to create it.
+    pub async fn campaign_session(&self) -> String {
+        self.campaign_session
+            .get_or_init(|| create_session(&self.client, &self.address, &self.tenant))
+            .await
+            .clone()
     }
 
     /// Creates a campaign that must be accepted; gives its id and position.
@@ -320,6 +342,30 @@ impl TestApp {
             }
         }
     }
+}
+
+/// Creates a session (not connected) for `tenant` on the Herald at
+/// `address`, for campaigns to name; gives its id.
+///
+/// # Panics
+/// When Herald refuses it.
+pub async fn create_session(client: &reqwest::Client, address: &str, tenant: &str) -> String {
+    let number = herald_fake_graph::FakeNumber::new(
+        "900000000000001",
+        "900000000000002",
+        "15550009999",
+        "campaign-token",
+        "campaign-secret",
+    );
+    let created = client
+        .post(format!("{address}/v1/sessions"))
+        .header("X-Tenant-Id", tenant)
+        .json(&crate::whatsapp::session_body(&number))
+        .send()
+        .await
+        .expect("the request is sent");
+    assert_eq!(created.status(), 201, "the campaigns' session is created");
+    receipt(created).await.0
 }
 
 /// `{"id", "position"}` of a command's answer.

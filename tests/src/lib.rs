@@ -16,6 +16,7 @@
 //! - [`stores`]: the read stores tests run on, SQLite and MongoDB.
 
 pub mod app;
+pub mod campaigns;
 pub mod cluster;
 pub mod nats;
 pub mod proxy;

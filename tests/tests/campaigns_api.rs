@@ -383,6 +383,9 @@ on_both_stores! {
 on_both_stores! {
     async fn bad_input_gets_a_4xx_naming_the_problem_and_records_nothing() {
         let app = spawn_app().await;
+        app.campaign_session().await;
+        let feed = JetStreamEventFeed::new(app.herald.event_log().clone());
+        let before = feed.head().await.unwrap();
         let mut cases: Vec<(Value, u16, Option<&str>)> = Vec::new();
         let with = |key: &str, value: Value| {
             let mut body = campaign_body();
@@ -390,6 +393,7 @@ on_both_stores! {
             body
         };
         cases.push((with("campaignName", json!("  ")), 422, Some("campaignName")));
+        cases.push((with("sessionId", json!("nobodys-session")), 422, Some("sessionId")));
         cases.push((
             with("messageType", json!("sticker")),
             422,
@@ -459,10 +463,9 @@ on_both_stores! {
 
         let list: Value = app.list_campaigns("").await.json().await.unwrap();
         assert_eq!(list["total"], json!(0));
-        let feed = JetStreamEventFeed::new(app.herald.event_log().clone());
         assert_eq!(
             feed.head().await.unwrap(),
-            0,
+            before,
             "nothing reached the event log"
         );
         app.stop().await;
@@ -677,6 +680,41 @@ on_both_stores! {
         let (status, code, _) = error_of(app.create_campaign(&body).await).await;
 
         assert_eq!((status, code.as_str()), (413, "too_large"));
+        app.stop().await;
+    }
+}
+
+on_both_stores! {
+    async fn a_campaign_must_name_a_session_its_tenant_has() {
+        let app = spawn_app().await;
+        let (id, _) = app.create_campaign_ok(&campaign_body()).await;
+        let theirs = app.campaign_session().await;
+
+        let other_tenant = app
+            .request_as("other-tenant", Method::POST, "/v1/campaigns")
+            .json(&json!({ "campaignName": "Borrowed", "sessionId": theirs,
+                "messageType": "text", "messageContent": "Hi" }))
+            .send()
+            .await
+            .unwrap();
+        let (status, _, field) = error_of(other_tenant).await;
+        assert_eq!((status, field.as_deref()), (422, Some("sessionId")));
+
+        let edited = app
+            .edit_campaign(&id, &json!({ "sessionId": "nobodys-session" }))
+            .await;
+        let (status, _, field) = error_of(edited).await;
+        assert_eq!((status, field.as_deref()), (422, Some("sessionId")));
+
+        // The session is deleted: the campaign can no longer be started.
+        let deleted = app
+            .request(Method::DELETE, &format!("/v1/sessions/{theirs}"))
+            .send()
+            .await
+            .unwrap();
+        assert!(deleted.status().is_success(), "{}", deleted.status());
+        let (status, _, field) = error_of(app.campaign_action(&id, "start").await).await;
+        assert_eq!((status, field.as_deref()), (422, Some("sessionId")));
         app.stop().await;
     }
 }

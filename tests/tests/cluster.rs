@@ -9,7 +9,7 @@
 use async_nats::jetstream;
 use futures::TryStreamExt;
 use herald_api::Herald;
-use herald_tests::app::settings_on_nats;
+use herald_tests::app::{create_session, settings_on_nats};
 use herald_tests::campaign_body;
 use herald_tests::cluster::TestNatsCluster;
 use serde_json::Value;
@@ -37,7 +37,12 @@ struct Answer {
     id: Option<String>,
 }
 
-async fn client_loop(url: String, running: Arc<AtomicBool>, answers: Arc<Mutex<Vec<Answer>>>) {
+async fn client_loop(
+    url: String,
+    body: Value,
+    running: Arc<AtomicBool>,
+    answers: Arc<Mutex<Vec<Answer>>>,
+) {
     let client = reqwest::Client::new();
     while running.load(Ordering::Relaxed) {
         let sent = Instant::now();
@@ -45,7 +50,7 @@ async fn client_loop(url: String, running: Arc<AtomicBool>, answers: Arc<Mutex<V
             .post(format!("{url}/v1/campaigns"))
             .header("X-Tenant-Id", TENANT)
             .timeout(Duration::from_secs(30))
-            .json(&campaign_body())
+            .json(&body)
             .send()
             .await;
         let (status, id) = match answer {
@@ -113,10 +118,16 @@ async fn commands_survive_the_stream_leader_killed_and_started_again() {
         .timeout(Duration::from_millis(250))
         .build(inspector);
 
+    let session = create_session(&herald_tests::app::http_client(), &url, TENANT).await;
+    let mut body = campaign_body();
+    body["sessionId"] = Value::from(session);
     let running = Arc::new(AtomicBool::new(true));
     let answers = Arc::new(Mutex::new(Vec::new()));
     let clients: Vec<_> = (0..CLIENTS)
-        .map(|_| tokio::spawn(client_loop(url.clone(), running.clone(), answers.clone())))
+        .map(|_| {
+            let run = client_loop(url.clone(), body.clone(), running.clone(), answers.clone());
+            tokio::spawn(run)
+        })
         .collect();
     let started = Instant::now();
     tokio::time::sleep(BEFORE).await;

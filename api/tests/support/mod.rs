@@ -242,3 +242,32 @@ pub async fn probe(
     }
     probed
 }
+
+/// Creates a session (not connected) for `tenant` on the Herald at `url`,
+/// for campaigns to name (a campaign must name a session its tenant has);
+/// gives its id.
+///
+/// # Panics
+/// When Herald refuses it.
+#[allow(dead_code)]
+pub async fn create_session(client: &reqwest::Client, url: &str, tenant: &str) -> String {
+    let body = serde_json::json!({
+        "phoneNumber": "+15550009999",
+        "sessionName": "Campaigns",
+        "phoneNumberId": "900000000000001",
+        "wabaId": "900000000000002",
+        "accessToken": "campaign-token",
+        "appSecret": "campaign-secret",
+        "webhookVerifyToken": "verify",
+    });
+    let created = client
+        .post(format!("{url}/v1/sessions"))
+        .header("X-Tenant-Id", tenant)
+        .json(&body)
+        .send()
+        .await
+        .expect("the request is sent");
+    assert_eq!(created.status(), 201, "the campaigns' session is created");
+    let body: serde_json::Value = created.json().await.expect("a JSON answer");
+    body["id"].as_str().expect("an id").to_owned()
+}

@@ -1,19 +1,28 @@
-//! The message dispatcher: the process manager that sends queued messages.
+//! The message dispatcher: the process manager that sends queued messages,
+//! single sends and campaigns' alike, on one path to Meta.
 //!
 //! A message is claimed (`BeginSend`) before the Cloud API is called, and
 //! only a queued message can be claimed, so no message is handed to Meta
 //! twice, whatever crashes or redeliveries happen. Everything that can fail
-//! or wait (the session, its token, the number's pace) comes before the
-//! claim, and a worker busy with a send keeps its commit, so a claim found
-//! without an outcome means Herald stopped mid-send. It becomes "unknown":
-//! the status webhook, which carries the message id, settles it.
+//! or wait (the campaign's state, the session, its token, the number's pace)
+//! comes before the claim, and a worker busy with a send keeps its commit,
+//! so a claim found without an outcome means Herald stopped mid-send. It
+//! becomes "unknown": the status webhook, which carries the message id,
+//! settles it.
+//!
+//! A campaign's message goes only while its campaign runs: it waits while
+//! the campaign is paused and is withdrawn once it is stopped. What stops a
+//! whole campaign (its session gone or disconnected, its credentials or its
+//! template refused) pauses the campaign with the reason and puts the
+//! message back in the queue, rather than failing every recipient in turn.
 
 use async_trait::async_trait;
+use herald_domain::campaign::{Campaign, CampaignCommand, CampaignServices, CampaignStatus};
 use herald_domain::message::{
-    Message, MessageCommand, MessageContent, MessageError, MessageEvent, MessageServices,
-    MessageStatus, SendError,
+    CampaignLink, Message, MessageCommand, MessageContent, MessageError, MessageEvent,
+    MessageServices, MessageStatus, SendError,
 };
-use herald_domain::session::Session;
+use herald_domain::session::{Session, SessionStatus};
 use herald_domain::{Clock, PhoneNumber, TenantId};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,32 +42,58 @@ use crate::workers::{WorkError, Worker};
 /// numbers and tenants need.
 const HOLD: Duration = Duration::from_millis(500);
 
+/// How often a paused campaign's queued message looks again. Resuming
+/// sends it within this long.
+const PAUSED_RECHECK: Duration = Duration::from_millis(500);
+
+/// Meta's codes that stop a whole campaign rather than one recipient: the
+/// token refused or expired, the template paused or disabled.
+const CAMPAIGN_STOPPERS: [i64; 4] = [0, 190, 132_015, 132_016];
+
 /// Who sends, as recorded with the outcome.
 pub const DISPATCHER_ACTOR: &str = "message-dispatcher";
 
-pub struct MessageDispatcher<S, M> {
+pub struct MessageDispatcher<S, M, C> {
     sessions: Arc<SessionService<S>>,
     messages: CommandExecutor<Message, M>,
+    campaigns: CommandExecutor<Campaign, C>,
     gateway: Arc<dyn WhatsAppGateway>,
     /// This node, recorded with every command the dispatcher runs.
     node: String,
 }
 
-impl<S, M> MessageDispatcher<S, M>
+/// What a message's campaign says of sending it now.
+enum Gate {
+    Open,
+    Hold,
+    Withdraw(String),
+}
+
+/// Why a queued message cannot go now.
+enum NotReady {
+    /// Its session is gone or not connected: a single send fails, a
+    /// campaign pauses.
+    Session(String),
+}
+
+impl<S, M, C> MessageDispatcher<S, M, C>
 where
     S: TenantEventStores<Session>,
     M: TenantEventStores<Message>,
+    C: TenantEventStores<Campaign>,
 {
     pub fn new(
         sessions: Arc<SessionService<S>>,
         messages: M,
+        campaigns: C,
         gateway: Arc<dyn WhatsAppGateway>,
         clock: Arc<dyn Clock>,
         node: &str,
     ) -> Self {
         Self {
             sessions,
-            messages: CommandExecutor::new(messages, MessageServices::new(clock)),
+            messages: CommandExecutor::new(messages, MessageServices::new(Arc::clone(&clock))),
+            campaigns: CommandExecutor::new(campaigns, CampaignServices::new(clock)),
             gateway,
             node: node.to_owned(),
         }
@@ -111,9 +146,27 @@ where
             Some(MessageStatus::Sending) => return self.settle_interrupted(tenant, id).await,
             Some(_) => return Ok(()),
         }
-        let ready = match self.prepare(tenant, id, &message).await? {
-            Ok(ready) => ready,
-            Err(refusal) => return self.run(tenant, id, refusal).await,
+        let campaign = message.campaign();
+        if let Some(link) = campaign {
+            match self.gate(tenant, link).await? {
+                Gate::Open => {}
+                Gate::Hold => return Err(WorkError::Later(PAUSED_RECHECK)),
+                Gate::Withdraw(reason) => {
+                    return self
+                        .run(tenant, id, MessageCommand::Cancel { reason })
+                        .await
+                }
+            }
+        }
+        let ready = match (self.prepare(tenant, id, &message).await?, campaign) {
+            (Ok(ready), _) => ready,
+            (Err(NotReady::Session(reason)), Some(link)) => {
+                self.pause(tenant, link, reason).await?;
+                return Err(WorkError::Later(PAUSED_RECHECK));
+            }
+            (Err(NotReady::Session(reason)), None) => {
+                return self.run(tenant, id, failure(None, &reason)).await
+            }
         };
         let at = self
             .gateway
@@ -125,7 +178,64 @@ where
             return Ok(());
         }
         let outcome = self.send(id, &ready).await;
-        self.run(tenant, id, outcome).await
+        match (campaign, stopper(&outcome)) {
+            (Some(link), Some(reason)) => {
+                // Nothing was sent: the message waits for the campaign to
+                // be resumed once the business has fixed the cause.
+                self.run(
+                    tenant,
+                    id,
+                    MessageCommand::Defer {
+                        reason: reason.clone(),
+                    },
+                )
+                .await?;
+                self.pause(tenant, link, reason).await
+            }
+            _ => self.run(tenant, id, outcome).await,
+        }
+    }
+
+    /// Whether the message's campaign lets it go now.
+    async fn gate(&self, tenant: &TenantId, link: &CampaignLink) -> Result<Gate, WorkError> {
+        let campaign = self
+            .campaigns
+            .load(tenant, &link.campaign_id)
+            .await
+            .map_err(|e| WorkError::Retry(e.to_string()))?;
+        let status = campaign.status();
+        if campaign.runs() != link.run {
+            return Ok(Gate::Withdraw(format!(
+                "run {} of the campaign has ended",
+                link.run
+            )));
+        }
+        Ok(match status {
+            Some(CampaignStatus::Running) => Gate::Open,
+            Some(CampaignStatus::Paused) => Gate::Hold,
+            Some(CampaignStatus::Stopped) => Gate::Withdraw("the campaign was stopped".into()),
+            Some(other) => Gate::Withdraw(format!("the campaign is {other}")),
+            None => Gate::Withdraw("the campaign does not exist".into()),
+        })
+    }
+
+    async fn pause(
+        &self,
+        tenant: &TenantId,
+        link: &CampaignLink,
+        reason: String,
+    ) -> Result<(), WorkError> {
+        warn!(campaign = %link.campaign_id, %reason, "pausing the campaign");
+        let command = CampaignCommand::PauseFor { reason };
+        match self
+            .campaigns
+            .execute(&link.campaign_id, command, &self.metadata(tenant))
+            .await
+        {
+            // Refused: paused or ended already.
+            Ok(_) | Err(CommandError::Rejected(_)) => Ok(()),
+            Err(other) => Err(WorkError::Retry(other.to_string())),
+        }
     }
 
     /// A message claimed but never settled was being sent when Herald
@@ -144,15 +254,14 @@ where
             .map_err(|e| WorkError::Retry(e.to_string()))
     }
 
-    /// What the send needs, or the command that settles a message that can
-    /// never be sent. A failure to read the session or open its token is
-    /// retried, the message still queued.
+    /// What the send needs, or why it cannot go. A failure to read the
+    /// session or open its token is retried, the message still queued.
     async fn prepare<'m>(
         &self,
         tenant: &TenantId,
         id: &str,
         message: &'m Message,
-    ) -> Result<Result<ReadyToSend<'m>, MessageCommand>, WorkError> {
+    ) -> Result<Result<ReadyToSend<'m>, NotReady>, WorkError> {
         let (Some(session_id), Some(to), Some(content)) =
             (message.session_id(), message.to(), message.content())
         else {
@@ -164,11 +273,16 @@ where
             .await
             .map_err(|e| WorkError::Retry(e.to_string()))?;
         let Some(channel) = session.channel() else {
-            return Ok(Err(failure(
-                None,
-                "the session was deleted before the message was sent",
-            )));
+            return Ok(Err(NotReady::Session(format!(
+                "the session {session_id} was deleted before the message was sent"
+            ))));
         };
+        if message.campaign().is_some() && session.status() != Some(SessionStatus::Connected) {
+            let status = session.status().unwrap_or_default();
+            return Ok(Err(NotReady::Session(format!(
+                "the session {session_id} is {status}; connect it and resume the campaign"
+            ))));
+        }
         let access = self
             .sessions
             .access(tenant, session_id, channel)
@@ -223,18 +337,35 @@ fn failure(code: Option<i64>, message: &str) -> MessageCommand {
     })
 }
 
+/// The reason to pause the whole campaign, when Meta refused the send for
+/// something no recipient can change.
+fn stopper(outcome: &MessageCommand) -> Option<String> {
+    let MessageCommand::RecordSendFailure(SendError {
+        code: Some(code),
+        message,
+    }) = outcome
+    else {
+        return None;
+    };
+    CAMPAIGN_STOPPERS.contains(code).then(|| match code {
+        0 | 190 => format!("WhatsApp refused the session's credentials: {message}"),
+        _ => format!("WhatsApp paused or disabled the campaign's template: {message}"),
+    })
+}
+
 fn queued(commit: &RecordedCommit) -> bool {
     commit
         .events
         .iter()
-        .any(|e| e.event_type == MessageEvent::QUEUED)
+        .any(|e| e.event_type == MessageEvent::QUEUED || e.event_type == "MessageSendDeferred")
 }
 
 #[async_trait]
-impl<S, M> Worker for MessageDispatcher<S, M>
+impl<S, M, C> Worker for MessageDispatcher<S, M, C>
 where
     S: TenantEventStores<Session> + 'static,
     M: TenantEventStores<Message> + 'static,
+    C: TenantEventStores<Campaign> + 'static,
 {
     fn name(&self) -> &'static str {
         "message-dispatcher"

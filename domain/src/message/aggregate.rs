@@ -197,6 +197,7 @@ impl Message {
             }
             MessageCommand::ApplyStatus(report) => state.report(report),
             MessageCommand::Cancel { reason } => Ok(state.cancel(reason, now)),
+            MessageCommand::Defer { reason } => Ok(state.defer(reason, now)),
         }
     }
 }
@@ -267,6 +268,13 @@ impl MessageState {
         vec![MessageEvent::SendOutcomeUnknown { reason, at: now }]
     }
 
+    fn defer(&self, reason: String, now: DateTime<Utc>) -> Vec<MessageEvent> {
+        if self.status != MessageStatus::Sending {
+            return vec![];
+        }
+        vec![MessageEvent::SendDeferred { reason, at: now }]
+    }
+
     fn cancel(&self, reason: String, now: DateTime<Utc>) -> Vec<MessageEvent> {
         if self.status != MessageStatus::Queued {
             return vec![];
@@ -306,6 +314,7 @@ impl MessageState {
                 self.status = status;
             }
             MessageEvent::Cancelled { .. } => self.status = MessageStatus::Cancelled,
+            MessageEvent::SendDeferred { .. } => self.status = MessageStatus::Queued,
             MessageEvent::RecipientProgressed { .. } => {}
         }
     }

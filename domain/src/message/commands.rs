@@ -20,6 +20,12 @@ pub enum MessageCommand {
     },
     /// The send was refused, or could not be made.
     RecordSendFailure(SendError),
+    /// The send certainly did not reach Meta, and is to be tried again
+    /// later: the message is queued again (its campaign was paused, or the
+    /// number is over its limit).
+    Defer {
+        reason: String,
+    },
     /// The send may have reached Meta, but its answer was lost.
     RecordOutcomeUnknown {
         reason: String,

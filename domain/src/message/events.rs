@@ -41,6 +41,12 @@ pub enum MessageEvent {
         reason: String,
         at: DateTime<Utc>,
     },
+    /// The send was put off before it reached Meta; the message is queued
+    /// again.
+    SendDeferred {
+        reason: String,
+        at: DateTime<Utc>,
+    },
     /// A status reported for the first time. `status` is where the message
     /// stands after it: the highest-ranked status reported so far.
     StatusReported {
@@ -93,6 +99,7 @@ impl DomainEvent for MessageEvent {
             Self::Sent { .. } => "MessageSent",
             Self::SendFailed { .. } => "MessageSendFailed",
             Self::SendOutcomeUnknown { .. } => "MessageSendOutcomeUnknown",
+            Self::SendDeferred { .. } => "MessageSendDeferred",
             Self::StatusReported { .. } => "MessageStatusReported",
             Self::Cancelled { .. } => "MessageCancelled",
             Self::RecipientProgressed { .. } => "MessageRecipientProgressed",

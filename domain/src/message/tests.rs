@@ -402,3 +402,27 @@ fn a_cancelled_campaign_message_is_not_sent_and_says_why() {
         })
         .then_expect_events(vec![]);
 }
+
+#[test]
+fn a_deferred_send_is_queued_again_and_may_be_claimed_again() {
+    let deferred = MessageEvent::SendDeferred {
+        reason: "the campaign is paused".into(),
+        at: now(),
+    };
+    test()
+        .given(vec![queued(), started()])
+        .when(MessageCommand::Defer {
+            reason: "the campaign is paused".into(),
+        })
+        .then_expect_events(vec![deferred.clone()]);
+    test()
+        .given(vec![queued(), started(), deferred])
+        .when(MessageCommand::BeginSend)
+        .then_expect_events(vec![started()]);
+    test()
+        .given(vec![queued(), started(), sent()])
+        .when(MessageCommand::Defer {
+            reason: "too late".into(),
+        })
+        .then_expect_events(vec![]);
+}

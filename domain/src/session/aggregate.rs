@@ -108,6 +108,12 @@ impl Session {
         self.live().map(|s| &s.phone_number)
     }
 
+    /// The number the session had, even once deleted: messages queued for
+    /// it still say which number they were to go from.
+    pub fn recorded_phone_number(&self) -> Option<&PhoneNumber> {
+        self.state.as_ref().map(|s| &s.phone_number)
+    }
+
     pub fn channel(&self) -> Option<&CloudApiChannel> {
         self.live().map(|s| &s.channel)
     }

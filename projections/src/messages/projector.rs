@@ -74,6 +74,10 @@ fn outbound_change(commit: &RecordedCommit, event: MessageEvent) -> Option<Chang
             Some(put(&MESSAGES, id, doc::outbound(commit, &message)))
         }
         MessageEvent::SendStarted { .. } => set(json!({ "status": "sending" })),
+        MessageEvent::SendDeferred { reason, .. } => set(json!({
+            "status": "queued",
+            "errorMessage": reason,
+        })),
         MessageEvent::Cancelled { reason, .. } => set(json!({
             "status": "cancelled",
             "errorMessage": reason,

@@ -1,0 +1,488 @@
+//! The campaign sender: the process manager that works a running campaign
+//! through its recipients, a batch at a time, driven by the campaign's own
+//! commits.
+//!
+//! ```text
+//! Started / Resumed / BatchQueued ──▶ advance: wait for the pace, then
+//!                                     ReserveBatch (the campaign's cursor moves)
+//! BatchReserved ──────────────────▶ queue one Message per recipient of the
+//!                                     batch, then RecordBatchQueued
+//! every recipient taken and settled ─▶ Complete
+//! ```
+//!
+//! Each step is a command on the campaign, so the chain survives any crash:
+//! the commit that was being handled comes back, on this node or another,
+//! and its step is repeated. Repeating a step is harmless: a batch is
+//! reserved from where the cursor stands (a second sender finds it moved
+//! and stops), and a recipient's message id is derived from (campaign, run,
+//! recipient), so queuing it again finds the message that exists.
+//!
+//! A reserved batch is always queued, even if the campaign is paused or
+//! stopped meanwhile: the dispatcher holds a paused campaign's messages and
+//! withdraws a stopped one's, so every recipient ends with an outcome, and
+//! the recipients no batch reached are the ones a stop reports as not sent.
+//!
+//! Pace: a campaign with `delayBetweenMessages` takes one recipient per
+//! delay (±20 %); one without takes batches of a quarter second of the
+//! number's rate, each when the previous one's first message has been taken
+//! by the dispatcher, so at most about two batches wait in the queue. The
+//! number's own budget, shared with every other campaign and single send on
+//! it, is kept by the dispatcher.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use herald_domain::campaign::{
+    message_for, Campaign, CampaignCommand, CampaignDefinition, CampaignEvent, CampaignServices,
+    CampaignStatus, Recipient, SendProgress,
+};
+use herald_domain::message::{
+    campaign_message_id, CampaignLink, Message, MessageCommand, MessageError, MessageServices,
+    MessageStatus, NewMessage,
+};
+use herald_domain::session::Session;
+use herald_domain::{Clock, PhoneNumber, TenantId};
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{error, info, warn};
+
+use crate::commands::{CommandError, CommandExecutor};
+use crate::metadata::CommandMetadata;
+use crate::ports::event_feed::RecordedCommit;
+use crate::ports::event_store::TenantEventStores;
+use crate::sessions::SessionService;
+use crate::workers::{WorkError, Worker};
+
+/// Who sends, as recorded with its commands.
+pub const SENDER_ACTOR: &str = "campaign-sender";
+
+/// How many messages of one batch are queued at once.
+const PARALLEL_QUEUES: usize = 16;
+
+/// How often a finished run is checked for recipients still waiting on
+/// their outcome.
+const SETTLE_CHECK: Duration = Duration::from_secs(2);
+
+/// How the sender paces campaigns that have no delay of their own.
+#[derive(Debug, Clone, Copy)]
+pub struct SenderConfig {
+    /// Messages per second a number sends (its token bucket's rate).
+    pub number_rate: u32,
+}
+
+impl SenderConfig {
+    /// A quarter second of the number's rate: small enough that a pause
+    /// leaves little in the queue, large enough to keep the number busy.
+    fn batch_size(self) -> u32 {
+        (self.number_rate / 4).clamp(1, 250)
+    }
+
+    /// How long a batch takes to go out at the number's rate.
+    fn batch_time(self) -> Duration {
+        Duration::from_secs(1) * self.batch_size() / self.number_rate.max(1)
+    }
+}
+
+pub struct CampaignSender<C, S, M> {
+    campaigns: CommandExecutor<Campaign, C>,
+    sessions: Arc<SessionService<S>>,
+    messages: CommandExecutor<Message, M>,
+    config: SenderConfig,
+    clock: Arc<dyn Clock>,
+    node: String,
+}
+
+/// What a commit asks of the sender.
+enum Step {
+    /// Take the next batch, once the pace allows; after a batch was queued
+    /// at this time, if one was.
+    Advance {
+        after_batch_at: Option<DateTime<Utc>>,
+    },
+    Queue {
+        run: u32,
+        from: u32,
+        to: u32,
+    },
+}
+
+impl<C, S, M> CampaignSender<C, S, M>
+where
+    C: TenantEventStores<Campaign>,
+    S: TenantEventStores<Session>,
+    M: TenantEventStores<Message>,
+{
+    pub fn new(
+        campaigns: C,
+        sessions: Arc<SessionService<S>>,
+        messages: M,
+        config: SenderConfig,
+        clock: Arc<dyn Clock>,
+        node: &str,
+    ) -> Self {
+        Self {
+            campaigns: CommandExecutor::new(campaigns, CampaignServices::new(Arc::clone(&clock))),
+            sessions,
+            messages: CommandExecutor::new(messages, MessageServices::new(Arc::clone(&clock))),
+            config,
+            clock,
+            node: node.to_owned(),
+        }
+    }
+
+    fn metadata(&self, tenant: &TenantId) -> CommandMetadata {
+        CommandMetadata::new(tenant.clone(), SENDER_ACTOR).on_node(&self.node)
+    }
+
+    async fn load(&self, tenant: &TenantId, id: &str) -> Result<Campaign, WorkError> {
+        self.campaigns
+            .load(tenant, id)
+            .await
+            .map_err(|e| WorkError::Retry(e.to_string()))
+    }
+
+    /// Runs a command on the campaign; a refusal means another step got
+    /// there first (or the campaign moved on), which ends this one.
+    async fn command(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        command: CampaignCommand,
+    ) -> Result<bool, WorkError> {
+        match self
+            .campaigns
+            .execute(id, command, &self.metadata(tenant))
+            .await
+        {
+            Ok(receipt) => Ok(receipt.events > 0),
+            Err(CommandError::Rejected(_)) => Ok(false),
+            Err(other) => Err(WorkError::Retry(other.to_string())),
+        }
+    }
+
+    async fn advance(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        after_batch_at: Option<DateTime<Utc>>,
+    ) -> Result<(), WorkError> {
+        let campaign = self.load(tenant, id).await?;
+        if campaign.status() != Some(CampaignStatus::Running) {
+            return Ok(());
+        }
+        let progress = campaign.progress();
+        if progress.queued < progress.taken {
+            // A batch is still being queued; its BatchQueued moves on.
+            return Ok(());
+        }
+        if progress.taken >= progress.total {
+            return self.complete_when_settled(tenant, id, &campaign).await;
+        }
+        let size = match campaign.definition().and_then(|d| d.delay) {
+            Some(delay) => {
+                if let Some(at) = after_batch_at {
+                    self.wait_for_delay(id, &progress, at, delay.millis())?;
+                }
+                1
+            }
+            None => {
+                self.wait_for_the_queue(tenant, id, &campaign).await?;
+                self.config.batch_size()
+            }
+        };
+        let reserve = CampaignCommand::ReserveBatch {
+            run: progress.run,
+            from: progress.taken,
+            size,
+        };
+        self.command(tenant, id, reserve).await.map(drop)
+    }
+
+    /// A delayed campaign's next send is due `delay` (±20 %) after the last
+    /// batch was queued. The jitter is drawn from the campaign and place,
+    /// so a step repeated after a crash waits for the same moment.
+    fn wait_for_delay(
+        &self,
+        id: &str,
+        progress: &SendProgress,
+        last_at: DateTime<Utc>,
+        delay_millis: u32,
+    ) -> Result<(), WorkError> {
+        let seed = fastrand_seed(id, progress.run, progress.taken);
+        let jitter = fastrand::Rng::with_seed(seed).i64(-200..=200);
+        let millis = i64::from(delay_millis) * (1_000 + jitter) / 1_000;
+        let due = last_at + chrono::Duration::milliseconds(millis);
+        match (due - self.clock.now()).to_std() {
+            Ok(wait) if !wait.is_zero() => Err(WorkError::Later(wait)),
+            _ => Ok(()),
+        }
+    }
+
+    /// A campaign at the number's throughput takes its next batch once the
+    /// dispatcher has taken the first message of the last one.
+    async fn wait_for_the_queue(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        campaign: &Campaign,
+    ) -> Result<(), WorkError> {
+        let progress = campaign.progress();
+        if progress.taken == 0 {
+            return Ok(());
+        }
+        let Some(first) = campaign.recipients().get(progress.batch_from as usize) else {
+            return Ok(());
+        };
+        let message_id =
+            campaign_message_id(tenant, id, progress.run, &first.phone_number).to_string();
+        let message = self
+            .messages
+            .load(tenant, &message_id)
+            .await
+            .map_err(|e| WorkError::Retry(e.to_string()))?;
+        match message.status() {
+            Some(MessageStatus::Queued) => Err(WorkError::Later(
+                (self.config.batch_time() / 2)
+                    .clamp(Duration::from_millis(20), Duration::from_secs(1)),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Queues the message of every recipient of the batch, then records it.
+    async fn queue_batch(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        run: u32,
+        from: u32,
+        to: u32,
+    ) -> Result<(), WorkError> {
+        let campaign = self.load(tenant, id).await?;
+        if campaign.runs() != run || campaign.progress().queued >= to {
+            return Ok(());
+        }
+        let Some(definition) = campaign.definition() else {
+            return Err(WorkError::Skip(format!("campaign {id} has no definition")));
+        };
+        let session = self
+            .sessions
+            .load(tenant, &definition.session_id)
+            .await
+            .map_err(|e| WorkError::Retry(e.to_string()))?;
+        let Some(number) = session.recorded_phone_number() else {
+            let reason = format!("the session {} does not exist", definition.session_id);
+            self.pause(tenant, id, reason).await?;
+            return Err(WorkError::Later(Duration::from_secs(30)));
+        };
+        let recipients = campaign
+            .recipients()
+            .get(from as usize..to as usize)
+            .unwrap_or_default();
+        let batch = BatchOf {
+            tenant,
+            campaign_id: id,
+            run,
+            definition,
+            from: number,
+        };
+        let queued: Vec<Result<(), WorkError>> = futures::stream::iter(recipients.iter().cloned())
+            .map(|recipient| self.queue_one(&batch, recipient))
+            .buffer_unordered(PARALLEL_QUEUES)
+            .collect()
+            .await;
+        if let Some(failed) = queued.into_iter().find_map(Result::err) {
+            if let WorkError::Skip(reason) = &failed {
+                error!(campaign = %id, %reason, "a recipient's message cannot be made; pausing");
+                self.pause(tenant, id, reason.clone()).await?;
+            }
+            return Err(failed);
+        }
+        self.command(tenant, id, CampaignCommand::RecordBatchQueued { run, to })
+            .await
+            .map(drop)
+    }
+
+    async fn queue_one(&self, batch: &BatchOf<'_>, recipient: Recipient) -> Result<(), WorkError> {
+        let definition = batch.definition;
+        let content = message_for(&definition.message, &recipient, definition.personalize)
+            .map_err(|e| {
+                WorkError::Skip(format!(
+                    "the message to {} cannot be made: {}: {}",
+                    recipient.phone_number, e.field, e.message
+                ))
+            })?;
+        let message_id = campaign_message_id(
+            batch.tenant,
+            batch.campaign_id,
+            batch.run,
+            &recipient.phone_number,
+        )
+        .to_string();
+        let queue = MessageCommand::Queue(NewMessage {
+            session_id: definition.session_id.clone(),
+            from: batch.from.clone(),
+            to: recipient.phone_number,
+            content,
+            reply_to: None,
+            campaign: Some(CampaignLink {
+                campaign_id: batch.campaign_id.to_owned(),
+                run: batch.run,
+            }),
+        });
+        match self
+            .messages
+            .execute(&message_id, queue, &self.metadata(batch.tenant))
+            .await
+        {
+            // Queued before, perhaps with the message as it was before an
+            // edit: the message that exists is the one.
+            Ok(_) | Err(CommandError::Rejected(MessageError::KeyReused(_))) => Ok(()),
+            Err(other) => Err(WorkError::Retry(other.to_string())),
+        }
+    }
+
+    async fn status_of(
+        &self,
+        tenant: &TenantId,
+        message_id: String,
+    ) -> Result<Option<MessageStatus>, WorkError> {
+        self.messages
+            .load(tenant, &message_id)
+            .await
+            .map(|m| m.status())
+            .map_err(|e| WorkError::Retry(e.to_string()))
+    }
+
+    async fn pause(&self, tenant: &TenantId, id: &str, reason: String) -> Result<(), WorkError> {
+        self.command(tenant, id, CampaignCommand::PauseFor { reason })
+            .await
+            .map(drop)
+    }
+
+    /// Completes the run once every recipient has an outcome. The latest
+    /// recipients are looked at first: while the run is still going out,
+    /// they are the ones without one, and the check ends there.
+    async fn complete_when_settled(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        campaign: &Campaign,
+    ) -> Result<(), WorkError> {
+        let run = campaign.runs();
+        let ids: Vec<String> = campaign
+            .recipients()
+            .iter()
+            .rev()
+            .map(|r| campaign_message_id(tenant, id, run, &r.phone_number).to_string())
+            .collect();
+        for chunk in ids.chunks(64) {
+            let statuses: Vec<Result<Option<MessageStatus>, WorkError>> =
+                futures::stream::iter(chunk.iter().cloned())
+                    .map(|message_id| self.status_of(tenant, message_id))
+                    .buffer_unordered(PARALLEL_QUEUES)
+                    .collect()
+                    .await;
+            for status in statuses {
+                let settled = status?.is_some_and(|s| s.recipient_status().is_settled());
+                if !settled {
+                    return Err(WorkError::Later(SETTLE_CHECK));
+                }
+            }
+        }
+        if self.command(tenant, id, CampaignCommand::Complete).await? {
+            info!(campaign = %id, run, "every recipient has an outcome; run complete");
+        }
+        Ok(())
+    }
+}
+
+/// What every message of one batch shares.
+struct BatchOf<'a> {
+    tenant: &'a TenantId,
+    campaign_id: &'a str,
+    run: u32,
+    definition: &'a CampaignDefinition,
+    from: &'a PhoneNumber,
+}
+
+/// A seed for the jitter of one send of one run.
+fn fastrand_seed(id: &str, run: u32, place: u32) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (id, run, place).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The step the commit's last event asks for, if any.
+fn step_of(commit: &RecordedCommit) -> Result<Option<Step>, WorkError> {
+    let mut step = None;
+    for event in &commit.events {
+        let relevant = matches!(
+            event.event_type.as_str(),
+            "CampaignStarted" | "CampaignResumed" | "CampaignBatchReserved" | "CampaignBatchQueued"
+        );
+        if !relevant {
+            continue;
+        }
+        let event: CampaignEvent = serde_json::from_str(event.payload.get())
+            .map_err(|e| WorkError::Skip(format!("{}: {e}", event.event_type)))?;
+        step = match event {
+            CampaignEvent::Started { .. } | CampaignEvent::Resumed => Some(Step::Advance {
+                after_batch_at: None,
+            }),
+            CampaignEvent::BatchQueued { .. } => Some(Step::Advance {
+                after_batch_at: Some(commit.recorded_at),
+            }),
+            CampaignEvent::BatchReserved { run, from, to } => Some(Step::Queue { run, from, to }),
+            _ => step,
+        };
+    }
+    Ok(step)
+}
+
+#[async_trait]
+impl<C, S, M> Worker for CampaignSender<C, S, M>
+where
+    C: TenantEventStores<Campaign> + 'static,
+    S: TenantEventStores<Session> + 'static,
+    M: TenantEventStores<Message> + 'static,
+{
+    fn name(&self) -> &'static str {
+        "campaign-sender"
+    }
+
+    fn aggregate_type(&self) -> &'static str {
+        <Campaign as cqrs_es::Aggregate>::TYPE
+    }
+
+    async fn handle(&self, commit: &RecordedCommit) -> Result<(), WorkError> {
+        let Some(step) = step_of(commit)? else {
+            return Ok(());
+        };
+        let tenant = TenantId::parse(&commit.tenant).map_err(|e| WorkError::Skip(e.to_string()))?;
+        let id = commit.aggregate_id.as_str();
+        let outcome = match step {
+            Step::Advance { after_batch_at } => self.advance(&tenant, id, after_batch_at).await,
+            Step::Queue { run, from, to } => self.queue_batch(&tenant, id, run, from, to).await,
+        };
+        if let Err(WorkError::Retry(reason)) = &outcome {
+            warn!(campaign = %id, %reason, "campaign step will be tried again");
+        }
+        outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_is_a_quarter_second_of_the_numbers_rate() {
+        let config = SenderConfig { number_rate: 80 };
+        assert_eq!(config.batch_size(), 20);
+        assert_eq!(config.batch_time(), Duration::from_millis(250));
+        assert_eq!(SenderConfig { number_rate: 1 }.batch_size(), 1);
+        assert_eq!(SenderConfig { number_rate: 4_000 }.batch_size(), 250);
+    }
+}
