@@ -48,15 +48,23 @@ async fn embedded_herald_survives_a_kill_and_stops_cleanly() {
     first.wait_for_exit().await;
 
     let mut second = Serving::start(data.path()).await;
-    let read: serde_json::Value = client
-        .get(second.url(&format!("/v1/campaigns/{id}?minPosition={position}")))
-        .header("X-Tenant-Id", "acme")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // The dead node's projection lease lapses first (6 s), so the read may
+    // answer 503 not_caught_up for a while, as it tells clients.
+    let deadline = std::time::Instant::now() + support::PATIENCE;
+    let read: serde_json::Value = loop {
+        let answer = client
+            .get(second.url(&format!("/v1/campaigns/{id}?minPosition={position}")))
+            .header("X-Tenant-Id", "acme")
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status();
+        let body: serde_json::Value = answer.json().await.unwrap();
+        if status == 200 {
+            break body;
+        }
+        assert!(status == 503 && std::time::Instant::now() < deadline, "{status} {body}");
+    };
     // Started before the kill. (Its session was never connected, so the
     // sender may have paused it since, saying so.)
     assert_eq!(read["run"], 1, "{read}");
@@ -73,14 +81,22 @@ async fn embedded_herald_survives_a_kill_and_stops_cleanly() {
         printed.contains("CampaignCreated") && printed.contains("CampaignStarted"),
         "{printed}"
     );
-    let status = run_verb(data.path(), &["projections", "status"]);
-    let table = String::from_utf8_lossy(&status.stdout);
-    assert!(
-        table
+    // The campaign's sender keeps writing (its session was never
+    // connected, so it pauses the campaign): the lag reaches 0 once it is
+    // done.
+    let deadline = std::time::Instant::now() + support::PATIENCE;
+    loop {
+        let status = run_verb(data.path(), &["projections", "status"]);
+        let table = String::from_utf8_lossy(&status.stdout).into_owned();
+        let caught_up = table
             .lines()
-            .any(|l| l.starts_with("campaigns") && l.trim_end().ends_with(" 0")),
-        "{table}"
-    );
+            .any(|l| l.starts_with("campaigns") && l.trim_end().ends_with(" 0"));
+        if caught_up {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{table}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 
     second.signal("TERM");
     assert!(second.wait_for_exit().await.success());
