@@ -63,7 +63,10 @@ async fn embedded_herald_survives_a_kill_and_stops_cleanly() {
         if status == 200 {
             break body;
         }
-        assert!(status == 503 && std::time::Instant::now() < deadline, "{status} {body}");
+        assert!(
+            status == 503 && std::time::Instant::now() < deadline,
+            "{status} {body}"
+        );
     };
     // Started before the kill. (Its session was never connected, so the
     // sender may have paused it since, saying so.)

@@ -6,7 +6,7 @@ use herald_domain::campaign::{
     CampaignDefinition, CampaignMessage, CampaignName, Delay, Description, NewCampaign, Recipient,
     Schedule,
 };
-use herald_domain::SessionId;
+use herald_domain::{SessionId, TenantId};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -153,6 +153,38 @@ pub fn new_campaign(name: &str, recipients: Vec<Recipient>) -> NewCampaign {
     }
 }
 
+/// A campaign named `name` on a session `herald` makes for `tenant` (its
+/// services refuse a campaign on a session the tenant does not have).
+///
+/// # Panics
+/// When the session cannot be made.
+pub async fn new_campaign_on(herald: &Herald, tenant: &TenantId, name: &str) -> NewCampaign {
+    use herald_application::sessions::{ChannelCredentials, SessionRegistration};
+    use herald_domain::session::{session_id_for, GraphId};
+    let phone_number = herald_domain::PhoneNumber::parse("+15550009999").expect("a number");
+    let registration = SessionRegistration {
+        phone_number: phone_number.clone(),
+        name: None,
+        credentials: ChannelCredentials {
+            phone_number_id: GraphId::parse("900000000000001").expect("an id"),
+            waba_id: GraphId::parse("900000000000002").expect("an id"),
+            access_token: "campaign-token".into(),
+            app_secret: "campaign-secret".into(),
+            webhook_verify_token: "verify".into(),
+        },
+    };
+    let metadata = herald_application::CommandMetadata::new(tenant.clone(), "test");
+    // Made by an earlier call, or now.
+    let _ = herald
+        .state()
+        .sessions
+        .create(registration, &metadata)
+        .await;
+    let mut campaign = new_campaign(name, Vec::new());
+    campaign.definition.session_id = session_id_for(tenant, &phone_number);
+    campaign
+}
+
 /// A campaign body that is valid as it is; tests change what they test.
 pub fn campaign_body() -> Value {
     json!({
@@ -161,7 +193,7 @@ pub fn campaign_body() -> Value {
         "sessionId": "main-number",
         "messageType": "text",
         "messageContent": "Hi {{name|there}}, 20% off today",
-        "delayBetweenMessages": 2000,
+        "delayBetweenMessages": 10000,
         "personalize": true,
         "recipients": ["+14155550100", { "phoneNumber": "+14155550101", "name": "Ann", "customData": { "city": "Lahore" } }]
     })
@@ -191,9 +223,10 @@ impl TestApp {
     }
 
     /// Creates a campaign from `body`. A `sessionId` of `"main-number"`
-    /// (as [`campaign_body`] has) stands for a session of this test's
-    /// tenant, made on first use: a campaign must name a session its tenant
-    /// has. The session is not connected; tests that send make their own.
+    /// (as [`campaign_body`] has) stands for a connected session of this
+    /// test's tenant, made on first use: a campaign must name a session its
+    /// tenant has. (A started [`campaign_body`] sends its first message at
+    /// once and its second ten seconds later.)
     pub async fn create_campaign(&self, body: &Value) -> Response {
         let mut body = body.clone();
         if body["sessionId"] == "main-number" {
@@ -209,10 +242,10 @@ impl TestApp {
     /// The id of the tenant's session `"main-number"` stands for.
     ///
     /// # Panics
-    /// When Herald refuses to create it.
+    /// When Herald refuses to create or connect it.
     pub async fn campaign_session(&self) -> String {
         self.campaign_session
-            .get_or_init(|| create_session(&self.client, &self.address, &self.tenant))
+            .get_or_init(|| async { self.connected_session_for(campaign_number()).await.id })
             .await
             .clone()
     }
@@ -344,19 +377,24 @@ impl TestApp {
     }
 }
 
+/// The number of the sessions campaigns name in tests that do not send.
+fn campaign_number() -> herald_fake_graph::FakeNumber {
+    herald_fake_graph::FakeNumber::new(
+        "900000000000001",
+        "900000000000002",
+        "15550009999",
+        "campaign-token",
+        "campaign-secret",
+    )
+}
+
 /// Creates a session (not connected) for `tenant` on the Herald at
 /// `address`, for campaigns to name; gives its id.
 ///
 /// # Panics
 /// When Herald refuses it.
 pub async fn create_session(client: &reqwest::Client, address: &str, tenant: &str) -> String {
-    let number = herald_fake_graph::FakeNumber::new(
-        "900000000000001",
-        "900000000000002",
-        "15550009999",
-        "campaign-token",
-        "campaign-secret",
-    );
+    let number = campaign_number();
     let created = client
         .post(format!("{address}/v1/sessions"))
         .header("X-Tenant-Id", tenant)

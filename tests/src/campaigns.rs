@@ -138,10 +138,7 @@ pub type Counts = Vec<(String, i64)>;
 
 /// The counters of a campaign document by status, and the same counted
 /// from its recipient documents.
-pub fn counters_and_recount(
-    campaign: &Value,
-    recipients: &[Value],
-) -> (Counts, Counts) {
+pub fn counters_and_recount(campaign: &Value, recipients: &[Value]) -> (Counts, Counts) {
     let statuses = [
         "pending",
         "sent",

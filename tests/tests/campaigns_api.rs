@@ -26,7 +26,8 @@ on_both_stores! {
             campaign["messageContent"],
             json!("Hi {{name|there}}, 20% off today")
         );
-        assert_eq!(campaign["delayBetweenMessages"], json!(2000));
+        assert_eq!(campaign["delayBetweenMessages"], json!(10000));
+        assert_eq!(campaign["pace"], json!("delay"));
         assert_eq!(campaign["personalize"], json!(true));
         assert_eq!(campaign["totalRecipients"], json!(2));
         assert_eq!(campaign["pendingCount"], json!(2));

@@ -10,7 +10,7 @@ use herald_application::queries::PageRequest;
 use herald_application::CommandMetadata;
 use herald_domain::TenantId;
 use herald_projections::binding::OnMismatch;
-use herald_tests::app::{new_campaign, settings};
+use herald_tests::app::{new_campaign_on, settings};
 use herald_tests::stores::{self, fresh_database};
 use herald_tests::{on_both_stores, TestNats};
 use tempfile::TempDir;
@@ -30,12 +30,10 @@ fn settings_on(nats: &TestNats, data: &TempDir, database: &str) -> Settings {
 /// Creates a campaign on `herald` and waits until its read model shows it.
 async fn create_and_read(herald: &Herald, name: &str) {
     let state = herald.state();
+    let campaign = new_campaign_on(herald, &tenant(), name).await;
     let receipt = state
         .campaigns
-        .create(
-            new_campaign(name, Vec::new()),
-            &CommandMetadata::new(tenant(), "test"),
-        )
+        .create(campaign, &CommandMetadata::new(tenant(), "test"))
         .await
         .unwrap();
     let found = state

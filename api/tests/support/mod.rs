@@ -65,6 +65,9 @@ pub struct ServeOptions {
     pub file_limit: Option<u64>,
     /// Where stderr (the log) goes; discarded when `None`.
     pub log: Option<PathBuf>,
+    /// Where to listen; a free port when `None`. A node restarted on the
+    /// same address keeps the webhooks pointed at it.
+    pub address: Option<String>,
 }
 
 /// A running `herald serve`.
@@ -79,7 +82,7 @@ impl Serving {
     }
 
     pub async fn start_with(data: &Path, options: ServeOptions) -> Self {
-        let address = free_address();
+        let address = options.address.unwrap_or_else(free_address);
         let mut command = herald(data, &address);
         command.arg("serve").stdout(Stdio::null()).envs(options.env);
         match &options.log {
