@@ -80,7 +80,7 @@ async fn slow_connections_never_stop_herald_from_answering() {
         ServeOptions {
             env: vec![("HERALD_HTTP_HEADER_TIMEOUT_MS", "3000".into())],
             file_limit: Some(HERALD_FILE_LIMIT),
-            log: None,
+            ..ServeOptions::default()
         },
     )
     .await;
