@@ -432,3 +432,45 @@ async fn history_survives_a_server_restart() {
         Some(CampaignStatus::Running)
     );
 }
+
+/// Loading aggregates leaves nothing on the server: a node loads thousands
+/// a second, and consumers made for each would pile up (for 30 s each)
+/// until the server refused new ones ("maximum consumers limit reached").
+#[tokio::test]
+async fn loading_aggregates_makes_no_consumers() {
+    let nats = TestNats::start().await;
+    let log = nats.event_log(EventLogConfig::default()).await;
+    let service = service(&log);
+    let mut ids = Vec::new();
+    for _ in 0..50 {
+        let id = create(&service).await;
+        let rename = CampaignCommand::Edit(herald_domain::campaign::CampaignEdit {
+            name: Some(herald_domain::campaign::CampaignName::parse("Renamed").unwrap()),
+            ..Default::default()
+        });
+        service.execute(id, rename, &metadata()).await.unwrap();
+        ids.push(id.to_string());
+    }
+    let consumers = || async {
+        let jetstream = async_nats::jetstream::new(log.client());
+        let mut stream = jetstream
+            .get_stream(&log.config().stream_name)
+            .await
+            .unwrap();
+        stream.info().await.unwrap().state.consumer_count
+    };
+    let before = consumers().await;
+
+    // A fresh store each time, so that nothing comes from a cache.
+    for id in &ids {
+        let store = JetStreamEventStore::<Campaign>::new(log.clone()).for_tenant_current(&tenant());
+        let mut loaded = store.load_aggregate(id).await.unwrap();
+        assert_eq!(
+            loaded.aggregate().definition().unwrap().name.as_str(),
+            "Renamed"
+        );
+    }
+
+    let after = consumers().await;
+    assert_eq!(after, before, "consumers left behind by the loads");
+}

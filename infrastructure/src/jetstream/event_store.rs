@@ -17,7 +17,7 @@ use super::envelope::{CommitEnvelope, StoredEvent};
 use super::loaded::{decode_event, load, read_failed, LoadedAggregate};
 use super::log::EventLog;
 use super::publish::{publish_commit, Commit, PublishFailure};
-use super::reading::{last_commit, read_commits};
+use super::reading::{last_commit, read_subject};
 use super::snapshots::{self, snapshot_key, Snapshot};
 
 /// The event store of one aggregate type, for every tenant. Cheap to clone.
@@ -83,7 +83,7 @@ impl<A: Aggregate + Clone + 'static> EventStore<A> for TenantEventStore<A> {
         aggregate_id: &str,
     ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
         let subject = self.subject(aggregate_id)?;
-        let commits = read_commits(&self.shared.log, &subject, 0, None)
+        let commits = read_subject(&self.shared.log, &subject, 0, None)
             .await
             .map_err(read_failed)?;
         let mut envelopes = Vec::new();

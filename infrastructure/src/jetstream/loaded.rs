@@ -5,7 +5,7 @@ use herald_application::ports::event_store::{StoreFailure, StoreFailureKind, Sto
 
 use super::envelope::StoredEvent;
 use super::log::EventLog;
-use super::reading::{last_commit, read_commits, ReadError, StoredCommit};
+use super::reading::{last_commit, read_subject, ReadError, StoredCommit};
 use super::snapshots::{self, snapshot_key};
 
 /// An aggregate as loaded, with where its history ends.
@@ -89,7 +89,7 @@ pub(super) async fn load<A: Aggregate>(
         }
     }
     if loaded.version + 1 < first_of_last {
-        let between = read_commits(
+        let between = read_subject(
             log,
             &loaded.subject,
             loaded.position + 1,

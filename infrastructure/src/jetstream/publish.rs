@@ -20,7 +20,7 @@ use tracing::warn;
 
 use super::envelope::AGGREGATE_TYPE;
 use super::log::EventLog;
-use super::reading::read_commits;
+use super::reading::read_subject;
 
 #[derive(Debug)]
 pub enum PublishFailure {
@@ -122,7 +122,7 @@ async fn recorded_by_earlier_attempt(
     log: &EventLog,
     commit: &Commit<'_>,
 ) -> Result<u64, PublishFailure> {
-    let since = read_commits(log, commit.subject, commit.expected_position + 1, None)
+    let since = read_subject(log, commit.subject, commit.expected_position + 1, None)
         .await
         .map_err(|e| {
             failed(

@@ -73,6 +73,48 @@ pub async fn read_commits(
     Ok(commits)
 }
 
+/// Every commit on the one subject `subject` (an aggregate's) from position
+/// `from` on, up to `until` if given, read message by message. No consumer
+/// is made: a node loading thousands of aggregates a second would otherwise
+/// leave as many consumers on the server until they time out, and the
+/// server refuses new ones past its limit. An aggregate's commits are few,
+/// and its snapshot covers the ones before.
+///
+/// # Errors
+/// When the stream cannot be asked or a commit does not parse.
+pub async fn read_subject(
+    log: &EventLog,
+    subject: &str,
+    from: u64,
+    until: Option<u64>,
+) -> Result<Vec<StoredCommit>, ReadError> {
+    use async_nats::jetstream::stream::RawMessageErrorKind;
+    let mut commits = Vec::new();
+    let mut next = from.max(1);
+    while until.is_none_or(|until| next <= until) {
+        let message = match log
+            .stream
+            .get_first_raw_message_by_subject(subject, next)
+            .await
+        {
+            Ok(message) => message,
+            Err(error) if error.kind() == RawMessageErrorKind::NoMessageFound => break,
+            Err(error) => return Err(ReadError::new(error)),
+        };
+        if until.is_some_and(|until| message.sequence > until) {
+            break;
+        }
+        let envelope = serde_json::from_slice(&message.payload)
+            .map_err(|e| ReadError(format!("commit {} does not parse: {e}", message.sequence)))?;
+        next = message.sequence + 1;
+        commits.push(StoredCommit {
+            position: message.sequence,
+            envelope,
+        });
+    }
+    Ok(commits)
+}
+
 /// The last commit on `subject`, if there is one.
 ///
 /// # Errors
