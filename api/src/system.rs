@@ -22,6 +22,11 @@ use herald_application::sessions::{SessionQueries, SessionService};
 use herald_application::webhooks::processor::SentMessages;
 use herald_application::webhooks::{ReadModelDirectory, WebhookIntake, WebhookProcessor};
 use herald_application::workers::{run_worker, Worker};
+use herald_domain::campaign::Campaign;
+use herald_domain::conversation::Conversation;
+use herald_domain::message::Message;
+use herald_domain::session::Session;
+use herald_domain::webhook::Webhook;
 use herald_domain::Clock;
 use herald_infrastructure::cloud_api::{CloudApiClient, CloudApiConfig};
 use herald_infrastructure::jetstream::{
@@ -246,7 +251,15 @@ impl Herald {
         let runners = projection_runners(&backends, &positions, Some(leases));
         let gateway: Arc<dyn WhatsAppGateway> =
             Arc::new(CloudApiClient::new(&cloud_api_config(settings))?);
-        let state = services(&backends, settings, &gateway, positions, runners.clone())?;
+        let stores = EventStores::on(&backends.event_log);
+        let state = services(
+            &stores,
+            &backends,
+            settings,
+            &gateway,
+            positions,
+            runners.clone(),
+        )?;
         let (shutdown, stop) = watch::channel(false);
         let mut tasks = Vec::new();
         if run_background {
@@ -255,7 +268,7 @@ impl Herald {
         if run_background && settings.run_process_managers {
             let feed: Arc<dyn WorkFeed> =
                 Arc::new(JetStreamWorkFeed::new(backends.event_log.clone()));
-            for worker in workers(&backends, settings, &state, &gateway, &node) {
+            for worker in workers(&stores, settings, &state, &gateway, &node) {
                 let run = run_worker(worker, Arc::clone(&feed), WORKER_CONCURRENCY, stop.clone());
                 tasks.push(tokio::spawn(run));
             }
@@ -324,8 +337,32 @@ fn server_limits(settings: &Settings) -> ServerLimits {
 /// How many commits each process manager handles at once.
 const WORKER_CONCURRENCY: usize = 32;
 
+/// One event store per aggregate type, shared by every service and process
+/// manager of the node, so that each aggregate is cached once and a load
+/// after another part's command reads only what that command added.
+struct EventStores {
+    campaigns: JetStreamEventStore<Campaign>,
+    sessions: JetStreamEventStore<Session>,
+    messages: JetStreamEventStore<Message>,
+    conversations: JetStreamEventStore<Conversation>,
+    webhooks: JetStreamEventStore<Webhook>,
+}
+
+impl EventStores {
+    fn on(log: &EventLog) -> Self {
+        Self {
+            campaigns: JetStreamEventStore::new(log.clone()),
+            sessions: JetStreamEventStore::new(log.clone()),
+            messages: JetStreamEventStore::new(log.clone()),
+            conversations: JetStreamEventStore::new(log.clone()),
+            webhooks: JetStreamEventStore::new(log.clone()),
+        }
+    }
+}
+
 /// The services handlers call, over the event log and the read store.
 fn services(
+    stores: &EventStores,
     backends: &Backends,
     settings: &Settings,
     gateway: &Arc<dyn WhatsAppGateway>,
@@ -334,7 +371,6 @@ fn services(
 ) -> anyhow::Result<AppState> {
     let vault: Arc<dyn Vault> = Arc::new(open_vault(settings)?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let log = &backends.event_log;
     let store = &backends.read_store;
     let queries =
         |positions: ProjectionPositions| (Arc::clone(store), positions, settings.read_wait);
@@ -342,13 +378,13 @@ fn services(
     let session_queries = Arc::new(SessionQueries::new(s, p, w));
     let directory = Arc::new(ReadModelDirectory::new(
         Arc::clone(&session_queries),
-        JetStreamEventStore::new(log.clone()),
+        stores.sessions.clone(),
         Arc::clone(&clock),
     ));
     let (s, p, w) = queries(positions.clone());
     let message_queries = Arc::new(MessageQueries::new(s, p, w));
     let sessions = Arc::new(SessionService::new(
-        JetStreamEventStore::new(log.clone()),
+        stores.sessions.clone(),
         Arc::clone(&clock),
         Arc::clone(&vault),
         Arc::clone(gateway),
@@ -356,14 +392,14 @@ fn services(
     ));
     let messaging = Arc::new(MessagingService::new(
         Arc::clone(&sessions),
-        JetStreamEventStore::new(log.clone()),
-        JetStreamEventStore::new(log.clone()),
+        stores.conversations.clone(),
+        stores.messages.clone(),
         Arc::clone(&clock),
     ));
     let (s, p, w) = queries(positions);
     Ok(AppState {
         campaigns: Arc::new(
-            CampaignService::new(JetStreamEventStore::new(log.clone()), Arc::clone(&clock))
+            CampaignService::new(stores.campaigns.clone(), Arc::clone(&clock))
                 .checking_sessions(Arc::clone(&sessions) as Arc<dyn SessionLookup>),
         ),
         campaign_queries: Arc::new(CampaignQueries::new(s, p, w)),
@@ -372,7 +408,7 @@ fn services(
         messaging,
         message_queries,
         webhooks: Arc::new(WebhookIntake::new(
-            JetStreamEventStore::new(log.clone()),
+            stores.webhooks.clone(),
             clock,
             directory,
             vault,
@@ -383,33 +419,32 @@ fn services(
 
 /// Every process manager Herald runs.
 fn workers(
-    backends: &Backends,
+    stores: &EventStores,
     settings: &Settings,
     state: &AppState,
     gateway: &Arc<dyn WhatsAppGateway>,
     node: &str,
 ) -> Vec<Arc<dyn Worker>> {
-    let log = &backends.event_log;
     vec![
         Arc::new(WebhookProcessor::new(
-            JetStreamEventStore::new(log.clone()),
-            JetStreamEventStore::new(log.clone()),
+            stores.conversations.clone(),
+            stores.messages.clone(),
             Arc::clone(&state.message_queries) as Arc<dyn SentMessages>,
             Arc::new(SystemClock),
             node,
         )),
         Arc::new(MessageDispatcher::new(
             Arc::clone(&state.sessions),
-            JetStreamEventStore::new(log.clone()),
-            JetStreamEventStore::new(log.clone()),
+            stores.messages.clone(),
+            stores.campaigns.clone(),
             Arc::clone(gateway),
             Arc::new(SystemClock),
             node,
         )),
         Arc::new(CampaignSender::new(
-            JetStreamEventStore::new(log.clone()),
+            stores.campaigns.clone(),
             Arc::clone(&state.sessions),
-            JetStreamEventStore::new(log.clone()),
+            stores.messages.clone(),
             SenderConfig {
                 number_rate: settings.number_rate,
             },

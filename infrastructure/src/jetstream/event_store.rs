@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::cache::{AggregateCache, CachedAggregate};
 use super::envelope::{CommitEnvelope, StoredEvent};
-use super::loaded::{decode_event, load, read_failed, LoadedAggregate};
+use super::loaded::{catch_up, decode_event, load, read_failed, LoadedAggregate};
 use super::log::EventLog;
 use super::publish::{publish_commit, Commit, PublishFailure};
 use super::reading::{last_commit, read_subject};
@@ -106,19 +106,37 @@ impl<A: Aggregate + Clone + 'static> EventStore<A> for TenantEventStore<A> {
         aggregate_id: &str,
     ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
         let subject = self.subject(aggregate_id)?;
-        if let Some(cached) = self.shared.cache.get(&subject) {
-            if self.trust_cache || self.is_latest(&subject, cached.position).await? {
-                return Ok(LoadedAggregate {
-                    aggregate: cached.aggregate,
-                    aggregate_id: aggregate_id.to_owned(),
-                    subject,
-                    version: cached.version,
-                    position: cached.position,
-                });
-            }
-            self.shared.cache.forget(&subject);
+        let Some(cached) = self.shared.cache.get(&subject) else {
+            let loaded = load(&self.shared.log, &self.tenant, aggregate_id, subject).await?;
+            self.cache(&loaded);
+            return Ok(loaded);
+        };
+        let loaded = LoadedAggregate {
+            aggregate: cached.aggregate,
+            aggregate_id: aggregate_id.to_owned(),
+            subject,
+            version: cached.version,
+            position: cached.position,
+        };
+        if self.trust_cache {
+            return Ok(loaded);
         }
-        load(&self.shared.log, &self.tenant, aggregate_id, subject).await
+        let last = last_commit(&self.shared.log, &loaded.subject)
+            .await
+            .map_err(read_failed)?;
+        match last {
+            Some(last) if last.position == loaded.position => Ok(loaded),
+            // Another node (or another store of this one) wrote since.
+            Some(last) if last.position > loaded.position => {
+                let caught_up = catch_up(&self.shared.log, loaded, last).await?;
+                self.cache(&caught_up);
+                Ok(caught_up)
+            }
+            _ => {
+                self.shared.cache.forget(&loaded.subject);
+                load(&self.shared.log, &self.tenant, aggregate_id, loaded.subject).await
+            }
+        }
     }
 
     async fn commit(
@@ -167,16 +185,18 @@ impl<A: Aggregate + Clone + 'static> EventStore<A> for TenantEventStore<A> {
 }
 
 impl<A: Aggregate + Clone> TenantEventStore<A> {
-    /// Whether the subject's last commit is still the one at `position`.
-    async fn is_latest(
-        &self,
-        subject: &str,
-        position: u64,
-    ) -> Result<bool, AggregateError<A::Error>> {
-        let last = last_commit(&self.shared.log, subject)
-            .await
-            .map_err(read_failed)?;
-        Ok(last.is_some_and(|commit| commit.position == position))
+    /// Keeps a loaded aggregate for the next load, which then reads only
+    /// what was recorded since.
+    fn cache(&self, loaded: &LoadedAggregate<A>) {
+        if loaded.position == 0 {
+            return;
+        }
+        let entry = CachedAggregate {
+            aggregate: loaded.aggregate.clone(),
+            version: loaded.version,
+            position: loaded.position,
+        };
+        self.shared.cache.put(loaded.subject.clone(), entry);
     }
 
     fn subject(&self, aggregate_id: &str) -> Result<String, AggregateError<A::Error>> {
