@@ -90,3 +90,63 @@ on_both_stores! {
         app.stop().await;
     }
 }
+
+/// The events of a server-sent-events answer, each as (name, data), read
+/// until the stream ends; with the time each arrived.
+async fn events_of(
+    mut answer: reqwest::Response,
+) -> Vec<(String, serde_json::Value, std::time::Instant)> {
+    let mut events = Vec::new();
+    let mut buffer = String::new();
+    while let Ok(Some(chunk)) = answer.chunk().await {
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name).map(str::trim).map(str::to_owned))
+            };
+            if let (Some(name), Some(data)) = (field("event:"), field("data:")) {
+                let data = serde_json::from_str(&data).expect("JSON data");
+                events.push((name, data, std::time::Instant::now()));
+            }
+        }
+    }
+    events
+}
+
+on_both_stores! {
+    async fn progress_streams_the_counters_until_the_campaign_ends() {
+        let app = spawn_app().await;
+        add_template(&app);
+        let session = app.connected_session().await;
+        // Three a second for three seconds.
+        let audience = recipients(9);
+        let body = template_campaign(&session, &audience, Some(1_000));
+        let (id, position) = app.create_campaign_ok(&body).await;
+        let stream = app
+            .request(reqwest::Method::GET, &format!("/v1/campaigns/{id}/progress?minPosition={position}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stream.status(), 200);
+        assert!(stream.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+        assert_eq!(app.campaign_action(&id, "start").await.status(), 202);
+
+        let events = tokio::time::timeout(PATIENCE * 2, events_of(stream)).await.expect("the stream ends");
+
+        let (last, done, _) = events.last().expect("events").clone();
+        assert_eq!(last, "end");
+        assert_eq!(done["status"], "completed", "{done}");
+        assert_eq!(done["pendingCount"], 0);
+        assert!(done["sendRate"].as_f64().is_some_and(|r| r > 0.0), "{done}");
+        let progress: Vec<_> = events.iter().filter(|(name, ..)| name == "progress").collect();
+        assert!(progress.len() >= 3, "counters moved while it ran: {}", progress.len());
+        for pair in progress.windows(2) {
+            let gap = pair[1].2 - pair[0].2;
+            assert!(gap >= std::time::Duration::from_millis(900), "two updates {gap:?} apart");
+        }
+        app.stop().await;
+    }
+}

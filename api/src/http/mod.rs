@@ -81,6 +81,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             request_timeout,
             server::request_timeout,
         ))
+        .merge(campaigns::streams())
         .layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)
 }

@@ -183,7 +183,7 @@ fn answer(status: StatusCode, receipt: &CommandReceipt) -> Response {
 /// hex in dashed groups. Other spellings of the same UUID (upper case, no
 /// dashes, braces, `urn:uuid:`) are refused, so that one campaign has one
 /// address, as caches, logs and audits expect.
-fn campaign_id(text: &str) -> Result<Uuid, ApiError> {
+pub(super) fn campaign_id(text: &str) -> Result<Uuid, ApiError> {
     Uuid::try_parse(text)
         .ok()
         .filter(|id| id.hyphenated().to_string() == text)
@@ -194,6 +194,6 @@ fn campaign_id(text: &str) -> Result<Uuid, ApiError> {
         })
 }
 
-fn not_found(id: Uuid) -> ApiError {
+pub(super) fn not_found(id: Uuid) -> ApiError {
     ApiError::NotFound(format!("no campaign {id}"))
 }

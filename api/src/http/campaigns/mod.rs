@@ -1,8 +1,10 @@
 //! `/v1/campaigns`: create, edit, schedule, start, pause, resume, stop;
-//! list and read from the `campaigns` read model.
+//! list and read from the `campaigns` read model; follow a campaign's
+//! progress as server-sent events.
 
 mod bodies;
 mod handlers;
+mod progress;
 mod recipients;
 
 use axum::routing::{get, post};
@@ -26,4 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/campaigns/{id}/pause", post(handlers::pause))
         .route("/v1/campaigns/{id}/resume", post(handlers::resume))
         .route("/v1/campaigns/{id}/stop", post(handlers::stop))
+}
+
+/// Routes whose answers stream for as long as the client stays: outside
+/// the request timeout.
+pub fn streams() -> Router<AppState> {
+    Router::new().route("/v1/campaigns/{id}/progress", get(progress::progress))
 }
