@@ -90,11 +90,9 @@ fn updates(
                 .app
                 .campaign_queries
                 .progress(&follow.tenant, &follow.id, None);
-            match looked.await {
-                Ok(Some(progress)) => follow.next = Some(progress),
-                // Gone (it cannot be), or the store is down for now: the
-                // next look tells.
-                Ok(None) | Err(_) => {}
+            // Nothing, or the store down for now: the next look tells.
+            if let Ok(Some(progress)) = looked.await {
+                follow.next = Some(progress);
             }
         }
     })
