@@ -129,6 +129,7 @@ async fn open_event_log(
         data_dir: data_dir.clone(),
         durability: Durability::Always,
         cluster: None,
+        port: None,
     })
     .await?;
     std::fs::write(url_file(&data_dir), server.url())

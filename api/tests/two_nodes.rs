@@ -141,6 +141,7 @@ async fn killing_the_projecting_node_moves_its_leases_and_loses_nothing() {
         data_dir: dirs[0].path().join("nats"),
         durability: Durability::Always,
         cluster: None,
+        port: None,
     })
     .await
     .expect("nats-server starts");

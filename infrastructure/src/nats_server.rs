@@ -39,6 +39,9 @@ pub struct NatsServerConfig {
     pub durability: Durability,
     /// Set to make the server one node of a JetStream cluster.
     pub cluster: Option<ClusterNode>,
+    /// The client port; a free one when `None`. A server started again on
+    /// its port is found by clients that keep reconnecting to it.
+    pub port: Option<u16>,
 }
 
 /// One server's place in a JetStream cluster on this machine.
@@ -244,7 +247,8 @@ fn write_config(config: &NatsServerConfig) -> Result<PathBuf, NatsServerError> {
         Durability::Default => "",
     };
     let mut text = format!(
-        "host: 127.0.0.1\nport: -1\nmax_payload: 8MB\nports_file_dir: {}\njetstream {{\n  store_dir: {}{sync}\n}}\n",
+        "host: 127.0.0.1\nport: {}\nmax_payload: 8MB\nports_file_dir: {}\njetstream {{\n  store_dir: {}{sync}\n}}\n",
+        config.port.map_or(-1, i32::from),
         quoted(&config.data_dir),
         quoted(&config.data_dir.join("jetstream")),
     );

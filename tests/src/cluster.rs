@@ -29,6 +29,7 @@ impl TestNatsCluster {
                 data_dir: dir.path().join(&node.server_name),
                 durability: Durability::Always,
                 cluster: Some(node),
+                port: None,
             })
             .collect();
         let mut nodes = Vec::new();

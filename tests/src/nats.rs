@@ -25,6 +25,7 @@ impl TestNats {
             data_dir: dir.path().join("nats"),
             durability: Durability::Default,
             cluster: None,
+            port: None,
         };
         let server = NatsServer::start(&config)
             .await

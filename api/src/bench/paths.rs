@@ -68,6 +68,7 @@ async fn start_nats(
                 data_dir: dir.path().join(format!("nats{i}")),
                 durability,
                 cluster: node,
+                port: None,
             })
             .await?,
         );

@@ -66,6 +66,7 @@ impl Servers {
             data_dir: dir.path().join("nats"),
             durability: Durability::Always,
             cluster: None,
+            port: None,
         })
         .await?;
         let herald_settings = Settings {
