@@ -8,7 +8,7 @@ use anyhow::Context;
 use axum::Router;
 use herald_application::campaigns::service::SessionLookup;
 use herald_application::campaigns::{
-    CampaignQueries, CampaignSender, CampaignService, SenderConfig,
+    CampaignQueries, CampaignScheduler, CampaignSender, CampaignService, SenderConfig,
 };
 use herald_application::clock::SystemClock;
 use herald_application::messages::{MessageDispatcher, MessageQueries, MessagingService};
@@ -449,6 +449,11 @@ fn workers(
             SenderConfig {
                 number_rate: settings.number_rate,
             },
+            Arc::new(SystemClock),
+            node,
+        )),
+        Arc::new(CampaignScheduler::new(
+            stores.campaigns.clone(),
             Arc::new(SystemClock),
             node,
         )),

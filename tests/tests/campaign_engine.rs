@@ -150,3 +150,50 @@ on_both_stores! {
         app.stop().await;
     }
 }
+
+/// A campaign scheduled three seconds ahead starts then, on one of two
+/// nodes, once, and sends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_campaign_starts_at_its_time_once_with_two_nodes() {
+    use herald_api::settings::Redacted;
+    let key = || Some(Redacted("3d".repeat(32)));
+    let app =
+        herald_tests::spawn_app_with_settings(Default::default(), |s| s.secret_key = key()).await;
+    let data = tempfile::tempdir().unwrap();
+    let mut second = herald_tests::app::settings_on_nats(&app.nats.url(), &data);
+    second.secret_key = key();
+    second.graph_api_url = app.graph.base_url().to_owned();
+    let second = herald_api::Herald::start(&second)
+        .await
+        .expect("a second node");
+    add_template(&app);
+    let session = app.connected_session().await;
+    let at = chrono::Utc::now() + chrono::Duration::seconds(3);
+    let mut body = template_campaign(&session, &recipients(3), None);
+    body["schedule"] = serde_json::json!({ "type": "scheduled", "startTime": at.to_rfc3339() });
+    let (id, _) = app.create_campaign_ok(&body).await;
+    assert_eq!(app.campaign_action(&id, "schedule").await.status(), 202);
+
+    let done = app.wait_for_campaign(&id, "completed", PATIENCE).await;
+    let started: chrono::DateTime<chrono::Utc> =
+        done["startedAt"].as_str().unwrap().parse().unwrap();
+    assert!(started >= at, "started at {started}, due at {at}");
+    assert!(
+        started - at < chrono::Duration::seconds(2),
+        "started at {started}, due at {at}"
+    );
+    let history =
+        herald_infrastructure::jetstream::JetStreamEventFeed::new(app.herald.event_log().clone())
+            .aggregate_history(Some(&app.tenant), "campaign", &id)
+            .await
+            .unwrap();
+    let starts = history
+        .iter()
+        .flat_map(|c| &c.events)
+        .filter(|e| e.event_type == "CampaignStarted")
+        .count();
+    assert_eq!(starts, 1);
+    assert_eq!(app.sends_per_recipient().len(), 3);
+    second.stop().await;
+    app.stop().await;
+}

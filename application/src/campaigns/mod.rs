@@ -3,10 +3,12 @@
 
 pub mod queries;
 pub mod read_model;
+pub mod scheduler;
 pub mod sender;
 pub mod service;
 
 pub use crate::queries::{PageRequest, QueryError};
 pub use queries::{CampaignFilter, CampaignQueries};
+pub use scheduler::CampaignScheduler;
 pub use sender::{CampaignSender, SenderConfig};
 pub use service::{CampaignCommandError, CampaignService};

@@ -84,6 +84,7 @@ impl Aggregate for Campaign {
                     cursor: 0,
                     queued: 0,
                     batch_from: 0,
+                    next_run_at: None,
                 });
             }
             (Some(state), event) => state.apply(event),
@@ -112,6 +113,11 @@ impl Campaign {
     /// How many runs have started; a one-off campaign has at most one.
     pub fn runs(&self) -> u32 {
         self.state.as_ref().map_or(0, |s| s.runs)
+    }
+
+    /// When the scheduler starts its next run, while it is scheduled.
+    pub fn next_run_at(&self) -> Option<DateTime<Utc>> {
+        self.state.as_ref().and_then(|s| s.next_run_at)
     }
 
     /// Where the campaign sender stands in the current run: the recipients
@@ -146,6 +152,7 @@ impl Campaign {
             CampaignCommand::AddRecipients(recipients) => state.add_recipients(recipients),
             CampaignCommand::Schedule(schedule) => state.schedule(schedule, now),
             CampaignCommand::Start => state.start(),
+            CampaignCommand::StartDueRun { due } => state.start_due_run(due, now),
             CampaignCommand::Pause => state.transition(Action::Pause, CampaignEvent::Paused),
             CampaignCommand::PauseFor { reason } => state.pause_for(reason),
             CampaignCommand::Resume => state.transition(Action::Resume, CampaignEvent::Resumed),

@@ -15,6 +15,11 @@ pub enum CampaignCommand {
     /// Schedule with this schedule, or with the one the campaign has.
     Schedule(Option<Schedule>),
     Start,
+    /// The scheduler starts the run due at `due`: nothing happens if the
+    /// campaign was started, rescheduled or stopped since.
+    StartDueRun {
+        due: chrono::DateTime<chrono::Utc>,
+    },
     Pause,
     /// Herald pauses the campaign itself, saying why.
     PauseFor {

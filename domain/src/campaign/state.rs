@@ -32,6 +32,9 @@ pub(super) struct CampaignState {
     /// Where the last batch taken began.
     #[serde(default)]
     pub(super) batch_from: u32,
+    /// When the scheduler starts the next run, while scheduled.
+    #[serde(default)]
+    pub(super) next_run_at: Option<DateTime<Utc>>,
 }
 
 impl CampaignState {
@@ -138,6 +141,26 @@ impl CampaignState {
             run: self.runs + 1,
             recipients: Some(self.recipient_count()),
         }])
+    }
+
+    /// A run started by the scheduler, at the time it was due: a run that
+    /// fell due while Herald was down starts once, late, and the next is
+    /// then counted from now, so missed periods give one catch-up run.
+    pub(super) fn start_due_run(
+        &self,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CampaignEvent>, CampaignError> {
+        if self.status != CampaignStatus::Scheduled || self.next_run_at != Some(due) {
+            return Ok(Vec::new());
+        }
+        if due > now {
+            return Err(CampaignError::NotAllowed(format!(
+                "the run is due at {}, not yet",
+                due.to_rfc3339()
+            )));
+        }
+        self.start()
     }
 
     pub(super) fn recipient_count(&self) -> u32 {
@@ -296,11 +319,16 @@ impl CampaignState {
             CampaignEvent::RecipientsAdded { recipients } => {
                 Arc::make_mut(&mut self.recipients).extend(recipients)
             }
-            CampaignEvent::Scheduled { schedule, .. } => {
+            CampaignEvent::Scheduled {
+                schedule,
+                next_run_at,
+            } => {
                 self.schedule = schedule;
                 self.status = CampaignStatus::Scheduled;
+                self.next_run_at = Some(next_run_at);
             }
             CampaignEvent::Started { run, .. } => {
+                self.next_run_at = None;
                 self.runs = run;
                 self.status = CampaignStatus::Running;
                 self.cursor = 0;
@@ -317,10 +345,16 @@ impl CampaignState {
             }
             CampaignEvent::RecipientsNotSent { .. } => {}
             CampaignEvent::Resumed => self.status = CampaignStatus::Running,
-            CampaignEvent::RunCompleted { .. } => self.status = CampaignStatus::Scheduled,
+            CampaignEvent::RunCompleted { next_run_at } => {
+                self.status = CampaignStatus::Scheduled;
+                self.next_run_at = Some(next_run_at);
+            }
             CampaignEvent::Completed => self.status = CampaignStatus::Completed,
             CampaignEvent::Failed { .. } => self.status = CampaignStatus::Failed,
-            CampaignEvent::Stopped => self.status = CampaignStatus::Stopped,
+            CampaignEvent::Stopped => {
+                self.status = CampaignStatus::Stopped;
+                self.next_run_at = None;
+            }
         }
     }
 

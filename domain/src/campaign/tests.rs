@@ -877,3 +877,69 @@ fn events_read_back_as_they_were_written() {
     let back: Vec<CampaignEvent> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, events);
 }
+
+// The scheduler's runs
+
+#[test]
+fn a_due_run_starts_once() {
+    let history = vec![created(), scheduled_at("2026-11-21T11:00:00Z")];
+    test()
+        .given(history.clone())
+        .when(CampaignCommand::StartDueRun {
+            due: at("2026-11-21T11:00:00Z"),
+        })
+        .then_expect_events(vec![started(1)]);
+    // A second node with the same due run finds it started.
+    test()
+        .given([history, vec![started(1)]].concat())
+        .when(CampaignCommand::StartDueRun {
+            due: at("2026-11-21T11:00:00Z"),
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn a_run_is_not_started_before_it_is_due_or_once_rescheduled() {
+    test()
+        .given(vec![created(), scheduled_at("2026-11-21T13:00:00Z")])
+        .when(CampaignCommand::StartDueRun {
+            due: at("2026-11-21T13:00:00Z"),
+        })
+        .then_expect_error(not_allowed(
+            "the run is due at 2026-11-21T13:00:00+00:00, not yet",
+        ));
+    test()
+        .given(vec![
+            created(),
+            scheduled_at("2026-11-21T11:00:00Z"),
+            scheduled_at("2026-11-21T11:30:00Z"),
+        ])
+        .when(CampaignCommand::StartDueRun {
+            due: at("2026-11-21T11:00:00Z"),
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn runs_missed_while_down_give_one_catch_up_run_then_the_next_period() {
+    // Weekly from 2026-10-31 09:00; Herald was down until now (11-21 12:00),
+    // three periods later. The run due first starts now, once.
+    let recurring = CampaignEvent::Scheduled {
+        schedule: weekly("2026-10-31T09:00:00Z"),
+        next_run_at: at("2026-10-31T09:00:00Z"),
+    };
+    let history = vec![created(), recurring];
+    test()
+        .given(history.clone())
+        .when(CampaignCommand::StartDueRun {
+            due: at("2026-10-31T09:00:00Z"),
+        })
+        .then_expect_events(vec![started(1)]);
+    // Its next run is the next period after now, not one per missed week.
+    test()
+        .given([history, vec![started(1)], all_sent(1)].concat())
+        .when(CampaignCommand::Complete)
+        .then_expect_events(vec![CampaignEvent::RunCompleted {
+            next_run_at: at("2026-11-28T09:00:00Z"),
+        }]);
+}

@@ -14,8 +14,11 @@ use std::time::Duration;
 use super::envelope::CommitEnvelope;
 use super::log::EventLog;
 
-/// How many commits a worker may hold at once, across its nodes.
-const MAX_IN_FLIGHT: i64 = 1_000;
+/// How many commits a worker's consumer hands out without being told they
+/// are done, across its nodes. Commits given back for later (a paused
+/// campaign's messages, a run due next week) count too, so this is large:
+/// what a node works on at once is bounded by its pulls, not by this.
+const MAX_IN_FLIGHT: i64 = 100_000;
 
 #[derive(Clone)]
 pub struct JetStreamWorkFeed {
