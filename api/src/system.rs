@@ -11,7 +11,7 @@ use herald_application::campaigns::{
     CampaignQueries, CampaignScheduler, CampaignSender, CampaignService, SenderConfig,
 };
 use herald_application::clock::SystemClock;
-use herald_application::messages::{MessageDispatcher, MessageQueries, MessagingService};
+use herald_application::messages::{Channel, MessageDispatcher, MessageQueries, MessagingService};
 use herald_application::ports::lease::Leases;
 use herald_application::ports::read_store::{Generation, ReadStore};
 use herald_application::ports::vault::Vault;
@@ -31,7 +31,7 @@ use herald_domain::Clock;
 use herald_infrastructure::cloud_api::{CloudApiClient, CloudApiConfig};
 use herald_infrastructure::jetstream::{
     EventLog, EventLogConfig, JetStreamEventFeed, JetStreamEventStore, JetStreamLeases,
-    JetStreamWorkFeed,
+    JetStreamNumberBudget, JetStreamWorkFeed,
 };
 use herald_infrastructure::nats_server::{Durability, NatsServer, NatsServerConfig};
 use herald_projections::binding::bind_to_log;
@@ -269,7 +269,14 @@ impl Herald {
         if run_background && settings.run_process_managers {
             let feed: Arc<dyn WorkFeed> =
                 Arc::new(JetStreamWorkFeed::new(backends.event_log.clone()));
-            for worker in workers(&stores, settings, &state, &gateway, &node) {
+            for worker in workers(
+                &backends.event_log,
+                &stores,
+                settings,
+                &state,
+                &gateway,
+                &node,
+            ) {
                 let run = run_worker(worker, Arc::clone(&feed), WORKER_CONCURRENCY, stop.clone());
                 tasks.push(tokio::spawn(run));
             }
@@ -420,6 +427,7 @@ fn services(
 
 /// Every process manager Herald runs.
 fn workers(
+    log: &EventLog,
     stores: &EventStores,
     settings: &Settings,
     state: &AppState,
@@ -438,7 +446,11 @@ fn workers(
             Arc::clone(&state.sessions),
             stores.messages.clone(),
             stores.campaigns.clone(),
-            Arc::clone(gateway),
+            Channel {
+                gateway: Arc::clone(gateway),
+                budget: Arc::new(JetStreamNumberBudget::new(log)),
+                number_rate: settings.number_rate,
+            },
             Arc::new(SystemClock),
             node,
         )),

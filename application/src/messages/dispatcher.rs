@@ -30,6 +30,7 @@ use tracing::{info, warn};
 
 use crate::commands::{CommandError, CommandExecutor};
 use crate::metadata::CommandMetadata;
+use crate::ports::budget::NumberBudget;
 use crate::ports::event_feed::RecordedCommit;
 use crate::ports::event_store::TenantEventStores;
 use crate::ports::whatsapp::{CloudApiAccess, OutboundMessage, SendFailure, WhatsAppGateway};
@@ -46,6 +47,13 @@ const HOLD: Duration = Duration::from_millis(500);
 /// sends it within this long.
 const PAUSED_RECHECK: Duration = Duration::from_millis(500);
 
+/// The way to Meta: the gateway, and each number's budget with its rate.
+pub struct Channel {
+    pub gateway: Arc<dyn WhatsAppGateway>,
+    pub budget: Arc<dyn NumberBudget>,
+    pub number_rate: u32,
+}
+
 /// Meta's codes that stop a whole campaign rather than one recipient: the
 /// token refused or expired, the template paused or disabled.
 const CAMPAIGN_STOPPERS: [i64; 4] = [0, 190, 132_015, 132_016];
@@ -58,6 +66,9 @@ pub struct MessageDispatcher<S, M, C> {
     messages: CommandExecutor<Message, M>,
     campaigns: CommandExecutor<Campaign, C>,
     gateway: Arc<dyn WhatsAppGateway>,
+    budget: Arc<dyn NumberBudget>,
+    /// Messages per second a number sends.
+    number_rate: u32,
     /// This node, recorded with every command the dispatcher runs.
     node: String,
 }
@@ -86,7 +97,7 @@ where
         sessions: Arc<SessionService<S>>,
         messages: M,
         campaigns: C,
-        gateway: Arc<dyn WhatsAppGateway>,
+        channel: Channel,
         clock: Arc<dyn Clock>,
         node: &str,
     ) -> Self {
@@ -94,7 +105,9 @@ where
             sessions,
             messages: CommandExecutor::new(messages, MessageServices::new(Arc::clone(&clock))),
             campaigns: CommandExecutor::new(campaigns, CampaignServices::new(clock)),
-            gateway,
+            gateway: channel.gateway,
+            budget: channel.budget,
+            number_rate: channel.number_rate,
             node: node.to_owned(),
         }
     }
@@ -168,11 +181,17 @@ where
                 return self.run(tenant, id, failure(None, &reason)).await
             }
         };
-        let at = self
+        let number = &ready.access.phone_number_id;
+        let number_at = self
+            .budget
+            .reserve(number, self.number_rate, HOLD)
+            .await
+            .map_err(WorkError::Later)?;
+        let pair_at = self
             .gateway
             .reserve_send(&ready.access, ready.to, HOLD)
             .map_err(WorkError::Later)?;
-        tokio::time::sleep_until(at).await;
+        tokio::time::sleep_until(number_at.max(pair_at)).await;
         if !self.claim(tenant, id).await? {
             // Another worker claimed it since it was loaded: it is theirs.
             return Ok(());

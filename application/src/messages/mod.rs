@@ -12,6 +12,6 @@ pub mod queries;
 pub mod read_model;
 pub mod service;
 
-pub use dispatcher::MessageDispatcher;
+pub use dispatcher::{Channel, MessageDispatcher};
 pub use queries::{Direction, MessageFilter, MessageQueries};
 pub use service::{MessagingService, SendRefusal, SendRequest};

@@ -1,5 +1,6 @@
 //! The traits Herald's adapters implement.
 //!
+//! - [`budget`]: a number's send budget, shared by every node.
 //! - [`event_store`]: a `cqrs_es::EventStore` per tenant, and the failures
 //!   a store reports beyond what cqrs-es names.
 //! - [`event_feed`]: the ordered stream of commits that projections read.
@@ -11,6 +12,7 @@
 //! - [`work_feed`]: commits of one aggregate type, shared among the nodes
 //!   running a process manager.
 
+pub mod budget;
 pub mod event_feed;
 pub mod event_store;
 pub mod lease;

@@ -166,9 +166,12 @@ pub trait WhatsAppGateway: Send + Sync {
     /// token; [`VerifyFailure::Unreachable`] when Meta cannot be reached.
     async fn verify(&self, access: &CloudApiAccess) -> Result<PhoneNumberInfo, VerifyFailure>;
 
-    /// Reserves the moment a message from the number to `to` may go, within
-    /// Meta's per-number and per-recipient limits, if that moment comes
-    /// within `horizon`. The caller must then send at that moment: the slot
+    /// Reserves the moment a message from the number to `to` may go within
+    /// Meta's limit per (number, recipient) pair, if that moment comes
+    /// within `horizon`. (The number's own rate is a [`NumberBudget`]'s,
+    /// shared by every node.)
+    ///
+    /// [`NumberBudget`]: crate::ports::budget::NumberBudget The caller must then send at that moment: the slot
     /// is taken. When no slot comes that soon, nothing is reserved and the
     /// answer is how long to wait before asking again, so that the caller
     /// need not hold anything (a claimed message, a worker) meanwhile.
@@ -182,9 +185,9 @@ pub trait WhatsAppGateway: Send + Sync {
         horizon: Duration,
     ) -> Result<Instant, Duration>;
 
-    /// Sends one message at once (the caller reserved the moment with
-    /// [`WhatsAppGateway::reserve_send`]), retrying temporary errors, each
-    /// retry paced to Meta's limits.
+    /// Sends one message at once (the caller reserved the moment with the
+    /// number's budget and [`WhatsAppGateway::reserve_send`]), retrying
+    /// temporary errors, each retry paced to Meta's limits.
     ///
     /// # Errors
     /// A [`SendFailure`]: refused for good, still refused after every

@@ -218,7 +218,7 @@ impl WhatsAppGateway for CloudApiClient {
         horizon: Duration,
     ) -> Result<Instant, Duration> {
         self.pacer
-            .reserve_within(&access.phone_number_id, to.as_str(), horizon)
+            .reserve_pair_within(&access.phone_number_id, to.as_str(), horizon)
     }
 
     #[instrument(

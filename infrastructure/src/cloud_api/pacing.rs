@@ -111,43 +111,31 @@ impl Pacer {
         sleep_until(slot).await;
     }
 
-    /// Reserves the moment a message may go from `number` to `recipient`,
-    /// if both the pair's and the number's buckets have a slot within
-    /// `horizon`; otherwise takes nothing and says how long until the
-    /// later of the two frees up.
+    /// Reserves the moment a message may go from `number` to `recipient`
+    /// by the pair's limit, if it comes within `horizon`; otherwise takes
+    /// nothing and says how long until it does. (The number's own rate is
+    /// its budget's business, shared by every node.)
     ///
     /// # Errors
     /// That wait, when it is beyond `horizon`.
-    pub fn reserve_within(
+    pub fn reserve_pair_within(
         &self,
         number: &str,
         recipient: &str,
         horizon: Duration,
     ) -> Result<Instant, Duration> {
         let now = Instant::now();
-        let latest = now + horizon;
         let mut pairs = self.pairs.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut numbers = self.numbers.lock().unwrap_or_else(PoisonError::into_inner);
         pairs.sweep(now);
         let pair = pairs
             .buckets
             .entry((number.to_owned(), recipient.to_owned()))
             .or_insert_with(|| Bucket::new(self.pair_interval, self.pair_burst));
-        let pair_slot = pair.next_slot(now);
-        if pair_slot > latest {
-            return Err(pair_slot - now);
-        }
-        let number_bucket = numbers
-            .entry(number.to_owned())
-            .or_insert_with(|| Bucket::new(self.number_interval, 1));
-        // The number's slot is taken no earlier than the pair allows, so
-        // that no slot of the number's rate goes unused while the pair waits.
-        let slot = number_bucket.next_slot(pair_slot);
-        if slot > latest {
+        let slot = pair.next_slot(now);
+        if slot > now + horizon {
             return Err(slot - now);
         }
-        pair.reserve(now);
-        Ok(number_bucket.reserve(pair_slot))
+        Ok(pair.reserve(now))
     }
 
     fn reserve_number(&self, number: &str, now: Instant) -> Instant {
@@ -266,34 +254,29 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_reservation_beyond_the_horizon_takes_nothing() {
-        let pacer = pacer(80, 1);
+    async fn a_pair_reservation_beyond_the_horizon_takes_nothing() {
+        let pacer = pacer(80, 2);
         let horizon = SECOND;
-        let first = pacer.reserve_within("n1", "+15550001", horizon).unwrap();
-        assert_eq!(first, Instant::now());
+        for _ in 0..2 {
+            assert_eq!(
+                pacer.reserve_pair_within("n1", "+15550001", horizon),
+                Ok(Instant::now())
+            );
+        }
         let wait = pacer
-            .reserve_within("n1", "+15550001", horizon)
+            .reserve_pair_within("n1", "+15550001", horizon)
             .unwrap_err();
         assert_eq!(wait, 6 * SECOND);
-        // The refusal took no slot of the number's: another recipient goes
-        // at the next one.
-        let other = pacer.reserve_within("n1", "+15550002", horizon).unwrap();
-        assert_eq!(other - first, SECOND / 80);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_busy_number_answers_how_long_until_its_next_slot() {
-        let pacer = pacer(10, 5);
-        let horizon = Duration::from_millis(250);
-        let granted = (0..10)
-            .map(|i| pacer.reserve_within("n1", &format!("+1555000{i}"), horizon))
-            .take_while(Result::is_ok)
-            .count();
-        assert_eq!(granted, 3, "slots at 0, 100 and 200 ms");
-        let wait = pacer
-            .reserve_within("n1", "+15559999", horizon)
-            .unwrap_err();
-        assert_eq!(wait, Duration::from_millis(300));
+        // The refusal took nothing: the pair's next slot is still 6 s off,
+        // and another recipient goes at once.
+        assert_eq!(
+            pacer.reserve_pair_within("n1", "+15550001", 6 * SECOND),
+            Ok(Instant::now() + 6 * SECOND)
+        );
+        assert_eq!(
+            pacer.reserve_pair_within("n1", "+15550002", horizon),
+            Ok(Instant::now())
+        );
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct EventLogConfig {
     pub cache_capacity: usize,
     /// The bucket of leases (which node projects, and the like).
     pub lease_bucket: String,
+    /// The bucket of each business number's send budget.
+    pub pace_bucket: String,
     /// How long a lease lasts unless renewed: how long a dead node's job
     /// waits before another node takes it.
     pub lease_ttl: Duration,
@@ -45,6 +47,7 @@ impl Default for EventLogConfig {
             snapshot_every: 100,
             cache_capacity: 10_000,
             lease_bucket: "HERALD_LEASES".into(),
+            pace_bucket: "HERALD_PACE".into(),
             lease_ttl: Duration::from_secs(6),
             work_ack_wait: Duration::from_secs(60),
         }
@@ -69,6 +72,7 @@ pub struct EventLog {
     pub(crate) stream: stream::Stream,
     pub(crate) snapshots: kv::Store,
     pub(crate) leases: kv::Store,
+    pub(crate) pace: kv::Store,
     pub(crate) config: Arc<EventLogConfig>,
 }
 
@@ -114,11 +118,13 @@ impl EventLog {
         let stream = ensure_stream(&jetstream, &config).await?;
         let snapshots = ensure_bucket(&jetstream, snapshots_config(&config)).await?;
         let leases = ensure_bucket(&jetstream, leases_config(&config)).await?;
+        let pace = ensure_bucket(&jetstream, pace_config(&config)).await?;
         Ok(Self {
             jetstream,
             stream,
             snapshots,
             leases,
+            pace,
             config: Arc::new(config),
         })
     }
@@ -192,6 +198,20 @@ fn leases_config(config: &EventLogConfig) -> kv::Config {
         description: "Herald leases: which node does what only one node may do".into(),
         history: 1,
         max_age: config.lease_ttl,
+        storage: stream::StorageType::File,
+        num_replicas: config.replicas,
+        ..Default::default()
+    }
+}
+
+/// A number's budget time is in the past within a second of its last
+/// send; an hour later nobody needs it.
+fn pace_config(config: &EventLogConfig) -> kv::Config {
+    kv::Config {
+        bucket: config.pace_bucket.clone(),
+        description: "Herald send budgets: when each number may send next".into(),
+        history: 1,
+        max_age: Duration::from_secs(3600),
         storage: stream::StorageType::File,
         num_replicas: config.replicas,
         ..Default::default()

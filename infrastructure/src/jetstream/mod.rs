@@ -17,7 +17,9 @@
 //! - [`work`]: commits of one aggregate type shared among a process
 //!   manager's nodes, each acknowledged when handled.
 //! - [`leases`]: which node does a job only one node may do at a time.
+//! - [`budget`]: each number's send budget, shared by every node.
 
+pub mod budget;
 pub mod cache;
 pub mod envelope;
 pub mod event_store;
@@ -30,6 +32,7 @@ pub mod reading;
 pub mod snapshots;
 pub mod work;
 
+pub use budget::JetStreamNumberBudget;
 pub use event_store::{JetStreamEventStore, TenantEventStore};
 pub use feed::JetStreamEventFeed;
 pub use leases::JetStreamLeases;
