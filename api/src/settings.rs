@@ -61,6 +61,11 @@ pub struct Settings {
     pub graph_api_version: String,
     /// `HERALD_NUMBER_RATE`, default 80: messages per second per number.
     pub number_rate: u32,
+    /// `HERALD_CAMPAIGN_FAILURE_PERCENT`, default 20, and
+    /// `HERALD_CAMPAIGN_FAILURE_WINDOW`, default 100: a campaign is paused
+    /// when that share of its latest sends failed (0 never pauses).
+    pub campaign_failure_percent: u32,
+    pub campaign_failure_window: u32,
     /// `HERALD_GRAPH_MAX_ATTEMPTS`, default 5: attempts per Graph API call
     /// that keeps failing with a temporary error.
     pub graph_max_attempts: u32,
@@ -229,6 +234,16 @@ impl Settings {
                 get("HERALD_NUMBER_RATE").unwrap_or("80"),
                 "HERALD_NUMBER_RATE",
                 "messages per second",
+            )?,
+            campaign_failure_percent: parse(
+                get("HERALD_CAMPAIGN_FAILURE_PERCENT").unwrap_or("20"),
+                "HERALD_CAMPAIGN_FAILURE_PERCENT",
+                "a percentage",
+            )?,
+            campaign_failure_window: parse(
+                get("HERALD_CAMPAIGN_FAILURE_WINDOW").unwrap_or("100"),
+                "HERALD_CAMPAIGN_FAILURE_WINDOW",
+                "a number of sends",
             )?,
             graph_max_attempts: parse(
                 get("HERALD_GRAPH_MAX_ATTEMPTS").unwrap_or("5"),

@@ -460,6 +460,8 @@ fn workers(
             stores.messages.clone(),
             SenderConfig {
                 number_rate: settings.number_rate,
+                failure_window: settings.campaign_failure_window,
+                failure_percent: settings.campaign_failure_percent,
             },
             Arc::new(SystemClock),
             node,

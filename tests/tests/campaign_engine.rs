@@ -197,3 +197,35 @@ async fn a_scheduled_campaign_starts_at_its_time_once_with_two_nodes() {
     second.stop().await;
     app.stop().await;
 }
+
+/// A third of the audience is not on WhatsApp (131026): the campaign stops
+/// burning the number's reputation and pauses, saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_whose_sends_keep_failing_pauses_itself() {
+    let app = spawn_app().await;
+    add_template(&app);
+    let session = app.connected_session().await;
+    let audience = recipients(400);
+    let invalid: Vec<String> = audience
+        .iter()
+        .step_by(3)
+        .map(|r| r["phoneNumber"].as_str().unwrap().to_owned())
+        .collect();
+    app.graph
+        .invalid_recipients(&invalid, herald_fake_graph::ErrorTiming::Sync);
+    let id = app
+        .start_campaign(&template_campaign(&session, &audience, None))
+        .await;
+
+    let paused = app.wait_for_campaign(&id, "paused", PATIENCE).await;
+    let reason = paused["pauseReason"].as_str().unwrap_or_default();
+    assert!(reason.contains("failed"), "{paused}");
+    let sent = app
+        .graph
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/messages"))
+        .count();
+    assert!(sent < 300, "{sent} sends before it paused");
+    app.stop().await;
+}

@@ -8,6 +8,10 @@ use herald_tests::whatsapp::PATIENCE;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
+/// One test at a time: each measures rates on a machine it must not share
+/// with another sending at full speed.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Sends only: the statuses are not what is measured here.
 fn quiet_fake() -> FakeGraphConfig {
     FakeGraphConfig {
@@ -57,6 +61,7 @@ async fn wait_for_sends(app: &herald_tests::TestApp, n: usize, limit: Duration) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_number_sends_at_80_a_second_for_a_minute() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let app = spawn_app_with(quiet_fake()).await;
     add_template(&app);
     let session = app.connected_session().await;
@@ -94,6 +99,7 @@ async fn one_number_sends_at_80_a_second_for_a_minute() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delay_of_one_second_spaces_the_sends() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let app = spawn_app_with(quiet_fake()).await;
     add_template(&app);
     let session = app.connected_session().await;
@@ -122,6 +128,7 @@ async fn a_delay_of_one_second_spaces_the_sends() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_campaigns_on_one_number_share_its_rate() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let app = spawn_app_with(quiet_fake()).await;
     add_template(&app);
     let session = app.connected_session().await;

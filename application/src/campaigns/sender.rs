@@ -63,11 +63,27 @@ const PARALLEL_QUEUES: usize = 16;
 /// their outcome.
 const SETTLE_CHECK: Duration = Duration::from_secs(2);
 
-/// How the sender paces campaigns that have no delay of their own.
+/// How the sender paces campaigns that have no delay of their own, and
+/// when it pauses one whose sends keep failing.
 #[derive(Debug, Clone, Copy)]
 pub struct SenderConfig {
     /// Messages per second a number sends (its token bucket's rate).
     pub number_rate: u32,
+    /// How many of a campaign's latest sends the failure rate is taken over.
+    pub failure_window: u32,
+    /// The failure rate, in percent of that window, that pauses a campaign.
+    pub failure_percent: u32,
+}
+
+impl Default for SenderConfig {
+    /// 80 messages a second; pause when 20 % of the last 100 sends failed.
+    fn default() -> Self {
+        Self {
+            number_rate: 80,
+            failure_window: 100,
+            failure_percent: 20,
+        }
+    }
 }
 
 impl SenderConfig {
@@ -178,6 +194,9 @@ where
         if progress.taken >= progress.total {
             return self.complete_when_settled(tenant, id, &campaign).await;
         }
+        if let Some(reason) = self.failing_too_often(tenant, id, &campaign).await? {
+            return self.pause(tenant, id, reason).await;
+        }
         let size = match campaign.definition().and_then(|d| d.delay) {
             Some(delay) => {
                 if let Some(at) = after_batch_at {
@@ -196,6 +215,52 @@ where
             size,
         };
         self.command(tenant, id, reserve).await.map(drop)
+    }
+
+    /// Whether too many of the campaign's latest sends failed. Looked at
+    /// when the last batch passed a multiple of the window, over the
+    /// window's recipients before that batch, counting those with an
+    /// outcome (at least half the window must have one).
+    async fn failing_too_often(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        campaign: &Campaign,
+    ) -> Result<Option<String>, WorkError> {
+        let (window, percent) = (self.config.failure_window, self.config.failure_percent);
+        let progress = campaign.progress();
+        let end = progress.batch_from;
+        if window == 0 || percent == 0 || end < window || end / window == progress.taken / window {
+            return Ok(None);
+        }
+        let ids: Vec<String> = campaign
+            .recipients()
+            .get((end - window) as usize..end as usize)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| campaign_message_id(tenant, id, progress.run, &r.phone_number).to_string())
+            .collect();
+        let statuses: Vec<Result<Option<MessageStatus>, WorkError>> = futures::stream::iter(ids)
+            .map(|message_id| self.status_of(tenant, message_id))
+            .buffer_unordered(PARALLEL_QUEUES)
+            .collect()
+            .await;
+        let (mut settled, mut failed) = (0u32, 0u32);
+        for status in statuses
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+        {
+            settled += u32::from(status.recipient_status().is_settled());
+            failed += u32::from(status == MessageStatus::Failed);
+        }
+        let too_many = settled * 2 >= window && failed * 100 >= settled * percent;
+        Ok(too_many.then(|| {
+            format!(
+                "{failed} of its last {settled} sends with an outcome failed (the limit is {percent} %): look at the recipients' errors, then resume"
+            )
+        }))
     }
 
     /// A delayed campaign's next send is due `delay` (±20 %) after the last
@@ -479,10 +544,13 @@ mod tests {
 
     #[test]
     fn a_batch_is_a_quarter_second_of_the_numbers_rate() {
-        let config = SenderConfig { number_rate: 80 };
-        assert_eq!(config.batch_size(), 20);
-        assert_eq!(config.batch_time(), Duration::from_millis(250));
-        assert_eq!(SenderConfig { number_rate: 1 }.batch_size(), 1);
-        assert_eq!(SenderConfig { number_rate: 4_000 }.batch_size(), 250);
+        let rate = |number_rate| SenderConfig {
+            number_rate,
+            ..SenderConfig::default()
+        };
+        assert_eq!(rate(80).batch_size(), 20);
+        assert_eq!(rate(80).batch_time(), Duration::from_millis(250));
+        assert_eq!(rate(1).batch_size(), 1);
+        assert_eq!(rate(4_000).batch_size(), 250);
     }
 }

@@ -7,8 +7,8 @@
 //! compare-and-set on the number's key (the revision it read must still be
 //! the key's), keeps them, and hands them to its own sends; when two nodes
 //! race, one write fails and that node reads again. Moments a node took and
-//! could not use by their time are dropped: the number sends a little under
-//! its rate rather than over it.
+//! could not use within a quarter second of their time are dropped: the
+//! number sends a little under its rate rather than over it.
 
 use async_nats::jetstream::kv;
 use async_trait::async_trait;
@@ -27,8 +27,11 @@ fn chunk(per_second: u32) -> u32 {
     (per_second / 20).max(1)
 }
 
-/// A moment taken and not yet used is dropped once it is this far past.
-const STALE: Duration = Duration::from_millis(20);
+/// A moment taken and not yet used is dropped once it is this far past: a
+/// node slow to use its moments may send them a little late (a burst of at
+/// most a quarter second's worth, which Meta's per-second limit absorbs)
+/// but never piles them up.
+const STALE: Duration = Duration::from_millis(250);
 
 /// Compare-and-set attempts before the budget is reported unreachable.
 const ATTEMPTS: u32 = 20;
