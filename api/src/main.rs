@@ -46,6 +46,16 @@ enum Command {
     },
     /// Measure the command path and the projections against servers it starts.
     Bench(BenchArgs),
+    /// The Graph API stand-in `herald bench --suite campaigns` runs.
+    #[command(hide = true)]
+    BenchGraph {
+        #[arg(long)]
+        listen: String,
+        #[arg(long)]
+        webhook: String,
+        #[arg(long)]
+        app_secret: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -83,6 +93,16 @@ async fn main() -> ExitCode {
             command: ProjectionsCommand::Rebuild { name },
         } => cli::projections::rebuild(&settings, &name).await,
         Command::Bench(args) => herald_api::bench::run(&settings, &args).await,
+        Command::BenchGraph {
+            listen,
+            webhook,
+            app_secret,
+        } => match tokio::net::TcpListener::bind(&listen).await {
+            Ok(listener) => {
+                herald_api::bench::graph_stand_in::serve(listener, webhook, app_secret).await
+            }
+            Err(error) => Err(error.into()),
+        },
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -29,8 +29,14 @@
 //! `--suite webhooks` measures the webhook receiver instead ([`webhooks`]):
 //! signed status notifications of 1 and 100 statuses per POST, statuses per
 //! second and the time to answer.
+//!
+//! `--suite campaigns` measures campaigns sending ([`campaigns`]): the
+//! highest sustained sends per second of one node with every status webhook,
+//! against a Graph API stand-in with no limits ([`graph_stand_in`]).
 
+mod campaigns;
 mod clients;
+pub mod graph_stand_in;
 mod load;
 mod machine;
 mod paths;
@@ -48,6 +54,12 @@ pub struct BenchArgs {
     /// What to measure: the command path, or the webhook receiver.
     #[arg(long, default_value_t = Suite::Commands)]
     pub suite: Suite,
+    /// With `--suite campaigns`: numbers, each sending one campaign.
+    #[arg(long, default_value_t = 8)]
+    pub numbers: usize,
+    /// With `--suite campaigns`: recipients of each campaign.
+    #[arg(long, default_value_t = 2_500)]
+    pub recipients: usize,
     /// With `--suite webhooks`: statuses in each POST.
     #[arg(long, value_delimiter = ',', default_values_t = [1, 100])]
     pub statuses_per_post: Vec<usize>,
@@ -84,6 +96,7 @@ pub struct BenchArgs {
 pub enum Suite {
     Commands,
     Webhooks,
+    Campaigns,
 }
 
 impl std::fmt::Display for Suite {
@@ -91,6 +104,7 @@ impl std::fmt::Display for Suite {
         f.write_str(match self {
             Self::Commands => "commands",
             Self::Webhooks => "webhooks",
+            Self::Campaigns => "campaigns",
         })
     }
 }
@@ -148,6 +162,16 @@ pub async fn run(settings: &Settings, args: &BenchArgs) -> anyhow::Result<()> {
         args.seconds > 0.0 && args.rounds > 0,
         "--seconds and --rounds must be positive"
     );
+    if args.suite == Suite::Campaigns {
+        return campaigns::run(
+            settings,
+            &args.durability,
+            args.numbers,
+            args.recipients,
+            args.json,
+        )
+        .await;
+    }
     if args.suite == Suite::Webhooks {
         return webhooks::run(
             settings,
