@@ -104,3 +104,63 @@ async fn one_recipients_backlog_does_not_hold_up_another_number() {
     );
     app.stop().await;
 }
+
+/// Meta refuses a send for the number's throughput (130429): the whole
+/// number slows down, on every node, not only the refused message; and the
+/// refused message goes again once the wait is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throughput_refusal_slows_the_whole_number() {
+    use herald_fake_graph::FakeFault;
+    let app = spawn_app_with_settings(FakeGraphConfig::default(), |settings| {
+        settings.graph_backoff = Duration::from_millis(1_000);
+    })
+    .await;
+    app.graph.add_template(FakeTemplate::new(
+        "order_update",
+        "en_US",
+        "Your order has shipped.",
+    ));
+    let session = app.connected_session().await;
+    app.graph.fail_next(1, FakeFault::code(130429));
+    let first = app.send_message_ok(&session, &order_update(CONTACT)).await;
+    let refused =
+        herald_tests::eventually("the refusal", herald_tests::whatsapp::PATIENCE, || async {
+            app.graph
+                .requests()
+                .into_iter()
+                .find(|r| r.path.ends_with("/messages") && r.response_status == Some(400))
+                .map(|r| r.received_at)
+        })
+        .await;
+
+    let second = app
+        .send_message_ok(&session, &order_update("+16505550199"))
+        .await;
+
+    herald_tests::eventually("both sent", herald_tests::whatsapp::PATIENCE, || async {
+        (app.accepted_by_meta(&first).len() == 1 && app.accepted_by_meta(&second).len() == 1)
+            .then_some(())
+    })
+    .await;
+    let accepted_after = |id: &str| {
+        app.graph
+            .requests()
+            .into_iter()
+            .filter(|r| r.response_status == Some(200))
+            .find(|r| {
+                r.json
+                    .as_ref()
+                    .is_some_and(|j| j["biz_opaque_callback_data"] == id)
+            })
+            .map(|r| r.received_at - refused)
+            .unwrap()
+    };
+    // Half the first back-off at least (the jitter draws from half to all).
+    let held = accepted_after(&second);
+    assert!(
+        held >= Duration::from_millis(450),
+        "another recipient went {held:?} after the refusal"
+    );
+    assert!(accepted_after(&first) >= Duration::from_millis(450));
+    app.stop().await;
+}

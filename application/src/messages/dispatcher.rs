@@ -196,7 +196,7 @@ where
             // Another worker claimed it since it was loaded: it is theirs.
             return Ok(());
         }
-        let outcome = self.send(id, &ready).await;
+        let outcome = self.send(id, &ready, message.send_attempt()).await;
         match (campaign, stopper(&outcome)) {
             (Some(link), Some(reason)) => {
                 // Nothing was sent: the message waits for the campaign to
@@ -206,6 +206,7 @@ where
                     id,
                     MessageCommand::Defer {
                         reason: reason.clone(),
+                        throttled: false,
                     },
                 )
                 .await?;
@@ -314,13 +315,17 @@ where
         }))
     }
 
-    /// Calls the Cloud API and says which command records the outcome.
-    async fn send(&self, id: &str, ready: &ReadyToSend<'_>) -> MessageCommand {
+    /// Calls the Cloud API and says which command records the outcome. When
+    /// Meta asks to slow down, the number (or the pair) is held back for
+    /// every node, and the message goes back to the queue to be sent again
+    /// once that wait is over, as the next attempt.
+    async fn send(&self, id: &str, ready: &ReadyToSend<'_>, attempt: u32) -> MessageCommand {
         let outbound = OutboundMessage {
             to: ready.to,
             content: ready.content,
             reply_to: ready.reply_to,
             callback_data: Some(id),
+            attempt,
         };
         match self.gateway.send(&ready.access, outbound).await {
             Ok(accepted) => {
@@ -332,6 +337,26 @@ where
             }
             Err(SendFailure::OutcomeUnknown { reason }) => {
                 MessageCommand::RecordOutcomeUnknown { reason }
+            }
+            Err(SendFailure::Throttled {
+                error,
+                wait,
+                whole_number,
+            }) => {
+                warn!(message = %id, code = error.code, ?wait, whole_number, "WhatsApp asked to slow down");
+                if whole_number {
+                    self.budget
+                        .slow_down(&ready.access.phone_number_id, wait)
+                        .await;
+                } else {
+                    self.gateway.slow_pair(&ready.access, ready.to, wait);
+                }
+                MessageCommand::Defer {
+                    reason: format!(
+                        "WhatsApp asked to slow down ({error}); sent again after {wait:?}"
+                    ),
+                    throttled: true,
+                }
             }
             Err(failed) => {
                 let code = failed.graph_error().map(|e| e.code);

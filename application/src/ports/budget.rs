@@ -23,4 +23,8 @@ pub trait NumberBudget: Send + Sync {
         per_second: u32,
         horizon: Duration,
     ) -> Result<Instant, Duration>;
+
+    /// Holds back every node's next send from `number` for `wait`: Meta
+    /// asked the number to slow down.
+    async fn slow_down(&self, number: &str, wait: Duration);
 }

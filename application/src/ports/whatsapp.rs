@@ -59,6 +59,9 @@ pub struct OutboundMessage<'a> {
     /// (`biz_opaque_callback_data`), so a send whose answer was lost can be
     /// reconciled from its webhook instead of being sent again.
     pub callback_data: Option<&'a str>,
+    /// Which attempt this is, from 1: sends Meta refused to slow the
+    /// number down count, so the waits they are given grow.
+    pub attempt: u32,
 }
 
 /// Meta accepted the message. Delivery is reported later, by webhook.
@@ -116,6 +119,18 @@ pub enum SendFailure {
     /// which carries the callback data, tells whether it was sent.
     #[error("unknown whether WhatsApp received the message: {reason}")]
     OutcomeUnknown { reason: String },
+    /// Meta asked to slow down (the number's throughput, 130429; the
+    /// business's call rate, 4 and 80007; or this recipient's pair limit,
+    /// 131056). Nothing was sent: the send is to be tried again after
+    /// `wait`, and everything else from the number (or to the recipient)
+    /// held back as long.
+    #[error("WhatsApp asked to slow down: {error}")]
+    Throttled {
+        error: Box<GraphError>,
+        wait: std::time::Duration,
+        /// Whether the whole number is to slow down, or only the pair.
+        whole_number: bool,
+    },
     /// The request certainly did not reach Meta (no connection could be
     /// made): it is safe to try again later.
     #[error("WhatsApp could not be reached: {reason}")]
@@ -126,7 +141,9 @@ impl SendFailure {
     /// Meta's error, when Meta answered one.
     pub fn graph_error(&self) -> Option<&GraphError> {
         match self {
-            Self::Rejected(error) | Self::GaveUp { last: error, .. } => Some(error.as_ref()),
+            Self::Rejected(error)
+            | Self::GaveUp { last: error, .. }
+            | Self::Throttled { error, .. } => Some(error.as_ref()),
             _ => None,
         }
     }
@@ -184,6 +201,10 @@ pub trait WhatsAppGateway: Send + Sync {
         to: &PhoneNumber,
         horizon: Duration,
     ) -> Result<Instant, Duration>;
+
+    /// Holds back the pair's next messages for `wait`: Meta refused one for
+    /// the pair limit.
+    fn slow_pair(&self, access: &CloudApiAccess, to: &PhoneNumber, wait: Duration);
 
     /// Sends one message at once (the caller reserved the moment with the
     /// number's budget and [`WhatsAppGateway::reserve_send`]), retrying

@@ -46,6 +46,9 @@ struct MessageState {
     reported: BTreeSet<DeliveryStatus>,
     #[serde(default)]
     campaign: Option<CampaignLink>,
+    /// How many of its sends Meta refused to slow the number down.
+    #[serde(default)]
+    throttled: u32,
 }
 
 impl Aggregate for Message {
@@ -88,6 +91,7 @@ impl Aggregate for Message {
                 });
                 self.state = Some(MessageState {
                     campaign,
+                    throttled: 0,
                     session_id,
                     from,
                     to,
@@ -127,6 +131,12 @@ impl Message {
 
     pub fn content(&self) -> Option<&MessageContent> {
         self.state.as_ref().map(|s| &s.content)
+    }
+
+    /// Which attempt the next send is: 1, plus one for each send Meta
+    /// refused to slow the number down.
+    pub fn send_attempt(&self) -> u32 {
+        self.state.as_ref().map_or(1, |s| s.throttled + 1)
     }
 
     /// The campaign run the message was sent for, if any.
@@ -197,7 +207,7 @@ impl Message {
             }
             MessageCommand::ApplyStatus(report) => state.report(report),
             MessageCommand::Cancel { reason } => Ok(state.cancel(reason, now)),
-            MessageCommand::Defer { reason } => Ok(state.defer(reason, now)),
+            MessageCommand::Defer { reason, throttled } => Ok(state.defer(reason, throttled, now)),
         }
     }
 }
@@ -268,11 +278,15 @@ impl MessageState {
         vec![MessageEvent::SendOutcomeUnknown { reason, at: now }]
     }
 
-    fn defer(&self, reason: String, now: DateTime<Utc>) -> Vec<MessageEvent> {
+    fn defer(&self, reason: String, throttled: bool, now: DateTime<Utc>) -> Vec<MessageEvent> {
         if self.status != MessageStatus::Sending {
             return vec![];
         }
-        vec![MessageEvent::SendDeferred { reason, at: now }]
+        vec![MessageEvent::SendDeferred {
+            reason,
+            throttled,
+            at: now,
+        }]
     }
 
     fn cancel(&self, reason: String, now: DateTime<Utc>) -> Vec<MessageEvent> {
@@ -314,7 +328,10 @@ impl MessageState {
                 self.status = status;
             }
             MessageEvent::Cancelled { .. } => self.status = MessageStatus::Cancelled,
-            MessageEvent::SendDeferred { .. } => self.status = MessageStatus::Queued,
+            MessageEvent::SendDeferred { throttled, .. } => {
+                self.status = MessageStatus::Queued;
+                self.throttled += u32::from(throttled);
+            }
             MessageEvent::RecipientProgressed { .. } => {}
         }
     }

@@ -25,6 +25,9 @@ pub enum MessageCommand {
     /// number is over its limit).
     Defer {
         reason: String,
+        /// Meta asked to slow down (the number's or the pair's limit): the
+        /// send counts as an attempt.
+        throttled: bool,
     },
     /// The send may have reached Meta, but its answer was lost.
     RecordOutcomeUnknown {

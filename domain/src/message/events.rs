@@ -45,6 +45,9 @@ pub enum MessageEvent {
     /// again.
     SendDeferred {
         reason: String,
+        /// Meta asked to slow down: the send counts as an attempt.
+        #[serde(default)]
+        throttled: bool,
         at: DateTime<Utc>,
     },
     /// A status reported for the first time. `status` is where the message

@@ -407,12 +407,14 @@ fn a_cancelled_campaign_message_is_not_sent_and_says_why() {
 fn a_deferred_send_is_queued_again_and_may_be_claimed_again() {
     let deferred = MessageEvent::SendDeferred {
         reason: "the campaign is paused".into(),
+        throttled: false,
         at: now(),
     };
     test()
         .given(vec![queued(), started()])
         .when(MessageCommand::Defer {
             reason: "the campaign is paused".into(),
+            throttled: false,
         })
         .then_expect_events(vec![deferred.clone()]);
     test()
@@ -423,6 +425,7 @@ fn a_deferred_send_is_queued_again_and_may_be_claimed_again() {
         .given(vec![queued(), started(), sent()])
         .when(MessageCommand::Defer {
             reason: "too late".into(),
+            throttled: false,
         })
         .then_expect_events(vec![]);
 }

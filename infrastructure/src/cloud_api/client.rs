@@ -44,6 +44,9 @@ struct Call<'a> {
     pace: Pace<'a>,
     /// Whether the caller reserved the first attempt's slot itself.
     reserved: bool,
+    /// For a send: which attempt the first one is. Meta's requests to slow
+    /// down then go back to the caller, who holds back the whole number.
+    throttles_to_caller: Option<u32>,
     /// Whether sending it twice does no harm, so that an attempt whose
     /// outcome is unknown may be repeated.
     idempotent: bool,
@@ -104,7 +107,12 @@ impl CloudApiClient {
             }
             let wait = match self.attempt(token, call).await {
                 Attempt::Answered(body) => return Ok(body),
-                Attempt::Refused(error) => self.after_refusal(error, attempt)?,
+                Attempt::Refused(error) => match call.throttles_to_caller {
+                    Some(first) if throttle_scope(&error).is_some() => {
+                        return Err(self.throttled(error, first + attempt - 1));
+                    }
+                    _ => self.after_refusal(error, attempt)?,
+                },
                 Attempt::NotSent(reason) => self.after_transport_failure(attempt, reason, false)?,
                 Attempt::MaybeSent(reason) if call.idempotent => {
                     self.after_transport_failure(attempt, reason, true)?
@@ -171,6 +179,23 @@ impl CloudApiClient {
         }
     }
 
+    /// Meta asked to slow down: how long to hold back, or, past the
+    /// attempts allowed, the failure.
+    fn throttled(&self, error: GraphError, attempt: u32) -> SendFailure {
+        let whole_number = throttle_scope(&error) == Some(true);
+        match self.retry.delay(advice(&error), attempt) {
+            Some(wait) if attempt < self.max_attempts => SendFailure::Throttled {
+                error: Box::new(error),
+                wait,
+                whole_number,
+            },
+            _ => SendFailure::GaveUp {
+                last: Box::new(error),
+                attempts: attempt,
+            },
+        }
+    }
+
     fn after_transport_failure(
         &self,
         attempt: u32,
@@ -200,6 +225,7 @@ impl WhatsAppGateway for CloudApiClient {
             body: None,
             pace: Pace::None,
             reserved: false,
+            throttles_to_caller: None,
             idempotent: true,
         };
         let body = self
@@ -219,6 +245,11 @@ impl WhatsAppGateway for CloudApiClient {
     ) -> Result<Instant, Duration> {
         self.pacer
             .reserve_pair_within(&access.phone_number_id, to.as_str(), horizon)
+    }
+
+    fn slow_pair(&self, access: &CloudApiAccess, to: &PhoneNumber, wait: Duration) {
+        self.pacer
+            .slow_pair(&access.phone_number_id, to.as_str(), wait);
     }
 
     #[instrument(
@@ -243,6 +274,7 @@ impl WhatsAppGateway for CloudApiClient {
                 recipient: message.to.as_str(),
             },
             reserved: true,
+            throttles_to_caller: Some(message.attempt.max(1)),
             idempotent: false,
         };
         let body = self.execute(&access.access_token, &call).await?;
@@ -261,6 +293,7 @@ impl WhatsAppGateway for CloudApiClient {
             body: Some(json_body(&MarkReadRequest::new(wamid))?),
             pace: Pace::Number(&access.phone_number_id),
             reserved: false,
+            throttles_to_caller: None,
             idempotent: true,
         };
         self.execute(&access.access_token, &call).await.map(drop)
@@ -312,12 +345,25 @@ async fn read_answer(mut response: Response) -> Result<Bytes, reqwest::Error> {
     Ok(body.into())
 }
 
+/// Whether Meta's refusal asks to slow down: `Some(true)` for the whole
+/// number (throughput 130429, the business's call rates 4 and 80007),
+/// `Some(false)` for one recipient (the pair limit, 131056).
+fn throttle_scope(error: &GraphError) -> Option<bool> {
+    match error.code {
+        4 | 80007 | 130429 => Some(true),
+        131056 => Some(false),
+        _ => None,
+    }
+}
+
 fn verify_failure(failure: SendFailure) -> VerifyFailure {
     match failure {
         SendFailure::Rejected(error) => VerifyFailure::Rejected(error),
-        SendFailure::GaveUp { last, .. } => VerifyFailure::Unreachable {
-            reason: last.to_string(),
-        },
+        SendFailure::GaveUp { last, .. } | SendFailure::Throttled { error: last, .. } => {
+            VerifyFailure::Unreachable {
+                reason: last.to_string(),
+            }
+        }
         SendFailure::OutcomeUnknown { reason } | SendFailure::Unreachable { reason } => {
             VerifyFailure::Unreachable { reason }
         }

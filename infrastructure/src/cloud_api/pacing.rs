@@ -47,6 +47,12 @@ impl Bucket {
         slot
     }
 
+    /// Gives no slot before `until`.
+    pub fn hold_until(&mut self, until: Instant) {
+        let full_at = until + self.tolerance;
+        self.full_at = Some(self.full_at.map_or(full_at, |at| at.max(full_at)));
+    }
+
     /// The instant [`Bucket::reserve`] would give, taking nothing.
     pub fn next_slot(&self, now: Instant) -> Instant {
         let full_at = self.full_at.map_or(now, |at| at.max(now));
@@ -136,6 +142,18 @@ impl Pacer {
             return Err(slot - now);
         }
         Ok(pair.reserve(now))
+    }
+
+    /// Holds the pair back: its next slot is `wait` from now at the
+    /// earliest (Meta refused a message for the pair limit).
+    pub fn slow_pair(&self, number: &str, recipient: &str, wait: Duration) {
+        let now = Instant::now();
+        let mut pairs = self.pairs.lock().unwrap_or_else(PoisonError::into_inner);
+        let pair = pairs
+            .buckets
+            .entry((number.to_owned(), recipient.to_owned()))
+            .or_insert_with(|| Bucket::new(self.pair_interval, self.pair_burst));
+        pair.hold_until(now + wait);
     }
 
     fn reserve_number(&self, number: &str, now: Instant) -> Instant {

@@ -189,6 +189,7 @@ mod tests {
             content: &text,
             reply_to: Some("wamid.ABC"),
             callback_data: Some("0190a1b2-msg"),
+            attempt: 1,
         };
         let body = serde_json::to_value(SendRequest::new(&message)).unwrap();
         assert_eq!(
@@ -211,6 +212,7 @@ mod tests {
             content: &content(json!({"type":"template","template":given})),
             reply_to: None,
             callback_data: None,
+            attempt: 1,
         };
         let body = serde_json::to_value(SendRequest::new(&message)).unwrap();
         assert_eq!(

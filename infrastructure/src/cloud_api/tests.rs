@@ -145,6 +145,14 @@ const EXPIRED: &str =
 async fn send(
     server: &GraphServer,
 ) -> Result<herald_application::ports::whatsapp::SendAccepted, SendFailure> {
+    send_attempt(server, 1).await
+}
+
+/// Sends as attempt `attempt` of the message.
+async fn send_attempt(
+    server: &GraphServer,
+    attempt: u32,
+) -> Result<herald_application::ports::whatsapp::SendAccepted, SendFailure> {
     let to = PhoneNumber::parse("+16505551234").unwrap();
     let content = MessageContent::text("Hello").unwrap();
     let message = OutboundMessage {
@@ -152,6 +160,7 @@ async fn send(
         content: &content,
         reply_to: None,
         callback_data: Some("msg-1"),
+        attempt,
     };
     client(&server.url).send(&access(), message).await
 }
@@ -177,27 +186,44 @@ async fn a_send_posts_metas_envelope_with_the_token() {
     );
 }
 
+/// A rate limit goes back to the caller at once, with the wait the attempt
+/// deserves: the whole number must slow down, not this send alone.
 #[tokio::test]
-async fn a_rate_limit_is_retried_until_accepted() {
+async fn a_rate_limit_is_handed_back_with_a_growing_wait() {
     let replies = vec![
         Reply::Answer(400, RATE_LIMIT),
         Reply::Answer(429, RATE_LIMIT),
         Reply::Answer(200, ACCEPTED),
     ];
     let server = GraphServer::start(replies).await;
-    assert!(send(&server).await.is_ok());
+    let mut waits = Vec::new();
+    for attempt in 1..=2 {
+        match send_attempt(&server, attempt).await {
+            Err(SendFailure::Throttled {
+                error,
+                wait,
+                whole_number: true,
+            }) => {
+                assert_eq!(error.code, 130429);
+                waits.push(wait);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(send_attempt(&server, 3).await.is_ok());
     assert_eq!(server.requests(), 3);
+    assert!(waits.iter().all(|w| !w.is_zero()), "{waits:?}");
 }
 
 #[tokio::test]
-async fn a_rate_limit_that_lasts_gives_up_after_the_attempts() {
+async fn a_rate_limit_at_the_last_attempt_gives_up() {
     let replies = (0..3).map(|_| Reply::Answer(400, RATE_LIMIT)).collect();
     let server = GraphServer::start(replies).await;
-    match send(&server).await {
+    match send_attempt(&server, 3).await {
         Err(SendFailure::GaveUp { last, attempts: 3 }) => assert_eq!(last.code, 130429),
         other => panic!("{other:?}"),
     }
-    assert_eq!(server.requests(), 3);
+    assert_eq!(server.requests(), 1);
 }
 
 #[tokio::test]

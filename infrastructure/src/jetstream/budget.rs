@@ -152,6 +152,35 @@ impl NumberBudget for JetStreamNumberBudget {
         self.hold(number, moments);
         Ok(first)
     }
+
+    async fn slow_down(&self, number: &str, wait: Duration) {
+        self.taken
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(number);
+        for _ in 0..ATTEMPTS {
+            let Ok(entry) = self.bucket.entry(number).await else {
+                return;
+            };
+            let until = unix_nanos() + wait.as_nanos();
+            let next = entry
+                .as_ref()
+                .and_then(|e| std::str::from_utf8(&e.value).ok()?.parse::<u128>().ok())
+                .unwrap_or(0);
+            if next >= until {
+                return;
+            }
+            let value = until.to_string().into_bytes().into();
+            let written = match entry.map(|e| e.revision) {
+                Some(revision) => self.bucket.update(number, value, revision).await.is_ok(),
+                None => self.bucket.create(number, value).await.is_ok(),
+            };
+            if written {
+                return;
+            }
+        }
+        warn!(%number, "the number could not be slowed down in its budget");
+    }
 }
 
 fn unix_nanos() -> u128 {
