@@ -172,6 +172,7 @@ pub async fn new_campaign_on(herald: &Herald, tenant: &TenantId, name: &str) -> 
             app_secret: "campaign-secret".into(),
             webhook_verify_token: "verify".into(),
         },
+        throughput: None,
     };
     let metadata = herald_application::CommandMetadata::new(tenant.clone(), "test");
     // Made by an earlier call, or now.

@@ -155,3 +155,51 @@ async fn two_campaigns_on_one_number_share_its_rate() {
     );
     app.stop().await;
 }
+
+/// A number Meta upgraded sends at the throughput its session is given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgraded_number_sends_at_its_sessions_throughput() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let app = spawn_app_with(FakeGraphConfig {
+        throughput_per_second: 300,
+        ..quiet_fake()
+    })
+    .await;
+    add_template(&app);
+    let session = app.connected_session().await;
+    let path = format!("/v1/sessions/{}/throughput", session.id);
+    for refused in [0, 1_001] {
+        let answer = app
+            .request(reqwest::Method::PUT, &path)
+            .json(&json!({ "throughput": refused }))
+            .send()
+            .await
+            .unwrap();
+        let (status, _, field) = herald_tests::app::error_of(answer).await;
+        assert_eq!((status, field.as_deref()), (422, Some("throughput")));
+    }
+    let set = app
+        .request(reqwest::Method::PUT, &path)
+        .json(&json!({ "throughput": 300 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 202);
+
+    let body = template_campaign(&session, &audience("650", 900), None);
+    app.start_campaign(&body).await;
+    wait_for_sends(&app, 900, Duration::from_secs(60)).await;
+
+    let (sends, throttled) = sends(&app);
+    assert_eq!(
+        throttled, 0,
+        "the fake refused sends for the number's throughput"
+    );
+    let (first, last) = (sends[100].0, sends[800].0);
+    let rate = 700.0 / (last - first).as_secs_f64();
+    println!("{rate:.0} sends a second at a throughput of 300");
+    assert!((240.0..=310.0).contains(&rate), "{rate:.0} a second");
+    let document = app.list("/v1/sessions").await["data"][0].clone();
+    assert_eq!(document["throughput"], 300, "{document}");
+    app.stop().await;
+}

@@ -103,6 +103,7 @@ impl Servers {
                 app_secret: APP_SECRET.into(),
                 webhook_verify_token: "bench-verify".into(),
             },
+            throughput: None,
         };
         let tenant = TenantId::parse("bench")?;
         let metadata = || CommandMetadata::new(tenant.clone(), "bench");

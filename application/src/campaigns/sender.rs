@@ -86,17 +86,15 @@ impl Default for SenderConfig {
     }
 }
 
-impl SenderConfig {
-    /// A quarter second of the number's rate: small enough that a pause
-    /// leaves little in the queue, large enough to keep the number busy.
-    fn batch_size(self) -> u32 {
-        (self.number_rate / 4).clamp(1, 250)
-    }
+/// A quarter second of the number's rate: small enough that a pause leaves
+/// little in the queue, large enough to keep the number busy.
+fn batch_size(rate: u32) -> u32 {
+    (rate / 4).clamp(1, 250)
+}
 
-    /// How long a batch takes to go out at the number's rate.
-    fn batch_time(self) -> Duration {
-        Duration::from_secs(1) * self.batch_size() / self.number_rate.max(1)
-    }
+/// How long a batch takes to go out at the number's rate.
+fn batch_time(rate: u32) -> Duration {
+    Duration::from_secs(1) * batch_size(rate) / rate.max(1)
 }
 
 pub struct CampaignSender<C, S, M> {
@@ -205,8 +203,9 @@ where
                 1
             }
             None => {
-                self.wait_for_the_queue(tenant, id, &campaign).await?;
-                self.config.batch_size()
+                let rate = self.rate_of(tenant, &campaign).await?;
+                self.wait_for_the_queue(tenant, id, &campaign, rate).await?;
+                batch_size(rate)
             }
         };
         let reserve = CampaignCommand::ReserveBatch {
@@ -263,6 +262,22 @@ where
         }))
     }
 
+    /// The campaign's number's messages a second: its session's throughput,
+    /// or Herald's default.
+    async fn rate_of(&self, tenant: &TenantId, campaign: &Campaign) -> Result<u32, WorkError> {
+        let Some(definition) = campaign.definition() else {
+            return Ok(self.config.number_rate);
+        };
+        let session = self
+            .sessions
+            .load(tenant, &definition.session_id)
+            .await
+            .map_err(|e| WorkError::Retry(e.to_string()))?;
+        Ok(session
+            .throughput()
+            .map_or(self.config.number_rate, |t| t.get()))
+    }
+
     /// A delayed campaign's next send is due `delay` (±20 %) after the last
     /// batch was queued. The jitter is drawn from the campaign and place,
     /// so a step repeated after a crash waits for the same moment.
@@ -290,6 +305,7 @@ where
         tenant: &TenantId,
         id: &str,
         campaign: &Campaign,
+        rate: u32,
     ) -> Result<(), WorkError> {
         let progress = campaign.progress();
         if progress.taken == 0 {
@@ -307,8 +323,7 @@ where
             .map_err(|e| WorkError::Retry(e.to_string()))?;
         match message.status() {
             Some(MessageStatus::Queued) => Err(WorkError::Later(
-                (self.config.batch_time() / 2)
-                    .clamp(Duration::from_millis(20), Duration::from_secs(1)),
+                (batch_time(rate) / 2).clamp(Duration::from_millis(20), Duration::from_secs(1)),
             )),
             _ => Ok(()),
         }
@@ -544,13 +559,10 @@ mod tests {
 
     #[test]
     fn a_batch_is_a_quarter_second_of_the_numbers_rate() {
-        let rate = |number_rate| SenderConfig {
-            number_rate,
-            ..SenderConfig::default()
-        };
-        assert_eq!(rate(80).batch_size(), 20);
-        assert_eq!(rate(80).batch_time(), Duration::from_millis(250));
-        assert_eq!(rate(1).batch_size(), 1);
-        assert_eq!(rate(4_000).batch_size(), 250);
+        assert_eq!(batch_size(80), 20);
+        assert_eq!(batch_time(80), Duration::from_millis(250));
+        assert_eq!(batch_size(1), 1);
+        assert_eq!(batch_size(1_000), 250);
+        assert_eq!(batch_time(1_000), Duration::from_millis(250));
     }
 }

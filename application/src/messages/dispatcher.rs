@@ -67,7 +67,7 @@ pub struct MessageDispatcher<S, M, C> {
     campaigns: CommandExecutor<Campaign, C>,
     gateway: Arc<dyn WhatsAppGateway>,
     budget: Arc<dyn NumberBudget>,
-    /// Messages per second a number sends.
+    /// Messages per second a number sends, unless its session says.
     number_rate: u32,
     /// This node, recorded with every command the dispatcher runs.
     node: String,
@@ -184,7 +184,7 @@ where
         let number = &ready.access.phone_number_id;
         let number_at = self
             .budget
-            .reserve(number, self.number_rate, HOLD)
+            .reserve(number, ready.rate, HOLD)
             .await
             .map_err(WorkError::Later)?;
         let pair_at = self
@@ -312,6 +312,7 @@ where
             to,
             content,
             reply_to: message.reply_to(),
+            rate: session.throughput().map_or(self.number_rate, |t| t.get()),
         }))
     }
 
@@ -372,6 +373,8 @@ struct ReadyToSend<'m> {
     to: &'m PhoneNumber,
     content: &'m MessageContent,
     reply_to: Option<&'m str>,
+    /// The number's messages a second.
+    rate: u32,
 }
 
 fn failure(code: Option<i64>, message: &str) -> MessageCommand {

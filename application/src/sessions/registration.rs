@@ -1,7 +1,7 @@
 //! What a client gives to add a number or replace its credentials. Secrets
 //! are plain text only here, on their way to the vault.
 
-use herald_domain::session::{GraphId, SessionName};
+use herald_domain::session::{GraphId, SessionName, Throughput};
 use herald_domain::{FieldError, PhoneNumber};
 use std::fmt;
 
@@ -59,6 +59,8 @@ pub struct SessionRegistration {
     pub phone_number: PhoneNumber,
     pub name: Option<SessionName>,
     pub credentials: ChannelCredentials,
+    /// The number's messages a second; `None` for Herald's default.
+    pub throughput: Option<Throughput>,
 }
 
 #[cfg(test)]

@@ -62,6 +62,7 @@ impl<S: TenantEventStores<Session>> SessionService<S> {
             phone_number: registration.phone_number,
             name: registration.name,
             channel,
+            throughput: registration.throughput,
         });
         self.executor.execute(id.as_str(), command, metadata).await
     }

@@ -6,7 +6,7 @@ use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-use super::channel::{CloudApiChannel, SessionName};
+use super::channel::{CloudApiChannel, SessionName, Throughput};
 use super::commands::{NewSession, SessionCommand, Verification};
 use super::error::SessionError;
 use super::events::SessionEvent;
@@ -43,6 +43,8 @@ struct SessionState {
     status: SessionStatus,
     retry_count: u32,
     deleted: bool,
+    #[serde(default)]
+    throughput: Option<Throughput>,
 }
 
 impl Aggregate for Session {
@@ -72,6 +74,7 @@ impl Aggregate for Session {
                     phone_number,
                     name,
                     channel,
+                    throughput,
                     ..
                 },
             ) => {
@@ -79,6 +82,7 @@ impl Aggregate for Session {
                     phone_number,
                     name,
                     channel,
+                    throughput,
                     status: SessionStatus::Initializing,
                     retry_count: 0,
                     deleted: false,
@@ -118,6 +122,11 @@ impl Session {
         self.live().map(|s| &s.channel)
     }
 
+    /// The number's messages a second, when set for it.
+    pub fn throughput(&self) -> Option<Throughput> {
+        self.live().and_then(|s| s.throughput)
+    }
+
     pub fn retry_count(&self) -> u32 {
         self.live().map_or(0, |s| s.retry_count)
     }
@@ -138,6 +147,13 @@ impl Session {
             SessionCommand::Connect(verification) => Ok(vec![state.connect(verification, now)]),
             SessionCommand::Disconnect => Ok(state.disconnect(now)),
             SessionCommand::ReplaceChannel(channel) => Ok(state.replace_channel(channel, now)),
+            SessionCommand::SetThroughput(throughput) => Ok((state.throughput != Some(throughput))
+                .then_some(SessionEvent::ThroughputSet {
+                    throughput,
+                    at: now,
+                })
+                .into_iter()
+                .collect()),
             SessionCommand::Delete => Ok(vec![SessionEvent::Deleted { at: now }]),
         }
     }
@@ -149,6 +165,7 @@ fn created(new: NewSession, now: DateTime<Utc>) -> SessionEvent {
         name: new.name,
         channel: new.channel,
         at: now,
+        throughput: new.throughput,
     }
 }
 
@@ -224,6 +241,7 @@ impl SessionState {
                 self.status = SessionStatus::Initializing;
             }
             SessionEvent::Deleted { .. } => self.deleted = true,
+            SessionEvent::ThroughputSet { throughput, .. } => self.throughput = Some(throughput),
         }
     }
 }

@@ -65,6 +65,46 @@ impl SessionName {
 
 string_value!(SessionName);
 
+/// How many messages a second a number may send: Meta's 80 by default, up
+/// to 1,000 for a number Meta upgraded (cloud-api.md, throughput).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct Throughput(u32);
+
+impl Throughput {
+    pub const MAX: u32 = 1_000;
+
+    /// # Errors
+    /// When `per_second` is outside 1..=1,000.
+    pub fn per_second(per_second: u32) -> Result<Self, ValueError> {
+        if (1..=Self::MAX).contains(&per_second) {
+            Ok(Self(per_second))
+        } else {
+            Err(ValueError::new(format!(
+                "must be between 1 and {} messages a second (got {per_second})",
+                Self::MAX
+            )))
+        }
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl TryFrom<u32> for Throughput {
+    type Error = ValueError;
+    fn try_from(per_second: u32) -> Result<Self, ValueError> {
+        Self::per_second(per_second)
+    }
+}
+
+impl From<Throughput> for u32 {
+    fn from(throughput: Throughput) -> u32 {
+        throughput.0
+    }
+}
+
 /// A secret as the vault sealed it: opaque text that only the vault, given
 /// the same tenant, session and [`SecretField`], can open. Its `Debug` never
 /// prints the text, so a sealed secret in a log line says nothing either.

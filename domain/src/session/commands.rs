@@ -1,6 +1,6 @@
 //! What can be asked of a session. Secrets arrive sealed and values parsed.
 
-use super::channel::{CloudApiChannel, SessionName};
+use super::channel::{CloudApiChannel, SessionName, Throughput};
 use crate::phone::PhoneNumber;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -12,6 +12,8 @@ pub enum SessionCommand {
     Disconnect,
     /// New credentials (a rotated token, say); the session must connect again.
     ReplaceChannel(CloudApiChannel),
+    /// The number's messages a second (Meta upgraded it, say).
+    SetThroughput(Throughput),
     Delete,
 }
 
@@ -20,6 +22,8 @@ pub struct NewSession {
     pub phone_number: PhoneNumber,
     pub name: Option<SessionName>,
     pub channel: CloudApiChannel,
+    /// `None`: Herald's default (`HERALD_NUMBER_RATE`).
+    pub throughput: Option<Throughput>,
 }
 
 /// The answer to "do these credentials reach this number?".

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
-use super::channel::{CloudApiChannel, SessionName};
+use super::channel::{CloudApiChannel, SessionName, Throughput};
 use crate::phone::PhoneNumber;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,6 +14,8 @@ pub enum SessionEvent {
         name: Option<SessionName>,
         channel: CloudApiChannel,
         at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        throughput: Option<Throughput>,
     },
     Connected {
         at: DateTime<Utc>,
@@ -36,6 +38,10 @@ pub enum SessionEvent {
     Deleted {
         at: DateTime<Utc>,
     },
+    ThroughputSet {
+        throughput: Throughput,
+        at: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent for SessionEvent {
@@ -47,6 +53,7 @@ impl DomainEvent for SessionEvent {
             Self::Disconnected { .. } => "SessionDisconnected",
             Self::ChannelReplaced { .. } => "SessionChannelReplaced",
             Self::Deleted { .. } => "SessionDeleted",
+            Self::ThroughputSet { .. } => "SessionThroughputSet",
         };
         name.to_owned()
     }

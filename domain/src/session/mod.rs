@@ -20,7 +20,7 @@ mod tests;
 
 pub use aggregate::{session_id_for, Session, SessionServices};
 pub use channel::{
-    CloudApiChannel, CloudApiSecrets, GraphId, SealedSecret, SecretField, SessionName,
+    CloudApiChannel, CloudApiSecrets, GraphId, SealedSecret, SecretField, SessionName, Throughput,
 };
 pub use commands::{NewSession, SessionCommand, Verification};
 pub use error::SessionError;

@@ -47,6 +47,7 @@ fn created() -> SessionEvent {
         name: Some(SessionName::parse("Support").unwrap()),
         channel: channel("sealed-token"),
         at: now(),
+        throughput: None,
     }
 }
 
@@ -55,6 +56,7 @@ fn create() -> SessionCommand {
         phone_number: number(),
         name: Some(SessionName::parse("Support").unwrap()),
         channel: channel("sealed-token"),
+        throughput: None,
     })
 }
 
@@ -239,4 +241,28 @@ fn a_tenant_and_number_always_give_the_same_session_id() {
         session_id_for(&acme, &number()),
         session_id_for(&globex, &number())
     );
+}
+
+#[test]
+fn a_number_s_throughput_is_set_once_and_bounded() {
+    let thousand = Throughput::per_second(1_000).unwrap();
+    test()
+        .given(vec![created()])
+        .when(SessionCommand::SetThroughput(thousand))
+        .then_expect_events(vec![SessionEvent::ThroughputSet {
+            throughput: thousand,
+            at: now(),
+        }]);
+    test()
+        .given(vec![
+            created(),
+            SessionEvent::ThroughputSet {
+                throughput: thousand,
+                at: now(),
+            },
+        ])
+        .when(SessionCommand::SetThroughput(thousand))
+        .then_expect_events(vec![]);
+    assert!(Throughput::per_second(0).is_err());
+    assert!(Throughput::per_second(1_001).is_err());
 }

@@ -9,7 +9,7 @@ use herald_application::ports::read_store::{
 };
 use herald_application::sessions::read_model::{COLLECTIONS, PROJECTION, SESSIONS};
 use herald_domain::conversation::{Conversation, ConversationEvent};
-use herald_domain::session::{Session, SessionEvent, SessionStatus};
+use herald_domain::session::{Session, SessionEvent, SessionStatus, Throughput};
 use serde_json::json;
 
 use crate::changes::{decode, object, put, update};
@@ -63,17 +63,22 @@ fn session_change(commit: &RecordedCommit, event: SessionEvent) -> Change {
             name,
             channel,
             at,
-        } => put(
-            &SESSIONS,
-            id,
-            created(
+            throughput,
+        } => {
+            let mut document = created(
                 commit,
                 at,
                 phone_number.as_str(),
                 name.as_ref().map(|n| n.as_str()),
                 &channel,
-            ),
-        ),
+            );
+            // Null: Herald's default rate.
+            document.insert("throughput".into(), json!(throughput.map(Throughput::get)));
+            put(&SESSIONS, id, document)
+        }
+        SessionEvent::ThroughputSet { throughput, .. } => {
+            set(json!({ "throughput": throughput.get() }))
+        }
         SessionEvent::Connected {
             at,
             verified_name,

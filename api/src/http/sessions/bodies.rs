@@ -1,7 +1,7 @@
 //! Request bodies of the session endpoints, with the seeds' field names.
 
 use herald_application::sessions::{ChannelCredentials, SessionRegistration};
-use herald_domain::session::{GraphId, SessionName};
+use herald_domain::session::{GraphId, SessionName, Throughput};
 use herald_domain::{FieldError, PhoneNumber};
 use serde::Deserialize;
 use std::fmt;
@@ -19,6 +19,25 @@ pub struct CreateSessionBody {
     access_token: String,
     app_secret: String,
     webhook_verify_token: String,
+    /// Messages a second, for a number Meta upgraded; Herald's default
+    /// (`HERALD_NUMBER_RATE`) when left out.
+    #[serde(default)]
+    throughput: Option<u32>,
+}
+
+/// `PUT .../throughput`: `{"throughput": 1000}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThroughputBody {
+    throughput: u32,
+}
+
+impl ThroughputBody {
+    /// # Errors
+    /// When it is outside 1..=1,000.
+    pub fn into_throughput(self) -> Result<Throughput, FieldError> {
+        Throughput::per_second(self.throughput).map_err(|e| e.at("throughput"))
+    }
 }
 
 /// `PUT .../credentials` takes the credentials alone.
@@ -66,6 +85,11 @@ impl CreateSessionBody {
                 &self.app_secret,
                 &self.webhook_verify_token,
             )?,
+            throughput: self
+                .throughput
+                .map(Throughput::per_second)
+                .transpose()
+                .map_err(|e| e.at("throughput"))?,
         })
     }
 }

@@ -11,7 +11,7 @@ use herald_domain::session::{SessionCommand, SessionStatus};
 use herald_domain::SessionId;
 use serde_json::json;
 
-use super::bodies::{CreateSessionBody, ReplaceCredentialsBody};
+use super::bodies::{CreateSessionBody, ReplaceCredentialsBody, ThroughputBody};
 use crate::http::error::ApiError;
 use crate::http::extract::{Caller, QueryParams, Tenant};
 use crate::http::json::JsonBody;
@@ -76,6 +76,22 @@ pub async fn replace_credentials(
     let receipt = app
         .sessions
         .replace_credentials(&id, &credentials, &caller)
+        .await
+        .map_err(not_found_as(&id))?;
+    respond(&app, &caller, &id, &receipt).await
+}
+
+pub async fn set_throughput(
+    State(app): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ThroughputBody>,
+) -> Result<Response, ApiError> {
+    let id = session_id(&id)?;
+    let throughput = body.into_throughput()?;
+    let receipt = app
+        .sessions
+        .execute(&id, SessionCommand::SetThroughput(throughput), &caller)
         .await
         .map_err(not_found_as(&id))?;
     respond(&app, &caller, &id, &receipt).await

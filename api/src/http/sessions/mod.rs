@@ -23,4 +23,8 @@ pub fn routes() -> Router<AppState> {
             "/v1/sessions/{id}/credentials",
             put(handlers::replace_credentials),
         )
+        .route(
+            "/v1/sessions/{id}/throughput",
+            put(handlers::set_throughput),
+        )
 }
