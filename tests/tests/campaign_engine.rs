@@ -229,3 +229,30 @@ async fn a_campaign_whose_sends_keep_failing_pauses_itself() {
     assert!(sent < 300, "{sent} sends before it paused");
     app.stop().await;
 }
+
+/// Meta rates the number's quality RED: a campaign on it pauses at once,
+/// saying why, rather than push the number towards a restriction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_on_a_number_rated_red_pauses_itself() {
+    let app = spawn_app().await;
+    add_template(&app);
+    let session = app
+        .connected_session_for(herald_fake_graph::FakeNumber {
+            quality_rating: "RED".into(),
+            ..Default::default()
+        })
+        .await;
+    let id = app
+        .start_campaign(&template_campaign(&session, &recipients(20), None))
+        .await;
+
+    let paused = app.wait_for_campaign(&id, "paused", PATIENCE).await;
+    assert!(
+        paused["pauseReason"]
+            .as_str()
+            .is_some_and(|r| r.contains("RED")),
+        "{paused}"
+    );
+    assert!(app.graph.sent_messages().is_empty(), "nothing went out");
+    app.stop().await;
+}

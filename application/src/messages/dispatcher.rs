@@ -303,6 +303,11 @@ where
                 "the session {session_id} is {status}; connect it and resume the campaign"
             ))));
         }
+        if message.campaign().is_some() && session.quality_is_low() {
+            return Ok(Err(NotReady::Session(format!(
+                "Meta rates the quality of the session {session_id}'s number low (RED): a campaign now risks the number being restricted; resume it once the rating recovers (connecting the session again reads it)"
+            ))));
+        }
         let access = self
             .sessions
             .access(tenant, session_id, channel)

@@ -45,6 +45,9 @@ struct SessionState {
     deleted: bool,
     #[serde(default)]
     throughput: Option<Throughput>,
+    /// What Meta said of the number's quality when it was last checked.
+    #[serde(default)]
+    quality_rating: Option<String>,
 }
 
 impl Aggregate for Session {
@@ -83,6 +86,7 @@ impl Aggregate for Session {
                     name,
                     channel,
                     throughput,
+                    quality_rating: None,
                     status: SessionStatus::Initializing,
                     retry_count: 0,
                     deleted: false,
@@ -125,6 +129,14 @@ impl Session {
     /// The number's messages a second, when set for it.
     pub fn throughput(&self) -> Option<Throughput> {
         self.live().and_then(|s| s.throughput)
+    }
+
+    /// Whether Meta rates the number's quality low (`RED`): campaigns on
+    /// it pause rather than risk the number being restricted.
+    pub fn quality_is_low(&self) -> bool {
+        self.live()
+            .and_then(|s| s.quality_rating.as_deref())
+            .is_some_and(|rating| rating.eq_ignore_ascii_case("red"))
     }
 
     pub fn retry_count(&self) -> u32 {
@@ -227,9 +239,10 @@ impl SessionState {
     fn apply(&mut self, event: SessionEvent) {
         match event {
             SessionEvent::Created { .. } => {}
-            SessionEvent::Connected { .. } => {
+            SessionEvent::Connected { quality_rating, .. } => {
                 self.status = SessionStatus::Connected;
                 self.retry_count = 0;
+                self.quality_rating = quality_rating;
             }
             SessionEvent::ConnectionFailed { .. } => {
                 self.status = SessionStatus::Error;
