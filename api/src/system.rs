@@ -438,6 +438,7 @@ fn workers(
         Arc::new(WebhookProcessor::new(
             stores.conversations.clone(),
             stores.messages.clone(),
+            stores.sessions.clone(),
             Arc::clone(&state.message_queries) as Arc<dyn SentMessages>,
             Arc::new(SystemClock),
             node,

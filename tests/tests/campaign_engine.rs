@@ -256,3 +256,45 @@ async fn a_campaign_on_a_number_rated_red_pauses_itself() {
     assert!(app.graph.sent_messages().is_empty(), "nothing went out");
     app.stop().await;
 }
+
+/// Meta's account-level webhook says the number's quality is FLAGGED: it is
+/// taken (signed by the account's number, routed by the account), recorded
+/// on the session, and a campaign running on it pauses, saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quality_flag_from_meta_pauses_the_numbers_campaign() {
+    let app = spawn_app().await;
+    add_template(&app);
+    let session = app.connected_session().await;
+    let id = app
+        .start_campaign(&template_campaign(&session, &recipients(30), Some(1_000)))
+        .await;
+    herald_tests::eventually("the first send", PATIENCE, || async {
+        (!app.graph.sent_messages().is_empty()).then_some(())
+    })
+    .await;
+
+    let number = &session.number;
+    let flagged = serde_json::json!({"object": "whatsapp_business_account", "entry": [{
+        "id": number.waba_id, "time": 1_750_000_000, "changes": [{
+            "field": "phone_number_quality_update",
+            "value": {"display_phone_number": number.display_phone_number, "event": "FLAGGED", "current_limit": "TIER_10K"}}]}]});
+    let taken = app
+        .graph
+        .post_webhook(&number.phone_number_id, &flagged)
+        .await
+        .expect("the fake posts");
+    assert!(taken, "Herald answered the account-level webhook 200");
+
+    let paused = app.wait_for_campaign(&id, "paused", PATIENCE).await;
+    assert!(
+        paused["pauseReason"]
+            .as_str()
+            .is_some_and(|r| r.contains("quality")),
+        "{paused}"
+    );
+    let sent = app.graph.sent_messages().len();
+    assert!(sent < 30, "{sent} sent");
+    let sessions = app.list("/v1/sessions").await;
+    assert_eq!(sessions["data"][0]["qualityEvent"], "FLAGGED", "{sessions}");
+    app.stop().await;
+}

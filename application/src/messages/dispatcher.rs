@@ -305,7 +305,7 @@ where
         }
         if message.campaign().is_some() && session.quality_is_low() {
             return Ok(Err(NotReady::Session(format!(
-                "Meta rates the quality of the session {session_id}'s number low (RED): a campaign now risks the number being restricted; resume it once the rating recovers (connecting the session again reads it)"
+                "Meta reports the quality of the session {session_id}'s number as low (rated RED, or FLAGGED): a campaign now risks the number being restricted; resume it once the quality recovers"
             ))));
         }
         let access = self

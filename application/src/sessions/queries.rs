@@ -118,6 +118,41 @@ impl SessionQueries {
     }
 }
 
+impl SessionQueries {
+    /// The phone number ids of the connected sessions of these business
+    /// accounts, as the read model has them (the routes they lead to are
+    /// then confirmed against the log).
+    ///
+    /// # Errors
+    /// When the store fails.
+    #[instrument(skip_all)]
+    pub async fn connected_numbers_of_accounts(
+        &self,
+        waba_ids: &[GraphId],
+    ) -> Result<Vec<String>, QueryError> {
+        let ids = waba_ids.iter().map(|id| id.as_str().into());
+        let query = FindQuery {
+            limit: Some(super::super::webhooks::numbers::MAX_NUMBERS_PER_NOTIFICATION as u64),
+            ..FindQuery::new(
+                &SESSIONS,
+                vec![
+                    Condition::OneOf("wabaId", ids.collect()),
+                    Condition::Equals("isActive", true.into()),
+                    Condition::Equals("status", SessionStatus::Connected.as_str().into()),
+                ],
+            )
+        };
+        let page = self.reads.find(&query, None).await?;
+        let mut numbers: Vec<String> = page
+            .documents
+            .iter()
+            .filter_map(|d| d.get("phoneNumberId")?.as_str().map(str::to_owned))
+            .collect();
+        numbers.dedup();
+        Ok(numbers)
+    }
+}
+
 /// Most routes one lookup returns: a handful of numbers, each normally
 /// held by one session.
 const ROUTES_LIMIT: u64 = 50;

@@ -56,6 +56,12 @@ pub static SESSIONS: CollectionSpec = CollectionSpec {
             unique: false,
             sparse: false,
         },
+        // Account-level webhooks (a number's quality) name the account.
+        IndexSpec {
+            fields: &[("wabaId", Asc)],
+            unique: false,
+            sparse: false,
+        },
         // Meta's webhook verification names only the verify token.
         IndexSpec {
             fields: &[("verifyTokenFingerprint", Asc)],

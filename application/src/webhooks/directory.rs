@@ -61,6 +61,20 @@ impl<S: TenantEventStores<Session>> ReadModelDirectory<S> {
 
 #[async_trait]
 impl<S: TenantEventStores<Session>> SessionDirectory for ReadModelDirectory<S> {
+    async fn numbers_of_accounts(&self, waba_ids: &[String]) -> Result<Vec<String>, IntakeError> {
+        let ids: Vec<GraphId> = waba_ids
+            .iter()
+            .filter_map(|id| GraphId::parse(id).ok())
+            .collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.queries
+            .connected_numbers_of_accounts(&ids)
+            .await
+            .map_err(unavailable)
+    }
+
     /// Each id goes to the session that connected it first and is still
     /// connected. Two can hold one id only if both proved it with the Graph
     /// API in the same moment; the later one then gets no webhooks.

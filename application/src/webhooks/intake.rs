@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tracing::{debug, instrument, warn};
 use uuid::Uuid;
 
-use super::numbers::phone_number_ids;
+use super::numbers::{account_ids, phone_number_ids};
 use super::payload::{check_object, part_for, PayloadError};
 use crate::commands::{CommandError, CommandExecutor, CommandReceipt};
 use crate::metadata::CommandMetadata;
@@ -81,6 +81,13 @@ pub trait SessionDirectory: Send + Sync {
     /// # Errors
     /// As [`SessionDirectory::routes`].
     async fn verify_token_known(&self, fingerprints: Vec<String>) -> Result<bool, IntakeError>;
+
+    /// The phone number ids of the connected sessions of these business
+    /// accounts (WABA ids), at most a handful.
+    ///
+    /// # Errors
+    /// As [`SessionDirectory::routes`].
+    async fn numbers_of_accounts(&self, waba_ids: &[String]) -> Result<Vec<String>, IntakeError>;
 }
 
 /// The part of a verified body that belongs to one tenant.
@@ -217,7 +224,16 @@ impl<S: TenantEventStores<Webhook>> WebhookIntake<S> {
         if !is_signature_shaped(signature) {
             return Err(refuse(Unverified::MalformedHeader));
         }
-        let ids = phone_number_ids(body).map_err(|e| refuse(Unverified::Unreadable(e)))?;
+        let ids = match phone_number_ids(body) {
+            Ok(ids) => ids,
+            // An account-level change (a number's quality, say) names the
+            // account; its connected numbers sign it.
+            Err(no_number) => {
+                let accounts =
+                    account_ids(body).map_err(|_| refuse(Unverified::Unreadable(no_number)))?;
+                self.directory.numbers_of_accounts(&accounts).await?
+            }
+        };
         let routes = self.directory.routes(&ids).await?;
         if routes.is_empty() {
             return Err(refuse(Unverified::NoConnectedSession));

@@ -40,6 +40,48 @@ pub fn phone_number_ids(body: &[u8]) -> Result<Vec<String>, PayloadError> {
     Ok(ids)
 }
 
+/// The business accounts (WABA ids, `entry[].id`) of a notification that
+/// names no number: account-level changes, such as a number's quality
+/// (`phone_number_quality_update`), carry the account, not the number's id.
+/// Read in one pass, keeping nothing but the ids.
+///
+/// # Errors
+/// When the body is not JSON of a notification's shape, names no account,
+/// or names more than [`MAX_NUMBERS_PER_NOTIFICATION`].
+pub fn account_ids(body: &[u8]) -> Result<Vec<String>, PayloadError> {
+    #[derive(Deserialize)]
+    struct Accounts {
+        #[serde(default)]
+        entry: Vec<AccountEntry>,
+    }
+    #[derive(Deserialize)]
+    struct AccountEntry {
+        #[serde(default)]
+        id: Option<String>,
+    }
+    let accounts: Accounts = serde_json::from_slice(body).map_err(|e| {
+        PayloadError(format!(
+            "the body is not a notification Herald can read ({e})"
+        ))
+    })?;
+    let mut ids: Vec<String> = Vec::new();
+    for id in accounts.entry.into_iter().filter_map(|e| e.id) {
+        if ids.contains(&id) {
+            continue;
+        }
+        if ids.len() == MAX_NUMBERS_PER_NOTIFICATION {
+            return Err(PayloadError(format!(
+                "a notification names at most {MAX_NUMBERS_PER_NOTIFICATION} accounts"
+            )));
+        }
+        ids.push(id);
+    }
+    if ids.is_empty() {
+        return Err(PayloadError("no entry names an account".into()));
+    }
+    Ok(ids)
+}
+
 /// Where the reader is on the path to the phone number ids.
 #[derive(Debug, Clone, Copy)]
 enum Level {
@@ -207,6 +249,21 @@ mod tests {
         ] {
             assert!(phone_number_ids(bad.as_bytes()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_account_level_body_names_its_accounts() {
+        let quality = json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398",
+            "time": 1, "changes": [{"field": "phone_number_quality_update",
+            "value": {"display_phone_number": "15550783881", "event": "FLAGGED", "current_limit": "TIER_10K"}}]}]});
+        let body = serde_json::to_vec(&quality).unwrap();
+        assert!(phone_number_ids(&body).is_err());
+        assert_eq!(account_ids(&body).unwrap(), ["102290129340398"]);
+        let many: Vec<Value> = (0..=MAX_NUMBERS_PER_NOTIFICATION)
+            .map(|i| json!({"id": i.to_string()}))
+            .collect();
+        let body = serde_json::to_vec(&json!({"entry": many})).unwrap();
+        assert!(account_ids(&body).is_err());
     }
 
     #[test]

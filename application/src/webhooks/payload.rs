@@ -32,7 +32,41 @@ struct Entry {
 #[derive(Deserialize)]
 struct Change {
     #[serde(default)]
+    field: Option<String>,
+    #[serde(default)]
     value: Value,
+}
+
+/// Meta's word on one number's quality (`phone_number_quality_update`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QualityUpdate {
+    /// Digits only, as Meta writes the number here.
+    pub display_phone_number: String,
+    /// `FLAGGED`, `UNFLAGGED`, `DOWNGRADE`, `UPGRADE`, …
+    pub event: String,
+}
+
+/// The quality updates an account-level payload holds.
+///
+/// # Errors
+/// When the payload is not a notification.
+pub fn quality_updates(payload: &str) -> Result<Vec<QualityUpdate>, PayloadError> {
+    let notification = parse(payload.as_bytes())?;
+    Ok(notification
+        .entry
+        .iter()
+        .flat_map(|e| &e.changes)
+        .filter(|c| c.field.as_deref() == Some("phone_number_quality_update"))
+        .filter_map(|c| {
+            Some(QualityUpdate {
+                display_phone_number: text(&c.value, "display_phone_number")?
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect(),
+                event: text(&c.value, "event")?.to_owned(),
+            })
+        })
+        .collect())
 }
 
 /// What one `changes[].value` told about one business number.
@@ -96,7 +130,9 @@ fn whatsapp_object(object: Option<&str>) -> Result<(), PayloadError> {
 /// # Errors
 /// As [`phone_number_ids`].
 pub fn part_for(body: &[u8], keep: &[String]) -> Result<String, PayloadError> {
-    let all = phone_number_ids(body)?;
+    // An account-level body (no number named) goes whole to every tenant
+    // with a number of the account.
+    let all = phone_number_ids(body).unwrap_or_default();
     if all.iter().all(|id| keep.contains(id)) {
         return String::from_utf8(body.to_vec())
             .map_err(|_| PayloadError("the body is not UTF-8".into()));

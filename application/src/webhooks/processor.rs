@@ -11,6 +11,7 @@ use herald_domain::conversation::{
     conversation_id_for, Conversation, ConversationCommand, ConversationServices, InboundMessage,
 };
 use herald_domain::message::{Message, MessageCommand, MessageServices};
+use herald_domain::session::{Session, SessionCommand, SessionServices};
 use herald_domain::webhook::{Webhook, WebhookEvent, WebhookRoute};
 use herald_domain::{Clock, SessionId, TenantId};
 use std::sync::Arc;
@@ -19,7 +20,7 @@ use tracing::{debug, warn};
 use uuid::Uuid;
 
 use super::intake::WEBHOOK_ACTOR;
-use super::payload::{updates, StatusUpdate};
+use super::payload::{quality_updates, updates, QualityUpdate, StatusUpdate};
 use crate::commands::{CommandError, CommandExecutor};
 use crate::metadata::CommandMetadata;
 use crate::ports::event_feed::RecordedCommit;
@@ -54,23 +55,26 @@ enum Matched {
     NotYet,
 }
 
-pub struct WebhookProcessor<C, M> {
+pub struct WebhookProcessor<C, M, S> {
     conversations: CommandExecutor<Conversation, C>,
     messages: CommandExecutor<Message, M>,
+    sessions: CommandExecutor<Session, S>,
     sent: Arc<dyn SentMessages>,
     clock: Arc<dyn Clock>,
     /// This node, recorded with every command the processor runs.
     node: String,
 }
 
-impl<C, M> WebhookProcessor<C, M>
+impl<C, M, S> WebhookProcessor<C, M, S>
 where
     C: TenantEventStores<Conversation>,
     M: TenantEventStores<Message>,
+    S: TenantEventStores<Session>,
 {
     pub fn new(
         conversations: C,
         messages: M,
+        sessions: S,
         sent: Arc<dyn SentMessages>,
         clock: Arc<dyn Clock>,
         node: &str,
@@ -81,6 +85,7 @@ where
                 ConversationServices::new(Arc::clone(&clock)),
             ),
             messages: CommandExecutor::new(messages, MessageServices::new(Arc::clone(&clock))),
+            sessions: CommandExecutor::new(sessions, SessionServices::new(Arc::clone(&clock))),
             sent,
             clock,
             node: node.to_owned(),
@@ -164,6 +169,47 @@ where
             .map_err(|e| WorkError::Retry(e.to_string()))
     }
 
+    /// Records Meta's word on a number's quality on the session of this
+    /// tenant that holds the number, among the account's routed sessions.
+    async fn report_quality(
+        &self,
+        tenant: &TenantId,
+        routes: &[WebhookRoute],
+        update: QualityUpdate,
+        correlation: &str,
+    ) -> Result<(), WorkError> {
+        for route in routes {
+            let session = self
+                .sessions
+                .load(tenant, route.session_id.as_str())
+                .await
+                .map_err(|e| WorkError::Retry(e.to_string()))?;
+            let holds = session
+                .phone_number()
+                .is_some_and(|n| n.digits() == update.display_phone_number);
+            if !holds {
+                continue;
+            }
+            let command = SessionCommand::ReportQuality {
+                event: update.event.clone(),
+            };
+            return match self
+                .sessions
+                .execute(
+                    route.session_id.as_str(),
+                    command,
+                    &self.metadata(tenant, correlation),
+                )
+                .await
+            {
+                Ok(_) | Err(CommandError::Rejected(_)) => Ok(()),
+                Err(other) => Err(WorkError::Retry(other.to_string())),
+            };
+        }
+        debug!(number = %update.display_phone_number, "quality update for a number this tenant does not hold");
+        Ok(())
+    }
+
     /// When statuses found no message: again later while the send's answer
     /// may still be on its way, or let go.
     fn unmatched(&self, received_at: DateTime<Utc>, wamids: &[String]) -> Result<(), WorkError> {
@@ -187,10 +233,11 @@ fn session_of<'a>(routes: &'a [WebhookRoute], phone_number_id: &str) -> Option<&
 }
 
 #[async_trait]
-impl<C, M> Worker for WebhookProcessor<C, M>
+impl<C, M, S> Worker for WebhookProcessor<C, M, S>
 where
     C: TenantEventStores<Conversation> + 'static,
     M: TenantEventStores<Message> + 'static,
+    S: TenantEventStores<Session> + 'static,
 {
     fn name(&self) -> &'static str {
         "webhook-processor"
@@ -210,6 +257,10 @@ where
                 received_at,
             } = serde_json::from_str(event.payload.get())
                 .map_err(|e| WorkError::Skip(e.to_string()))?;
+            for quality in quality_updates(&payload).map_err(|e| WorkError::Skip(e.to_string()))? {
+                self.report_quality(&tenant, &routes, quality, correlation)
+                    .await?;
+            }
             let updates =
                 updates(&payload, received_at).map_err(|e| WorkError::Skip(e.to_string()))?;
             for update in updates {

@@ -48,6 +48,9 @@ struct SessionState {
     /// What Meta said of the number's quality when it was last checked.
     #[serde(default)]
     quality_rating: Option<String>,
+    /// Whether Meta flagged the number's quality as low since.
+    #[serde(default)]
+    quality_flagged: bool,
 }
 
 impl Aggregate for Session {
@@ -87,6 +90,7 @@ impl Aggregate for Session {
                     channel,
                     throughput,
                     quality_rating: None,
+                    quality_flagged: false,
                     status: SessionStatus::Initializing,
                     retry_count: 0,
                     deleted: false,
@@ -131,12 +135,16 @@ impl Session {
         self.live().and_then(|s| s.throughput)
     }
 
-    /// Whether Meta rates the number's quality low (`RED`): campaigns on
-    /// it pause rather than risk the number being restricted.
+    /// Whether Meta rates the number's quality low (`RED` when last
+    /// connected, or `FLAGGED` since): campaigns on it pause rather than
+    /// risk the number being restricted.
     pub fn quality_is_low(&self) -> bool {
-        self.live()
-            .and_then(|s| s.quality_rating.as_deref())
-            .is_some_and(|rating| rating.eq_ignore_ascii_case("red"))
+        self.live().is_some_and(|s| {
+            s.quality_flagged
+                || s.quality_rating
+                    .as_deref()
+                    .is_some_and(|rating| rating.eq_ignore_ascii_case("red"))
+        })
     }
 
     pub fn retry_count(&self) -> u32 {
@@ -166,6 +174,9 @@ impl Session {
                 })
                 .into_iter()
                 .collect()),
+            SessionCommand::ReportQuality { event } => {
+                Ok(vec![SessionEvent::QualityReported { event, at: now }])
+            }
             SessionCommand::Delete => Ok(vec![SessionEvent::Deleted { at: now }]),
         }
     }
@@ -242,7 +253,10 @@ impl SessionState {
             SessionEvent::Connected { quality_rating, .. } => {
                 self.status = SessionStatus::Connected;
                 self.retry_count = 0;
+                // A connect reads the rating afresh: it has the last word
+                // over an earlier flag.
                 self.quality_rating = quality_rating;
+                self.quality_flagged = false;
             }
             SessionEvent::ConnectionFailed { .. } => {
                 self.status = SessionStatus::Error;
@@ -255,6 +269,11 @@ impl SessionState {
             }
             SessionEvent::Deleted { .. } => self.deleted = true,
             SessionEvent::ThroughputSet { throughput, .. } => self.throughput = Some(throughput),
+            SessionEvent::QualityReported { event, .. } => match event.as_str() {
+                "FLAGGED" => self.quality_flagged = true,
+                "UNFLAGGED" => self.quality_flagged = false,
+                _ => {}
+            },
         }
     }
 }

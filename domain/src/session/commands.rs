@@ -14,6 +14,12 @@ pub enum SessionCommand {
     ReplaceChannel(CloudApiChannel),
     /// The number's messages a second (Meta upgraded it, say).
     SetThroughput(Throughput),
+    /// Meta's word on the number's quality (`phone_number_quality_update`):
+    /// `FLAGGED` when it is low, `UNFLAGGED` once it recovers, or a change
+    /// of its messaging limit (`DOWNGRADE`, `UPGRADE`).
+    ReportQuality {
+        event: String,
+    },
     Delete,
 }
 

@@ -42,6 +42,10 @@ pub enum SessionEvent {
         throughput: Throughput,
         at: DateTime<Utc>,
     },
+    QualityReported {
+        event: String,
+        at: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent for SessionEvent {
@@ -54,6 +58,7 @@ impl DomainEvent for SessionEvent {
             Self::ChannelReplaced { .. } => "SessionChannelReplaced",
             Self::Deleted { .. } => "SessionDeleted",
             Self::ThroughputSet { .. } => "SessionThroughputSet",
+            Self::QualityReported { .. } => "SessionQualityReported",
         };
         name.to_owned()
     }

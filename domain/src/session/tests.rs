@@ -266,3 +266,34 @@ fn a_number_s_throughput_is_set_once_and_bounded() {
     assert!(Throughput::per_second(0).is_err());
     assert!(Throughput::per_second(1_001).is_err());
 }
+
+#[test]
+fn a_quality_flag_makes_the_number_low_until_unflagged_or_connected_again() {
+    let flagged = SessionEvent::QualityReported {
+        event: "FLAGGED".into(),
+        at: now(),
+    };
+    let mut session = Session::default();
+    for event in [created(), flagged.clone()] {
+        cqrs_es::Aggregate::apply(&mut session, event);
+    }
+    assert!(session.quality_is_low());
+    let mut unflagged = session.clone();
+    cqrs_es::Aggregate::apply(
+        &mut unflagged,
+        SessionEvent::QualityReported {
+            event: "UNFLAGGED".into(),
+            at: now(),
+        },
+    );
+    assert!(!unflagged.quality_is_low());
+    cqrs_es::Aggregate::apply(
+        &mut session,
+        SessionEvent::Connected {
+            at: now(),
+            verified_name: None,
+            quality_rating: Some("GREEN".into()),
+        },
+    );
+    assert!(!session.quality_is_low());
+}

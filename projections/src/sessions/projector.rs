@@ -79,6 +79,10 @@ fn session_change(commit: &RecordedCommit, event: SessionEvent) -> Change {
         SessionEvent::ThroughputSet { throughput, .. } => {
             set(json!({ "throughput": throughput.get() }))
         }
+        SessionEvent::QualityReported { event, at } => set(json!({
+            "qualityEvent": event,
+            "qualityReportedAt": date_value(at),
+        })),
         SessionEvent::Connected {
             at,
             verified_name,
