@@ -61,6 +61,10 @@ pub struct Settings {
     pub graph_api_version: String,
     /// `HERALD_NUMBER_RATE`, default 80: messages per second per number.
     pub number_rate: u32,
+    /// `HERALD_SEND_ANSWER_WINDOW_MS`, default 120000: how long a send cut
+    /// off by a crash (claimed, never settled) waits for its status webhook
+    /// before it is counted as unknown. It is never sent again.
+    pub send_answer_window: Duration,
     /// `HERALD_CAMPAIGN_FAILURE_PERCENT`, default 20, and
     /// `HERALD_CAMPAIGN_FAILURE_WINDOW`, default 100: a campaign is paused
     /// when that share of its latest sends failed (0 never pauses).
@@ -234,6 +238,11 @@ impl Settings {
                 get("HERALD_NUMBER_RATE").unwrap_or("80"),
                 "HERALD_NUMBER_RATE",
                 "messages per second",
+            )?,
+            send_answer_window: millis(
+                get("HERALD_SEND_ANSWER_WINDOW_MS"),
+                "HERALD_SEND_ANSWER_WINDOW_MS",
+                120_000,
             )?,
             campaign_failure_percent: parse(
                 get("HERALD_CAMPAIGN_FAILURE_PERCENT").unwrap_or("20"),

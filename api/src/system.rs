@@ -451,6 +451,7 @@ fn workers(
                 gateway: Arc::clone(gateway),
                 budget: Arc::new(JetStreamNumberBudget::new(log)),
                 number_rate: settings.number_rate,
+                answer_window: settings.send_answer_window,
             },
             Arc::new(SystemClock),
             node,

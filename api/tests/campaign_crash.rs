@@ -112,6 +112,9 @@ impl Rig {
                 ("HERALD_NUMBER_RATE", "1000".to_owned()),
                 ("HERALD_WORK_ACK_WAIT_MS", "2000".to_owned()),
                 ("HERALD_GRAPH_BACKOFF_MS", "10".to_owned()),
+                // A send cut off by a kill waits this long for its webhook
+                // before it counts as unknown.
+                ("HERALD_SEND_ANSWER_WINDOW_MS", "5000".to_owned()),
                 ("HERALD_SECRET_KEY", "5e".repeat(32)),
             ],
             address: Some(address.to_owned()),

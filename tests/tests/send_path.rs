@@ -164,3 +164,78 @@ async fn a_throughput_refusal_slows_the_whole_number() {
     assert!(accepted_after(&first) >= Duration::from_millis(450));
     app.stop().await;
 }
+
+/// A send cut off by a crash (claimed, never settled) is never sent again:
+/// its status webhook settles it if one comes within the answer window;
+/// otherwise it is counted as unknown once the window has passed, not
+/// before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_cut_off_by_a_crash_waits_for_its_webhook_then_counts_as_unknown() {
+    use herald_application::commands::CommandExecutor;
+    use herald_domain::message::{MessageCommand, MessageServices};
+    let window = Duration::from_secs(2);
+    let app = spawn_app_with_settings(FakeGraphConfig::default(), |settings| {
+        settings.secret_key = Some(key("c"));
+        settings.run_process_managers = false;
+    })
+    .await;
+    app.graph.add_template(FakeTemplate::new(
+        "order_update",
+        "en_US",
+        "Your order has shipped.",
+    ));
+    let session = app.connected_session().await;
+    let silent = app.send_message_ok(&session, &order_update(CONTACT)).await;
+    let answered = app
+        .send_message_ok(&session, &order_update("+16505550199"))
+        .await;
+    // Claimed by a node that died before its answer came back.
+    let messages = CommandExecutor::new(
+        herald_infrastructure::jetstream::JetStreamEventStore::<herald_domain::message::Message>::new(
+            app.herald.event_log().clone(),
+        ),
+        MessageServices::new(std::sync::Arc::new(herald_application::clock::SystemClock)),
+    );
+    let tenant = herald_domain::TenantId::parse(&app.tenant).unwrap();
+    for id in [&silent, &answered] {
+        let metadata = herald_application::CommandMetadata::new(tenant.clone(), "a node that died");
+        messages
+            .execute(id, MessageCommand::BeginSend, &metadata)
+            .await
+            .unwrap();
+    }
+    let claimed = std::time::Instant::now();
+    // Meta had it: its status webhook comes, with Herald's id.
+    let status = json!({"object": "whatsapp_business_account", "entry": [{"id": session.number.waba_id,
+        "changes": [{"field": "messages", "value": {"messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": session.number.display_phone_number,
+                         "phone_number_id": session.number.phone_number_id},
+            "statuses": [{"id": "wamid.cutoff", "status": "sent", "timestamp": "1750000000",
+                          "recipient_id": "16505550199", "biz_opaque_callback_data": answered}]}}]}]});
+
+    let mut node = settings_on_nats(&app.nats.url(), &tempfile::tempdir().unwrap());
+    node.secret_key = Some(key("c"));
+    node.graph_api_url = app.graph.base_url().to_owned();
+    node.send_answer_window = window;
+    let node = Herald::start(&node).await.expect("a node starts");
+    assert!(app
+        .graph
+        .post_webhook(&session.number.phone_number_id, &status)
+        .await
+        .unwrap());
+
+    let settled = app.wait_for_status(&answered, "sent").await;
+    assert_eq!(settled["waMessageId"], "wamid.cutoff");
+    app.wait_for_status(&silent, "unknown").await;
+    assert!(
+        claimed.elapsed() >= window,
+        "counted unknown after {:?}",
+        claimed.elapsed()
+    );
+    assert!(
+        app.graph.sent_messages().is_empty(),
+        "nothing was sent again"
+    );
+    node.stop().await;
+    app.stop().await;
+}

@@ -47,11 +47,13 @@ const HOLD: Duration = Duration::from_millis(500);
 /// sends it within this long.
 const PAUSED_RECHECK: Duration = Duration::from_millis(500);
 
-/// The way to Meta: the gateway, and each number's budget with its rate.
+/// The way to Meta: the gateway, each number's budget with its rate, and
+/// how long a send cut off by a crash waits for its webhook.
 pub struct Channel {
     pub gateway: Arc<dyn WhatsAppGateway>,
     pub budget: Arc<dyn NumberBudget>,
     pub number_rate: u32,
+    pub answer_window: Duration,
 }
 
 /// Meta's codes that stop a whole campaign rather than one recipient: the
@@ -69,6 +71,10 @@ pub struct MessageDispatcher<S, M, C> {
     budget: Arc<dyn NumberBudget>,
     /// Messages per second a number sends, unless its session says.
     number_rate: u32,
+    /// How long a send found mid-way after a crash waits for its status
+    /// webhook before it is counted as unknown.
+    answer_window: Duration,
+    clock: Arc<dyn Clock>,
     /// This node, recorded with every command the dispatcher runs.
     node: String,
 }
@@ -104,10 +110,12 @@ where
         Self {
             sessions,
             messages: CommandExecutor::new(messages, MessageServices::new(Arc::clone(&clock))),
-            campaigns: CommandExecutor::new(campaigns, CampaignServices::new(clock)),
+            campaigns: CommandExecutor::new(campaigns, CampaignServices::new(Arc::clone(&clock))),
             gateway: channel.gateway,
             budget: channel.budget,
             number_rate: channel.number_rate,
+            answer_window: channel.answer_window,
+            clock,
             node: node.to_owned(),
         }
     }
@@ -156,7 +164,9 @@ where
         match message.status() {
             None => return Err(WorkError::Skip(format!("message {id} does not exist"))),
             Some(MessageStatus::Queued) => {}
-            Some(MessageStatus::Sending) => return self.settle_interrupted(tenant, id).await,
+            Some(MessageStatus::Sending) => {
+                return self.settle_interrupted(tenant, id, &message).await
+            }
             Some(_) => return Ok(()),
         }
         let campaign = message.campaign();
@@ -259,9 +269,23 @@ where
     }
 
     /// A message claimed but never settled was being sent when Herald
-    /// stopped: it may have reached Meta, so it is not sent again.
-    async fn settle_interrupted(&self, tenant: &TenantId, id: &str) -> Result<(), WorkError> {
-        warn!(message = %id, "found mid-send after a restart; marked unknown");
+    /// stopped: it may have reached Meta, so it is not sent again. Its
+    /// status webhook, which carries the message id, settles it; only if
+    /// none has come within the answer window is it counted as unknown.
+    async fn settle_interrupted(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        message: &Message,
+    ) -> Result<(), WorkError> {
+        let waited = message
+            .sending_since()
+            .and_then(|since| (self.clock.now() - since).to_std().ok())
+            .unwrap_or(self.answer_window);
+        if waited < self.answer_window {
+            return Err(WorkError::Later(self.answer_window - waited));
+        }
+        warn!(message = %id, "found mid-send after a restart, and no webhook settled it; marked unknown");
         let reason = "Herald stopped while the message was being sent".to_owned();
         self.run(tenant, id, MessageCommand::RecordOutcomeUnknown { reason })
             .await

@@ -49,6 +49,9 @@ struct MessageState {
     /// How many of its sends Meta refused to slow the number down.
     #[serde(default)]
     throttled: u32,
+    /// When its last send was claimed.
+    #[serde(default)]
+    sending_since: Option<DateTime<Utc>>,
 }
 
 impl Aggregate for Message {
@@ -92,6 +95,7 @@ impl Aggregate for Message {
                 self.state = Some(MessageState {
                     campaign,
                     throttled: 0,
+                    sending_since: None,
                     session_id,
                     from,
                     to,
@@ -131,6 +135,11 @@ impl Message {
 
     pub fn content(&self) -> Option<&MessageContent> {
         self.state.as_ref().map(|s| &s.content)
+    }
+
+    /// When its last send was claimed, if it ever was.
+    pub fn sending_since(&self) -> Option<DateTime<Utc>> {
+        self.state.as_ref().and_then(|s| s.sending_since)
     }
 
     /// Which attempt the next send is: 1, plus one for each send Meta
@@ -315,7 +324,10 @@ impl MessageState {
     fn apply(&mut self, event: MessageEvent) {
         match event {
             MessageEvent::Queued { .. } => {}
-            MessageEvent::SendStarted { .. } => self.status = MessageStatus::Sending,
+            MessageEvent::SendStarted { at } => {
+                self.status = MessageStatus::Sending;
+                self.sending_since = Some(at);
+            }
             MessageEvent::Sent { wamid, .. } => {
                 self.wamid = Some(wamid);
                 self.status = self.status.max(MessageStatus::Sent);
