@@ -30,6 +30,10 @@ use std::time::{Duration, Instant};
 use support::{free_address, nats_server_binary, ServeOptions, Serving};
 
 const TENANT: &str = "acme";
+
+/// One test at a time: each kills processes and measures what a kill cuts
+/// off, which two of them sharing two cores would stretch.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const VERIFY_TOKEN: &str = "crash-verify";
 /// How long a campaign may take, faults included.
 const CAMPAIGN_LIMIT: Duration = Duration::from_secs(600);
@@ -322,6 +326,7 @@ impl Rig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_campaign_killed_twenty_times_sends_each_recipient_once() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     const RECIPIENTS: usize = 5_000;
     const KILLS: usize = 20;
     let rig = Rig::start().await;
@@ -351,6 +356,7 @@ async fn a_campaign_killed_twenty_times_sends_each_recipient_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_campaign_stalls_while_nats_is_down_then_carries_on() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     const RECIPIENTS: usize = 2_000;
     let mut rig = Rig::start().await;
     let data = tempfile::tempdir().expect("a temporary folder");
@@ -380,6 +386,7 @@ async fn a_campaign_stalls_while_nats_is_down_then_carries_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_share_a_campaign_and_one_carries_on_when_the_other_dies() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     const RECIPIENTS: usize = 2_000;
     let rig = Rig::start().await;
     let (first_data, second_data) = (
