@@ -298,3 +298,36 @@ async fn a_quality_flag_from_meta_pauses_the_numbers_campaign() {
     assert_eq!(sessions["data"][0]["qualityEvent"], "FLAGGED", "{sessions}");
     app.stop().await;
 }
+
+/// Meta pauses the campaign's template (132015): the campaign pauses, the
+/// refused message goes back to the queue instead of failing its
+/// recipient, and once resumed every recipient gets the message once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_meta_paused_pauses_the_campaign_and_fails_no_one() {
+    let app = spawn_app().await;
+    add_template(&app);
+    let session = app.connected_session().await;
+    app.graph
+        .fail_next(1, herald_fake_graph::FakeFault::code(132015));
+    let id = app
+        .start_campaign(&template_campaign(&session, &recipients(5), Some(1_000)))
+        .await;
+
+    let paused = app.wait_for_campaign(&id, "paused", PATIENCE).await;
+    assert!(
+        paused["pauseReason"]
+            .as_str()
+            .is_some_and(|r| r.contains("template")),
+        "{paused}"
+    );
+    assert_eq!(paused["failedCount"], 0, "{paused}");
+
+    assert_eq!(app.campaign_action(&id, "resume").await.status(), 202);
+    app.wait_for_campaign(&id, "completed", PATIENCE).await;
+    let sends = app.sends_per_recipient();
+    assert_eq!(sends.len(), 5);
+    assert!(sends.values().all(|n| *n == 1), "{sends:?}");
+    let (campaign, _) = app.counters_agree(&id).await;
+    assert_eq!(campaign["failedCount"], 0, "{campaign}");
+    app.stop().await;
+}
