@@ -15,6 +15,15 @@ fn key(digit: &str) -> Redacted {
     Redacted(digit.repeat(64))
 }
 
+/// Registers the template [`order_update`] sends on the fake.
+fn add_order_update(app: &herald_tests::TestApp) {
+    app.graph.add_template(FakeTemplate::new(
+        "order_update",
+        "en_US",
+        "Your order has shipped.",
+    ));
+}
+
 fn order_update(to: &str) -> serde_json::Value {
     json!({
         "messaging_product": "whatsapp",
@@ -35,11 +44,7 @@ async fn a_message_a_node_cannot_send_stays_queued_for_one_that_can() {
         settings.run_process_managers = false;
     })
     .await;
-    app.graph.add_template(FakeTemplate::new(
-        "order_update",
-        "en_US",
-        "Your order has shipped.",
-    ));
+    add_order_update(&app);
     let session = app.connected_session().await;
     let mut wrong_key = settings_on_nats(&app.nats.url(), &tempfile::tempdir().unwrap());
     wrong_key.secret_key = Some(key("b"));
@@ -70,11 +75,7 @@ async fn a_message_a_node_cannot_send_stays_queued_for_one_that_can() {
 async fn one_recipients_backlog_does_not_hold_up_another_number() {
     use herald_fake_graph::FakeNumber;
     let app = herald_tests::spawn_app().await;
-    app.graph.add_template(FakeTemplate::new(
-        "order_update",
-        "en_US",
-        "Your order has shipped.",
-    ));
+    add_order_update(&app);
     let busy = app.connected_session().await;
     let other = app
         .connected_session_for(FakeNumber::new(
@@ -115,11 +116,7 @@ async fn a_throughput_refusal_slows_the_whole_number() {
         settings.graph_backoff = Duration::from_millis(1_000);
     })
     .await;
-    app.graph.add_template(FakeTemplate::new(
-        "order_update",
-        "en_US",
-        "Your order has shipped.",
-    ));
+    add_order_update(&app);
     let session = app.connected_session().await;
     app.graph.fail_next(1, FakeFault::code(130429));
     let first = app.send_message_ok(&session, &order_update(CONTACT)).await;
@@ -179,11 +176,7 @@ async fn a_send_cut_off_by_a_crash_waits_for_its_webhook_then_counts_as_unknown(
         settings.run_process_managers = false;
     })
     .await;
-    app.graph.add_template(FakeTemplate::new(
-        "order_update",
-        "en_US",
-        "Your order has shipped.",
-    ));
+    add_order_update(&app);
     let session = app.connected_session().await;
     let silent = app.send_message_ok(&session, &order_update(CONTACT)).await;
     let answered = app

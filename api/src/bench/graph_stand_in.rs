@@ -33,7 +33,14 @@ struct StandIn {
 /// The number behind a phone number id of the bench: `+1650555` and the
 /// id's last four digits.
 pub fn display_number(phone_number_id: &str) -> String {
-    let digits = &phone_number_id[phone_number_id.len().saturating_sub(4)..];
+    let digits: String = phone_number_id
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("+1 650-555-{digits}")
 }
 

@@ -131,29 +131,20 @@ impl Pacer {
         horizon: Duration,
     ) -> Result<Instant, Duration> {
         let now = Instant::now();
-        let mut pairs = self.pairs.lock().unwrap_or_else(PoisonError::into_inner);
-        pairs.sweep(now);
-        let pair = pairs
-            .buckets
-            .entry((number.to_owned(), recipient.to_owned()))
-            .or_insert_with(|| Bucket::new(self.pair_interval, self.pair_burst));
-        let slot = pair.next_slot(now);
-        if slot > now + horizon {
-            return Err(slot - now);
-        }
-        Ok(pair.reserve(now))
+        self.with_pair(number, recipient, now, |pair| {
+            let slot = pair.next_slot(now);
+            if slot > now + horizon {
+                return Err(slot - now);
+            }
+            Ok(pair.reserve(now))
+        })
     }
 
     /// Holds the pair back: its next slot is `wait` from now at the
     /// earliest (Meta refused a message for the pair limit).
     pub fn slow_pair(&self, number: &str, recipient: &str, wait: Duration) {
         let now = Instant::now();
-        let mut pairs = self.pairs.lock().unwrap_or_else(PoisonError::into_inner);
-        let pair = pairs
-            .buckets
-            .entry((number.to_owned(), recipient.to_owned()))
-            .or_insert_with(|| Bucket::new(self.pair_interval, self.pair_burst));
-        pair.hold_until(now + wait);
+        self.with_pair(number, recipient, now, |pair| pair.hold_until(now + wait));
     }
 
     fn reserve_number(&self, number: &str, now: Instant) -> Instant {
@@ -167,13 +158,24 @@ impl Pacer {
     }
 
     fn reserve_pair(&self, number: &str, recipient: &str, now: Instant) -> Instant {
+        self.with_pair(number, recipient, now, |pair| pair.reserve(now))
+    }
+
+    /// Runs `act` on the pair's bucket, made full if the pair has none.
+    fn with_pair<R>(
+        &self,
+        number: &str,
+        recipient: &str,
+        now: Instant,
+        act: impl FnOnce(&mut Bucket) -> R,
+    ) -> R {
         let mut pairs = self.pairs.lock().unwrap_or_else(PoisonError::into_inner);
         pairs.sweep(now);
-        pairs
+        let pair = pairs
             .buckets
             .entry((number.to_owned(), recipient.to_owned()))
-            .or_insert_with(|| Bucket::new(self.pair_interval, self.pair_burst))
-            .reserve(now)
+            .or_insert_with(|| Bucket::new(self.pair_interval, self.pair_burst));
+        act(pair)
     }
 }
 

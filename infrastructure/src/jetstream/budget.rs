@@ -39,6 +39,14 @@ const ATTEMPTS: u32 = 20;
 /// The wait answered when the bucket cannot be reached.
 const UNREACHABLE_WAIT: Duration = Duration::from_secs(1);
 
+/// How a compare-and-set on a number's key went.
+enum Written {
+    Done,
+    /// Another node wrote the key since it was read.
+    Raced,
+    Failed,
+}
+
 pub struct JetStreamNumberBudget {
     bucket: kv::Store,
     /// Moments this node took, per number, earliest first.
@@ -66,6 +74,51 @@ impl JetStreamNumberBudget {
         }
     }
 
+    /// The number's next moment (unix nanoseconds; 0 when it has none) and
+    /// the revision it was read at.
+    async fn read(&self, number: &str) -> Result<(u128, Option<u64>), ()> {
+        match self.bucket.entry(number).await {
+            Ok(entry) => Ok((
+                entry
+                    .as_ref()
+                    .and_then(|e| std::str::from_utf8(&e.value).ok()?.parse().ok())
+                    .unwrap_or(0),
+                entry.map(|e| e.revision),
+            )),
+            Err(error) => {
+                warn!(%number, %error, "the send budget cannot be read");
+                Err(())
+            }
+        }
+    }
+
+    /// Writes the number's next moment, if the key is still at `revision`.
+    async fn write(&self, number: &str, next: u128, revision: Option<u64>) -> Written {
+        let value = next.to_string().into_bytes().into();
+        let written = match revision {
+            Some(revision) => self
+                .bucket
+                .update(number, value, revision)
+                .await
+                .map(drop)
+                .map_err(|e| e.kind() == kv::UpdateErrorKind::WrongLastRevision),
+            None => self
+                .bucket
+                .create(number, value)
+                .await
+                .map(drop)
+                .map_err(|e| e.kind() == kv::CreateErrorKind::AlreadyExists),
+        };
+        match written {
+            Ok(()) => Written::Done,
+            Err(true) => Written::Raced,
+            Err(false) => {
+                warn!(%number, "the send budget cannot be written");
+                Written::Failed
+            }
+        }
+    }
+
     fn hold(&self, number: &str, moments: impl Iterator<Item = Instant>) {
         let mut taken = self.taken.lock().unwrap_or_else(PoisonError::into_inner);
         taken.entry(number.to_owned()).or_default().extend(moments);
@@ -82,50 +135,24 @@ impl JetStreamNumberBudget {
         let interval = Duration::from_secs(1) / per_second.max(1);
         let count = chunk(per_second);
         for _ in 0..ATTEMPTS {
-            let entry = match self.bucket.entry(number).await {
-                Ok(entry) => entry,
-                Err(error) => {
-                    warn!(%number, %error, "the send budget cannot be read");
-                    return Err(UNREACHABLE_WAIT);
-                }
+            let Ok((next, revision)) = self.read(number).await else {
+                return Err(UNREACHABLE_WAIT);
             };
             let (now, wall) = (Instant::now(), unix_nanos());
-            let next = entry
-                .as_ref()
-                .and_then(|e| std::str::from_utf8(&e.value).ok()?.parse::<u128>().ok())
-                .unwrap_or(0)
-                .max(wall);
+            let next = next.max(wall);
             let wait = Duration::from_nanos(u64::try_from(next - wall).unwrap_or(u64::MAX));
             if wait > horizon {
                 return Err(wait);
             }
             let after = next + interval.as_nanos() * u128::from(count);
-            let value = after.to_string().into_bytes().into();
-            let written = match entry.map(|e| e.revision) {
-                Some(revision) => self
-                    .bucket
-                    .update(number, value, revision)
-                    .await
-                    .map(drop)
-                    .map_err(|e| e.kind() == kv::UpdateErrorKind::WrongLastRevision),
-                None => self
-                    .bucket
-                    .create(number, value)
-                    .await
-                    .map(drop)
-                    .map_err(|e| e.kind() == kv::CreateErrorKind::AlreadyExists),
-            };
-            match written {
-                Ok(()) => {
+            match self.write(number, after, revision).await {
+                Written::Done => {
                     let first = now + wait;
                     return Ok((0..count).map(|i| first + interval * i).collect());
                 }
                 // Another node took moments first: read again.
-                Err(true) => continue,
-                Err(false) => {
-                    warn!(%number, "the send budget cannot be written");
-                    return Err(UNREACHABLE_WAIT);
-                }
+                Written::Raced => continue,
+                Written::Failed => return Err(UNREACHABLE_WAIT),
             }
         }
         Err(interval)
@@ -159,24 +186,16 @@ impl NumberBudget for JetStreamNumberBudget {
             .unwrap_or_else(PoisonError::into_inner)
             .remove(number);
         for _ in 0..ATTEMPTS {
-            let Ok(entry) = self.bucket.entry(number).await else {
+            let Ok((next, revision)) = self.read(number).await else {
                 return;
             };
             let until = unix_nanos() + wait.as_nanos();
-            let next = entry
-                .as_ref()
-                .and_then(|e| std::str::from_utf8(&e.value).ok()?.parse::<u128>().ok())
-                .unwrap_or(0);
             if next >= until {
                 return;
             }
-            let value = until.to_string().into_bytes().into();
-            let written = match entry.map(|e| e.revision) {
-                Some(revision) => self.bucket.update(number, value, revision).await.is_ok(),
-                None => self.bucket.create(number, value).await.is_ok(),
-            };
-            if written {
-                return;
+            match self.write(number, until, revision).await {
+                Written::Done | Written::Failed => return,
+                Written::Raced => continue,
             }
         }
         warn!(%number, "the number could not be slowed down in its budget");

@@ -10,7 +10,7 @@ use herald_application::ports::read_store::{date_value, Document, TENANT_FIELD};
 use herald_domain::campaign::{
     CampaignDefinition, CampaignMessage, Delay, Recipient, RecipientStatus, Schedule,
 };
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::changes::object;
 
@@ -35,14 +35,6 @@ pub fn campaign(
         TENANT_FIELD: facts.tenant,
         "createdBy": facts.actor,
         "status": "draft",
-        "totalRecipients": recipients,
-        "sentCount": 0,
-        "deliveredCount": 0,
-        "readCount": 0,
-        "failedCount": 0,
-        "unknownCount": 0,
-        "notSentCount": 0,
-        "pendingCount": recipients,
         "pauseReason": null,
         "lastProgressAt": null,
         "startedAt": null,
@@ -56,9 +48,25 @@ pub fn campaign(
         "createdAt": now,
         "updatedAt": now,
     }));
+    document.extend(counters(recipients as u64));
     document.extend(definition_fields(definition));
     document.extend(schedule_fields(schedule, schedule.start_time()));
     document
+}
+
+/// `totalRecipients` and a counter per recipient status, every recipient
+/// pending: a new campaign, a new run, a new list.
+pub fn counters(total: u64) -> Document {
+    let mut fields = object(json!({ "totalRecipients": total }));
+    for status in RecipientStatus::ALL {
+        let count = if status == RecipientStatus::Pending {
+            total
+        } else {
+            0
+        };
+        fields.insert(status.counter().into(), Value::from(count));
+    }
+    fields
 }
 
 /// The fields that say what the campaign sends and how.

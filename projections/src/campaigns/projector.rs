@@ -172,16 +172,7 @@ fn replaced_recipients(facts: &CommitFacts<'_>, recipients: &[Recipient]) -> Vec
         )],
     }];
     changes.extend(put_recipients(facts, recipients));
-    let count = recipients.len();
-    let mut counters = object(json!({ "totalRecipients": count }));
-    for status in RecipientStatus::ALL {
-        let n = if status == RecipientStatus::Pending {
-            count
-        } else {
-            0
-        };
-        counters.insert(status.counter().into(), Value::from(n));
-    }
+    let counters = doc::counters(recipients.len() as u64);
     changes.push(update(facts, counters, vec![]));
     changes
 }
@@ -226,15 +217,7 @@ fn started(facts: &CommitFacts<'_>, run: u32, recipients: Option<u32>) -> Vec<Ch
         }),
     );
     if let Some(total) = recipients {
-        fields.insert("totalRecipients".into(), Value::from(total));
-        for status in RecipientStatus::ALL {
-            let count = if status == RecipientStatus::Pending {
-                total
-            } else {
-                0
-            };
-            fields.insert(status.counter().into(), Value::from(count));
-        }
+        fields.extend(doc::counters(u64::from(total)));
     }
     let reset = Change::UpdateWhere {
         collection: &CAMPAIGN_RECIPIENTS,
