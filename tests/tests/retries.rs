@@ -8,9 +8,14 @@
 //! test, and no recipient comes near Herald's per-recipient pace.
 
 use herald_fake_graph::errors::spec;
-use herald_fake_graph::{ErrorTiming, FakeFault, FakeNumber, RecordedRequest, StatusSchedule};
-use herald_tests::app::{GRAPH_BACKOFF, GRAPH_MAINTENANCE_WAIT, GRAPH_PAIR_BACKOFF};
-use herald_tests::whatsapp::{assert_requests_match_openapi, text_to, TestSession};
+use herald_fake_graph::{
+    ErrorTiming, FakeFault, FakeGraphConfig, FakeNumber, RecordedRequest, StatusSchedule,
+};
+use herald_tests::app::{
+    spawn_app_with_settings, GRAPH_BACKOFF, GRAPH_MAINTENANCE_WAIT, GRAPH_PAIR_BACKOFF,
+};
+use herald_tests::wait::eventually;
+use herald_tests::whatsapp::{assert_requests_match_openapi, text_to, TestSession, PATIENCE};
 use herald_tests::{spawn_app, TestApp};
 use serde_json::Value;
 use std::time::Duration;
@@ -287,5 +292,45 @@ async fn an_unregistered_or_policy_blocked_number_fails_without_retry() {
 
     assert!(app.graph.sent_messages().is_empty());
     assert_requests_match_openapi(&app.graph);
+    app.stop().await;
+}
+
+/// A send Meta refused for a while is queued again for its wait, not held
+/// claimed through it: a Herald that died during the wait would otherwise
+/// leave a claim nobody can settle, and the message would end `unknown`
+/// though Meta never took it. Here the account's maintenance (131057) asks
+/// for a wait long enough to watch.
+#[tokio::test]
+async fn a_send_waiting_to_be_tried_again_is_queued_not_claimed() {
+    let maintenance = Duration::from_secs(3);
+    let app = spawn_app_with_settings(FakeGraphConfig::default(), |settings| {
+        settings.graph_maintenance_wait = maintenance;
+    })
+    .await;
+    let session = app.connected_session().await;
+    app.graph.fail_next(1, FakeFault::code(131057));
+
+    let id = send_text_to_new_contact(&app, &session, &recipient(0)).await;
+
+    // Queued again, saying why, while the fake has seen only the refusal.
+    let waiting = eventually("the message queued again", PATIENCE, || async {
+        app.message(&id).await.filter(|m| {
+            m["status"] == "queued"
+                && m["errorMessage"]
+                    .as_str()
+                    .is_some_and(|reason| reason.contains("131057"))
+        })
+    })
+    .await;
+    assert_eq!(
+        answers_to(&app, &id),
+        [status_of(131057)],
+        "queued again after the refusal, before the next attempt: {waiting}"
+    );
+    app.wait_for_status(&id, "read").await;
+    assert_eq!(answers_to(&app, &id), [status_of(131057), Some(200)]);
+    let waited = waits_between_sends(&app, &id);
+    assert!(waited[0] >= maintenance, "tried again after {waited:?}");
+    assert_eq!(app.accepted_by_meta(&id).len(), 1);
     app.stop().await;
 }

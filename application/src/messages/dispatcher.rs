@@ -17,6 +17,7 @@
 //! message back in the queue, rather than failing every recipient in turn.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use herald_domain::campaign::{Campaign, CampaignCommand, CampaignServices, CampaignStatus};
 use herald_domain::message::{
     CampaignLink, Message, MessageCommand, MessageContent, MessageError, MessageEvent,
@@ -163,7 +164,11 @@ where
         let message = self.load(tenant, id).await?;
         match message.status() {
             None => return Err(WorkError::Skip(format!("message {id} does not exist"))),
-            Some(MessageStatus::Queued) => {}
+            Some(MessageStatus::Queued) => {
+                if let Some(wait) = still_to_wait(message.not_before(), self.clock.now()) {
+                    return Err(WorkError::Later(wait));
+                }
+            }
             Some(MessageStatus::Sending) => {
                 return self.settle_interrupted(tenant, id, &message).await
             }
@@ -216,7 +221,8 @@ where
                     id,
                     MessageCommand::Defer {
                         reason: reason.clone(),
-                        throttled: false,
+                        attempted: false,
+                        retry_after: None,
                     },
                 )
                 .await?;
@@ -385,7 +391,16 @@ where
                     reason: format!(
                         "WhatsApp asked to slow down ({error}); sent again after {wait:?}"
                     ),
-                    throttled: true,
+                    attempted: true,
+                    retry_after: Some(wait),
+                }
+            }
+            Err(SendFailure::TryAgain { reason, wait, .. }) => {
+                warn!(message = %id, attempt, ?wait, %reason, "not sent this time; tried again later");
+                MessageCommand::Defer {
+                    reason: format!("not sent this time ({reason}); sent again after {wait:?}"),
+                    attempted: true,
+                    retry_after: Some(wait),
                 }
             }
             Err(failed) => {
@@ -404,6 +419,13 @@ struct ReadyToSend<'m> {
     reply_to: Option<&'m str>,
     /// The number's messages a second.
     rate: u32,
+}
+
+/// How long a message deferred after a refused attempt still waits.
+fn still_to_wait(not_before: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<Duration> {
+    not_before
+        .and_then(|at| (at - now).to_std().ok())
+        .filter(|wait| !wait.is_zero())
 }
 
 fn failure(code: Option<i64>, message: &str) -> MessageCommand {

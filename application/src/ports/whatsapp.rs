@@ -132,9 +132,19 @@ pub enum SendFailure {
         whole_number: bool,
     },
     /// The request certainly did not reach Meta (no connection could be
-    /// made): it is safe to try again later.
+    /// made), and the attempts ran out.
     #[error("WhatsApp could not be reached: {reason}")]
     Unreachable { reason: String },
+    /// Nothing was sent this time: Meta refused with a temporary error
+    /// (`error`), or could not be reached. The send is to be tried again,
+    /// as the next attempt, after `wait`. A send's attempts are made one
+    /// claim at a time, so that no claim is held through a wait.
+    #[error("not sent this time, tried again in {wait:?}: {reason}")]
+    TryAgain {
+        reason: String,
+        error: Option<Box<GraphError>>,
+        wait: std::time::Duration,
+    },
 }
 
 impl SendFailure {
@@ -144,6 +154,7 @@ impl SendFailure {
             Self::Rejected(error)
             | Self::GaveUp { last: error, .. }
             | Self::Throttled { error, .. } => Some(error.as_ref()),
+            Self::TryAgain { error, .. } => error.as_deref(),
             _ => None,
         }
     }
@@ -206,13 +217,16 @@ pub trait WhatsAppGateway: Send + Sync {
     /// the pair limit.
     fn slow_pair(&self, access: &CloudApiAccess, to: &PhoneNumber, wait: Duration);
 
-    /// Sends one message at once (the caller reserved the moment with the
-    /// number's budget and [`WhatsAppGateway::reserve_send`]), retrying
-    /// temporary errors, each retry paced to Meta's limits.
+    /// Makes one attempt of a send at once (the caller reserved the moment
+    /// with the number's budget and [`WhatsAppGateway::reserve_send`]).
+    /// `message.attempt` says which attempt it is; the caller makes the
+    /// next one, after the wait a [`SendFailure::TryAgain`] or
+    /// [`SendFailure::Throttled`] names.
     ///
     /// # Errors
-    /// A [`SendFailure`]: refused for good, still refused after every
-    /// attempt, perhaps sent (never resent here), or certainly not sent.
+    /// A [`SendFailure`]: refused for good, refused for a while (try again),
+    /// the last attempt refused, perhaps sent (never resent), or certainly
+    /// not sent after the last attempt.
     async fn send(
         &self,
         access: &CloudApiAccess,

@@ -6,6 +6,7 @@ use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::commands::{CampaignLink, MessageCommand, NewMessage, SendError, StatusReport};
 use super::content::MessageContent;
@@ -46,9 +47,13 @@ struct MessageState {
     reported: BTreeSet<DeliveryStatus>,
     #[serde(default)]
     campaign: Option<CampaignLink>,
-    /// How many of its sends Meta refused to slow the number down.
+    /// How many of its sends Meta refused for a while (or that never got
+    /// through), each followed by a wait.
+    #[serde(default, alias = "throttled")]
+    attempted: u32,
+    /// Not to be sent before then, after a refused attempt.
     #[serde(default)]
-    throttled: u32,
+    not_before: Option<DateTime<Utc>>,
     /// When its last send was claimed.
     #[serde(default)]
     sending_since: Option<DateTime<Utc>>,
@@ -94,7 +99,8 @@ impl Aggregate for Message {
                 });
                 self.state = Some(MessageState {
                     campaign,
-                    throttled: 0,
+                    attempted: 0,
+                    not_before: None,
                     sending_since: None,
                     session_id,
                     from,
@@ -143,9 +149,14 @@ impl Message {
     }
 
     /// Which attempt the next send is: 1, plus one for each send Meta
-    /// refused to slow the number down.
+    /// refused for a while.
     pub fn send_attempt(&self) -> u32 {
-        self.state.as_ref().map_or(1, |s| s.throttled + 1)
+        self.state.as_ref().map_or(1, |s| s.attempted + 1)
+    }
+
+    /// When a queued message may be sent again, after a refused attempt.
+    pub fn not_before(&self) -> Option<DateTime<Utc>> {
+        self.state.as_ref().and_then(|s| s.not_before)
     }
 
     /// The campaign run the message was sent for, if any.
@@ -216,7 +227,11 @@ impl Message {
             }
             MessageCommand::ApplyStatus(report) => state.report(report),
             MessageCommand::Cancel { reason } => Ok(state.cancel(reason, now)),
-            MessageCommand::Defer { reason, throttled } => Ok(state.defer(reason, throttled, now)),
+            MessageCommand::Defer {
+                reason,
+                attempted,
+                retry_after,
+            } => Ok(state.defer(reason, attempted, retry_after, now)),
         }
     }
 }
@@ -287,13 +302,23 @@ impl MessageState {
         vec![MessageEvent::SendOutcomeUnknown { reason, at: now }]
     }
 
-    fn defer(&self, reason: String, throttled: bool, now: DateTime<Utc>) -> Vec<MessageEvent> {
+    fn defer(
+        &self,
+        reason: String,
+        attempted: bool,
+        retry_after: Option<Duration>,
+        now: DateTime<Utc>,
+    ) -> Vec<MessageEvent> {
         if self.status != MessageStatus::Sending {
             return vec![];
         }
+        let not_before = retry_after
+            .and_then(|wait| chrono::Duration::from_std(wait).ok())
+            .and_then(|wait| now.checked_add_signed(wait));
         vec![MessageEvent::SendDeferred {
             reason,
-            throttled,
+            attempted,
+            not_before,
             at: now,
         }]
     }
@@ -340,9 +365,14 @@ impl MessageState {
                 self.status = status;
             }
             MessageEvent::Cancelled { .. } => self.status = MessageStatus::Cancelled,
-            MessageEvent::SendDeferred { throttled, .. } => {
+            MessageEvent::SendDeferred {
+                attempted,
+                not_before,
+                ..
+            } => {
                 self.status = MessageStatus::Queued;
-                self.throttled += u32::from(throttled);
+                self.attempted += u32::from(attempted);
+                self.not_before = not_before;
             }
             MessageEvent::RecipientProgressed { .. } => {}
         }

@@ -1,6 +1,7 @@
 //! What can be asked of an outbound message.
 
 use chrono::{DateTime, Utc};
+use std::time::Duration;
 
 use super::content::MessageContent;
 use super::status::DeliveryStatus;
@@ -21,13 +22,15 @@ pub enum MessageCommand {
     /// The send was refused, or could not be made.
     RecordSendFailure(SendError),
     /// The send certainly did not reach Meta, and is to be tried again
-    /// later: the message is queued again (its campaign was paused, or the
-    /// number is over its limit).
+    /// later: the message is queued again (its campaign was paused, Meta
+    /// asked to slow down or refused for a while, or could not be reached).
     Defer {
         reason: String,
-        /// Meta asked to slow down (the number's or the pair's limit): the
-        /// send counts as an attempt.
-        throttled: bool,
+        /// The send was tried and refused for a while (or never got
+        /// through): it counts as an attempt.
+        attempted: bool,
+        /// How long the message is to wait before it is sent again.
+        retry_after: Option<Duration>,
     },
     /// The send may have reached Meta, but its answer was lost.
     RecordOutcomeUnknown {

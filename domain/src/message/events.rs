@@ -45,9 +45,14 @@ pub enum MessageEvent {
     /// again.
     SendDeferred {
         reason: String,
-        /// Meta asked to slow down: the send counts as an attempt.
-        #[serde(default)]
-        throttled: bool,
+        /// The send was tried and refused for a while: it counts as an
+        /// attempt. (Recorded as `throttled` before other refusals were
+        /// retried this way.)
+        #[serde(default, alias = "throttled")]
+        attempted: bool,
+        /// Not to be sent again before then.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        not_before: Option<DateTime<Utc>>,
         at: DateTime<Utc>,
     },
     /// A status reported for the first time. `status` is where the message

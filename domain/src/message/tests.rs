@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use cqrs_es::test::TestFramework;
 use cqrs_es::Aggregate;
+use serde_json::json;
 use std::sync::Arc;
 
 use super::*;
@@ -407,14 +408,16 @@ fn a_cancelled_campaign_message_is_not_sent_and_says_why() {
 fn a_deferred_send_is_queued_again_and_may_be_claimed_again() {
     let deferred = MessageEvent::SendDeferred {
         reason: "the campaign is paused".into(),
-        throttled: false,
+        attempted: false,
+        not_before: None,
         at: now(),
     };
     test()
         .given(vec![queued(), started()])
         .when(MessageCommand::Defer {
             reason: "the campaign is paused".into(),
-            throttled: false,
+            attempted: false,
+            retry_after: None,
         })
         .then_expect_events(vec![deferred.clone()]);
     test()
@@ -425,7 +428,69 @@ fn a_deferred_send_is_queued_again_and_may_be_claimed_again() {
         .given(vec![queued(), started(), sent()])
         .when(MessageCommand::Defer {
             reason: "too late".into(),
-            throttled: false,
+            attempted: false,
+            retry_after: None,
         })
         .then_expect_events(vec![]);
+}
+
+#[test]
+fn a_refused_attempt_is_queued_again_with_the_time_it_may_be_sent() {
+    let wait = std::time::Duration::from_secs(60);
+    test()
+        .given(vec![queued(), started()])
+        .when(MessageCommand::Defer {
+            reason: "the business account is in maintenance".into(),
+            attempted: true,
+            retry_after: Some(wait),
+        })
+        .then_expect_events(vec![MessageEvent::SendDeferred {
+            reason: "the business account is in maintenance".into(),
+            attempted: true,
+            not_before: Some(now() + chrono::Duration::seconds(60)),
+            at: now(),
+        }]);
+}
+
+#[test]
+fn each_refused_attempt_counts_and_the_last_wait_holds() {
+    let mut message = Message::default();
+    let later = now() + chrono::Duration::seconds(5);
+    for event in [
+        queued(),
+        started(),
+        MessageEvent::SendDeferred {
+            reason: "131000".into(),
+            attempted: true,
+            not_before: Some(now()),
+            at: now(),
+        },
+        started(),
+        MessageEvent::SendDeferred {
+            reason: "131000".into(),
+            attempted: true,
+            not_before: Some(later),
+            at: now(),
+        },
+    ] {
+        message.apply(event);
+    }
+    assert_eq!(message.send_attempt(), 3);
+    assert_eq!(message.not_before(), Some(later));
+}
+
+#[test]
+fn a_deferral_recorded_as_throttled_still_counts_as_an_attempt() {
+    let recorded = json!({
+        "SendDeferred": {"reason": "130429", "throttled": true, "at": NOW}
+    });
+    let event: MessageEvent = serde_json::from_value(recorded).unwrap();
+    assert!(matches!(
+        event,
+        MessageEvent::SendDeferred {
+            attempted: true,
+            not_before: None,
+            ..
+        }
+    ));
 }

@@ -44,9 +44,10 @@ struct Call<'a> {
     pace: Pace<'a>,
     /// Whether the caller reserved the first attempt's slot itself.
     reserved: bool,
-    /// For a send: which attempt the first one is. Meta's requests to slow
-    /// down then go back to the caller, who holds back the whole number.
-    throttles_to_caller: Option<u32>,
+    /// For a send: which attempt this is. A send makes one attempt per
+    /// call; refusals for a while go back to the caller, who makes the next
+    /// attempt after the wait (and holds back the number when Meta asked).
+    attempt_of_caller: Option<u32>,
     /// Whether sending it twice does no harm, so that an attempt whose
     /// outcome is unknown may be repeated.
     idempotent: bool,
@@ -100,6 +101,9 @@ impl CloudApiClient {
     /// Makes the attempts a call is allowed, pacing each one, and returns
     /// the body of the first 2xx answer.
     async fn execute(&self, token: &AccessToken, call: &Call<'_>) -> Result<Bytes, SendFailure> {
+        if let Some(attempt) = call.attempt_of_caller {
+            return self.attempt_for_caller(token, call, attempt).await;
+        }
         let mut attempt = 1;
         loop {
             if attempt > 1 || !call.reserved {
@@ -107,12 +111,7 @@ impl CloudApiClient {
             }
             let wait = match self.attempt(token, call).await {
                 Attempt::Answered(body) => return Ok(body),
-                Attempt::Refused(error) => match call.throttles_to_caller {
-                    Some(first) if throttle_scope(&error).is_some() => {
-                        return Err(self.throttled(error, first + attempt - 1));
-                    }
-                    _ => self.after_refusal(error, attempt)?,
-                },
+                Attempt::Refused(error) => self.after_refusal(error, attempt)?,
                 Attempt::NotSent(reason) => self.after_transport_failure(attempt, reason, false)?,
                 Attempt::MaybeSent(reason) if call.idempotent => {
                     self.after_transport_failure(attempt, reason, true)?
@@ -121,6 +120,43 @@ impl CloudApiClient {
             };
             tokio::time::sleep(wait).await;
             attempt += 1;
+        }
+    }
+
+    /// One attempt, whose retry is the caller's: a send is claimed for one
+    /// attempt at a time, so that a crash during a wait leaves it queued,
+    /// not claimed and unknown.
+    async fn attempt_for_caller(
+        &self,
+        token: &AccessToken,
+        call: &Call<'_>,
+        attempt: u32,
+    ) -> Result<Bytes, SendFailure> {
+        if !call.reserved {
+            self.pace(call.pace).await;
+        }
+        match self.attempt(token, call).await {
+            Attempt::Answered(body) => Ok(body),
+            Attempt::Refused(error) if throttle_scope(&error).is_some() => {
+                Err(self.throttled(error, attempt))
+            }
+            Attempt::Refused(error) => {
+                let wait = self.after_refusal(error.clone(), attempt)?;
+                Err(SendFailure::TryAgain {
+                    reason: error.to_string(),
+                    error: Some(Box::new(error)),
+                    wait,
+                })
+            }
+            Attempt::NotSent(reason) => {
+                let wait = self.after_transport_failure(attempt, reason.clone(), false)?;
+                Err(SendFailure::TryAgain {
+                    reason,
+                    error: None,
+                    wait,
+                })
+            }
+            Attempt::MaybeSent(reason) => Err(SendFailure::OutcomeUnknown { reason }),
         }
     }
 
@@ -225,7 +261,7 @@ impl WhatsAppGateway for CloudApiClient {
             body: None,
             pace: Pace::None,
             reserved: false,
-            throttles_to_caller: None,
+            attempt_of_caller: None,
             idempotent: true,
         };
         let body = self
@@ -274,7 +310,7 @@ impl WhatsAppGateway for CloudApiClient {
                 recipient: message.to.as_str(),
             },
             reserved: true,
-            throttles_to_caller: Some(message.attempt.max(1)),
+            attempt_of_caller: Some(message.attempt.max(1)),
             idempotent: false,
         };
         let body = self.execute(&access.access_token, &call).await?;
@@ -293,7 +329,7 @@ impl WhatsAppGateway for CloudApiClient {
             body: Some(json_body(&MarkReadRequest::new(wamid))?),
             pace: Pace::Number(&access.phone_number_id),
             reserved: false,
-            throttles_to_caller: None,
+            attempt_of_caller: None,
             idempotent: true,
         };
         self.execute(&access.access_token, &call).await.map(drop)
@@ -364,8 +400,8 @@ fn verify_failure(failure: SendFailure) -> VerifyFailure {
                 reason: last.to_string(),
             }
         }
-        SendFailure::OutcomeUnknown { reason } | SendFailure::Unreachable { reason } => {
-            VerifyFailure::Unreachable { reason }
-        }
+        SendFailure::OutcomeUnknown { reason }
+        | SendFailure::Unreachable { reason }
+        | SendFailure::TryAgain { reason, .. } => VerifyFailure::Unreachable { reason },
     }
 }

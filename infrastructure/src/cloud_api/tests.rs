@@ -236,15 +236,39 @@ async fn a_permanent_error_is_not_retried() {
     assert_eq!(server.requests(), 1);
 }
 
+/// A send makes one attempt per call: a temporary refusal goes back to the
+/// caller with the wait, so that no claim on the message is held through it.
 #[tokio::test]
-async fn a_proxy_error_page_is_retried_like_a_server_error() {
+async fn a_proxy_error_page_is_handed_back_to_be_tried_again_like_a_server_error() {
     let replies = vec![
         Reply::Answer(502, "<html>Bad Gateway</html>"),
         Reply::Answer(200, ACCEPTED),
     ];
     let server = GraphServer::start(replies).await;
-    assert!(send(&server).await.is_ok());
+    match send_attempt(&server, 1).await {
+        Err(SendFailure::TryAgain {
+            error: Some(error),
+            wait,
+            ..
+        }) => {
+            assert_eq!(error.http_status, 502);
+            assert!(!wait.is_zero());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.requests(), 1);
+    assert!(send_attempt(&server, 2).await.is_ok());
     assert_eq!(server.requests(), 2);
+}
+
+#[tokio::test]
+async fn a_temporary_error_at_the_last_attempt_gives_up() {
+    let server = GraphServer::start(vec![Reply::Answer(502, "<html>Bad Gateway</html>")]).await;
+    assert!(matches!(
+        send_attempt(&server, 3).await,
+        Err(SendFailure::GaveUp { attempts: 3, .. })
+    ));
+    assert_eq!(server.requests(), 1);
 }
 
 #[tokio::test]
@@ -276,8 +300,10 @@ async fn a_2xx_without_a_wamid_is_an_unknown_outcome() {
     ));
 }
 
+/// A refused connection sent nothing: tried again later, and reported
+/// unreachable at the last attempt.
 #[tokio::test]
-async fn a_refused_connection_is_unreachable() {
+async fn a_refused_connection_is_tried_again_then_unreachable() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
@@ -286,7 +312,11 @@ async fn a_refused_connection_is_unreachable() {
         received: Arc::default(),
     };
     assert!(matches!(
-        send(&server).await,
+        send_attempt(&server, 1).await,
+        Err(SendFailure::TryAgain { error: None, .. })
+    ));
+    assert!(matches!(
+        send_attempt(&server, 3).await,
         Err(SendFailure::Unreachable { .. })
     ));
 }
