@@ -3,8 +3,10 @@
 //! Each collection is a table of `(id, doc)` rows, `doc` being the document
 //! as JSON text; each seed index is an index on `json_extract(doc, ...)`
 //! expressions, which SQLite uses when a query names the same expression.
-//! One connection writes (projections are the only writers); a small pool
-//! of connections reads, side by side thanks to WAL mode.
+//! One connection writes (projections are the only writers); a fixed pool
+//! of connections reads, side by side thanks to WAL mode. Under load, reads
+//! wait for a connection of the pool (without holding a thread); no more
+//! connections are ever opened, so memory stays flat however many wait.
 
 mod binding;
 mod query;
@@ -18,10 +20,13 @@ use herald_application::ports::read_store::{
 };
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
 
-/// At most this many idle reading connections are kept.
-const MAX_IDLE_READERS: usize = 8;
+/// The reading connections: about one per core keeps the cores busy, and
+/// each holds its own page cache.
+const READERS: usize = 4;
 
 #[derive(Clone)]
 pub struct SqliteReadStore {
@@ -31,7 +36,12 @@ pub struct SqliteReadStore {
 struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
+    /// Idle reading connections; never more than [`READERS`] exist, since
+    /// one is opened only with a turn and goes back when the turn ends.
     readers: Mutex<Vec<Connection>>,
+    reading_turns: Arc<Semaphore>,
+    /// Reading connections opened since start.
+    readers_opened: AtomicUsize,
 }
 
 impl SqliteReadStore {
@@ -57,6 +67,8 @@ impl SqliteReadStore {
                 path: path.to_owned(),
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                reading_turns: Arc::new(Semaphore::new(READERS)),
+                readers_opened: AtomicUsize::new(0),
             }),
         })
     }
@@ -84,11 +96,16 @@ impl SqliteReadStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, ReadStoreError> + Send + 'static,
     {
+        let turn = Arc::clone(&self.inner.reading_turns)
+            .acquire_owned()
+            .await
+            .map_err(|_| ReadStoreError("the read store is closed".into()))?;
         let inner = Arc::clone(&self.inner);
         blocking(move || {
             let connection = inner.take_reader()?;
             let result = work(&connection);
             inner.return_reader(connection);
+            drop(turn);
             result
         })
         .await
@@ -104,14 +121,15 @@ impl Inner {
         let connection =
             Connection::open_with_flags(&self.path, flags).map_err(ReadStoreError::new)?;
         configure(&connection)?;
+        self.readers_opened.fetch_add(1, Ordering::Relaxed);
         Ok(connection)
     }
 
     fn return_reader(&self, connection: Connection) {
-        let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-        if readers.len() < MAX_IDLE_READERS {
-            readers.push(connection);
-        }
+        self.readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(connection);
     }
 }
 
@@ -205,5 +223,35 @@ impl ReadStore for SqliteReadStore {
     async fn find(&self, query: &FindQuery) -> Result<Page, ReadStoreError> {
         let query = query.clone();
         self.read(move |db| query::find(db, &query)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// However many reads come at once, the pool never opens more than its
+    /// connections: each would hold a page cache, and under load they
+    /// added up to gigabytes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_reads_at_once_open_no_more_than_the_pools_connections() {
+        let folder = tempfile::tempdir().unwrap();
+        let store = SqliteReadStore::open(&folder.path().join("read.db")).unwrap();
+        let reads = (0..200).map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .read(|db| {
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                        db.execute_batch("SELECT 1").map_err(ReadStoreError::new)
+                    })
+                    .await
+            })
+        });
+        for read in futures::future::join_all(reads).await {
+            read.unwrap().unwrap();
+        }
+        let opened = store.inner.readers_opened.load(Ordering::Relaxed);
+        assert!(opened <= READERS, "{opened} reading connections opened");
     }
 }
