@@ -1,6 +1,8 @@
 //! Herald's configuration, read once from `HERALD_*` variables.
 
 use herald_projections::binding::OnMismatch;
+
+use crate::http::server::{AdmissionLimits, LaneLimits};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -52,6 +54,13 @@ pub struct Settings {
     /// `HERALD_HTTP_MAX_CONNECTIONS`; by default what the file limit allows
     /// (less a reserve), at most 10,000.
     pub http_max_connections: Option<usize>,
+    /// Requests worked on at once and waiting for a turn, per kind:
+    /// `HERALD_HTTP_READS_IN_FLIGHT` (32) and `_WAITING` (512),
+    /// `HERALD_HTTP_COMMANDS_IN_FLIGHT` (256) and `_WAITING` (1024),
+    /// `HERALD_HTTP_WEBHOOKS_IN_FLIGHT` (64) and `_WAITING` (256), and
+    /// `HERALD_HTTP_QUEUE_WAIT_MS` (500), the longest wait for a turn.
+    /// Past them a request is answered 503 at once.
+    pub http_admission: AdmissionLimits,
     /// `HERALD_LOG_FORMAT`: `text` (default) or `json`.
     pub json_logs: bool,
     /// `HERALD_GRAPH_API_URL`, default `https://graph.facebook.com`: where
@@ -217,6 +226,7 @@ impl Settings {
                     )
                 })
                 .transpose()?,
+            http_admission: admission_limits(&get)?,
             json_logs: match get("HERALD_LOG_FORMAT").unwrap_or("text") {
                 "text" => false,
                 "json" => true,
@@ -301,6 +311,52 @@ fn installed_nats_server() -> PathBuf {
     }
 }
 
+fn admission_limits<'a>(
+    get: &impl Fn(&str) -> Option<&'a str>,
+) -> Result<AdmissionLimits, SettingsError> {
+    let defaults = AdmissionLimits::default();
+    let lane = |kind: &'static str, default: LaneLimits| -> Result<LaneLimits, SettingsError> {
+        let (in_flight, waiting) = match kind {
+            "READS" => ("HERALD_HTTP_READS_IN_FLIGHT", "HERALD_HTTP_READS_WAITING"),
+            "COMMANDS" => (
+                "HERALD_HTTP_COMMANDS_IN_FLIGHT",
+                "HERALD_HTTP_COMMANDS_WAITING",
+            ),
+            _ => (
+                "HERALD_HTTP_WEBHOOKS_IN_FLIGHT",
+                "HERALD_HTTP_WEBHOOKS_WAITING",
+            ),
+        };
+        let limits = LaneLimits {
+            in_flight: get(in_flight)
+                .map(|text| parse(text, in_flight, "a number of requests"))
+                .transpose()?
+                .unwrap_or(default.in_flight),
+            waiting: get(waiting)
+                .map(|text| parse(text, waiting, "a number of requests"))
+                .transpose()?
+                .unwrap_or(default.waiting),
+        };
+        if limits.in_flight == 0 {
+            return Err(SettingsError {
+                variable: in_flight,
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(limits)
+    };
+    Ok(AdmissionLimits {
+        reads: lane("READS", defaults.reads)?,
+        commands: lane("COMMANDS", defaults.commands)?,
+        webhooks: lane("WEBHOOKS", defaults.webhooks)?,
+        max_wait: millis(
+            get("HERALD_HTTP_QUEUE_WAIT_MS"),
+            "HERALD_HTTP_QUEUE_WAIT_MS",
+            u64::try_from(defaults.max_wait.as_millis()).unwrap_or(500),
+        )?,
+    })
+}
+
 fn millis(
     text: Option<&str>,
     variable: &'static str,
@@ -343,6 +399,27 @@ mod tests {
         assert_eq!(settings.http_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(settings.data_dir, PathBuf::from("./data"));
         assert!(settings.nats_url.is_none() && settings.mongodb_uri.is_none());
+    }
+
+    #[test]
+    fn admission_can_be_sized_and_a_lane_of_no_turns_is_refused() {
+        let settings = settings(&[
+            ("HERALD_HTTP_READS_IN_FLIGHT", "4"),
+            ("HERALD_HTTP_READS_WAITING", "0"),
+            ("HERALD_HTTP_QUEUE_WAIT_MS", "50"),
+        ])
+        .unwrap();
+        let admission = settings.http_admission;
+        assert_eq!((admission.reads.in_flight, admission.reads.waiting), (4, 0));
+        assert_eq!(admission.max_wait, Duration::from_millis(50));
+        assert_eq!(admission.commands.in_flight, 256);
+        let error = super::Settings::from_map(
+            &[("HERALD_HTTP_COMMANDS_IN_FLIGHT".to_owned(), "0".to_owned())]
+                .into_iter()
+                .collect(),
+        )
+        .unwrap_err();
+        assert_eq!(error.variable, "HERALD_HTTP_COMMANDS_IN_FLIGHT");
     }
 
     #[test]

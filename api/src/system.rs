@@ -339,6 +339,7 @@ fn server_limits(settings: &Settings) -> ServerLimits {
         max_connections: settings
             .http_max_connections
             .unwrap_or_else(ServerLimits::connections_within_file_limit),
+        admission: settings.http_admission,
     }
 }
 
@@ -422,6 +423,7 @@ fn services(
             vault,
         )),
         projections: Arc::new(runners),
+        admission: http::server::Admission::new(settings.http_admission),
     })
 }
 

@@ -81,6 +81,18 @@ async fn metrics(State(app): State<AppState>) -> Response {
         "1 on the node that holds the projection's lease and projects it.",
         projecting,
     );
+    let refused = app.admission.refusals();
+    let _ = writeln!(
+        text,
+        "# HELP herald_http_refused_total Requests answered 503 at once because Herald was at capacity.\n# TYPE herald_http_refused_total counter"
+    );
+    for (lane, count) in [
+        ("reads", refused.reads),
+        ("commands", refused.commands),
+        ("webhooks", refused.webhooks),
+    ] {
+        let _ = writeln!(text, "herald_http_refused_total{{lane=\"{lane}\"}} {count}");
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 

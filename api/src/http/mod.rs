@@ -64,10 +64,12 @@ pub struct AppState {
     pub messaging: Arc<Messaging>,
     pub message_queries: Arc<MessageQueries>,
     pub projections: Arc<Vec<Arc<ProjectionRunner>>>,
+    /// The turns requests take; its refusals are in the metrics.
+    pub admission: server::Admission,
 }
 
-/// Every route, with the body limit, the request timeout and the request
-/// log around them.
+/// Every route, with the body limit, the request timeout, admission and
+/// the request log around them.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .merge(campaigns::routes())
@@ -82,6 +84,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             server::request_timeout,
         ))
         .merge(campaigns::streams())
+        .layer(axum::middleware::from_fn_with_state(
+            state.admission.clone(),
+            server::admit,
+        ))
         .layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)
 }

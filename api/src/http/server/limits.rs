@@ -16,6 +16,8 @@ pub struct ServerLimits {
     pub request_timeout: Duration,
     /// Most connections open at once.
     pub max_connections: usize,
+    /// Requests worked on at once, and waiting, per kind.
+    pub admission: super::AdmissionLimits,
 }
 
 /// File descriptors kept for everything but client connections: the

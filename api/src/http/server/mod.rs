@@ -2,12 +2,15 @@
 //! the process: a request's head must arrive within a time limit, a
 //! request must be answered within another, and the open connections are
 //! capped below the process's file limit, the oldest idle ones giving way
-//! to new ones at the cap (see [`connections`]).
+//! to new ones at the cap (see [`connections`]). Requests past what Herald
+//! can work on at once, and the few that may wait, are refused with a 503
+//! at once (see [`admission`]).
 //!
 //! HTTP/1.1 only: Herald's clients are API clients and load balancers, and
 //! HTTP/1.1's head-read timeout is what keeps a connection that never
 //! finishes its request from staying open.
 
+mod admission;
 pub mod connections;
 mod limits;
 
@@ -25,6 +28,7 @@ use tokio::sync::watch;
 use tower::ServiceExt;
 use tracing::{debug, warn};
 
+pub use admission::{admit, Admission, AdmissionLimits, LaneLimits, Refusals};
 use connections::{Admitted, Connections};
 pub use limits::{request_timeout, ServerLimits};
 
