@@ -154,6 +154,8 @@ contract!(
     a_batch_moves_the_checkpoint,
     a_batch_for_a_moved_checkpoint_changes_nothing,
     find_filters_sorts_pages_and_counts,
+    keyset_pages_walk_the_whole_list_once_in_either_order,
+    a_capped_count_says_it_is_not_exact,
     dates_compare_as_times,
     preparing_twice_is_harmless,
     a_rebuild_is_invisible_until_promoted,
@@ -487,6 +489,7 @@ async fn find_filters_sorts_pages_and_counts(store: Arc<dyn ReadStore>) {
         sort: vec![("createdAt", SortOrder::Descending)],
         skip: 1,
         limit: Some(2),
+        ..FindQuery::new(&ITEMS, vec![])
     };
     let page = store.find(&query).await.unwrap();
     let ids: Vec<Value> = page.documents.iter().map(|d| d["_id"].clone()).collect();
@@ -541,6 +544,91 @@ async fn find_filters_sorts_pages_and_counts(store: Arc<dyn ReadStore>) {
         .await
         .unwrap();
     assert_eq!(nested.total, 7);
+}
+
+/// Pages that each start after the last document of the one before (its
+/// sort values), with ties on the first sort field broken by the id, give
+/// every document once, in order; each page's total counts the whole list.
+async fn keyset_pages_walk_the_whole_list_once_in_either_order(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    let items = (0..9)
+        .map(|i| {
+            // Three documents share each time.
+            let created = format!("2026-11-21T12:00:0{}.000Z", i / 3);
+            put(item(&format!("k{i}"), "acme", "draft", &created, i))
+        })
+        .chain([put(item(
+            "other",
+            "globex",
+            "draft",
+            "2026-11-21T12:00:00.000Z",
+            0,
+        ))])
+        .collect();
+    apply(&store, 0, 1, items).await;
+    for order in [SortOrder::Descending, SortOrder::Ascending] {
+        let sort = vec![("createdAt", order), ("_id", order)];
+        let mut walked = Vec::new();
+        let mut position: Option<Vec<Value>> = None;
+        loop {
+            let query = FindQuery {
+                sort: sort.clone(),
+                limit: Some(2),
+                page_conditions: position
+                    .iter()
+                    .map(|p| Condition::after(&sort, p))
+                    .collect(),
+                ..FindQuery::new(&ITEMS, vec![Condition::Equals("userId", json!("acme"))])
+            };
+            let page = store.find(&query).await.unwrap();
+            assert_eq!((page.total, page.total_exact), (9, true), "{order:?}");
+            let Some(last) = page.documents.last() else {
+                break;
+            };
+            position = Some(vec![last["createdAt"].clone(), last["_id"].clone()]);
+            walked.extend(page.documents.iter().map(|d| d["_id"].clone()));
+        }
+        let mut expected: Vec<Value> = (0..9).map(|i| json!(format!("k{i}"))).collect();
+        if order == SortOrder::Descending {
+            expected.reverse();
+        }
+        assert_eq!(walked, expected, "{order:?}");
+    }
+}
+
+/// A count told to stop at a limit reads no further, and says so.
+async fn a_capped_count_says_it_is_not_exact(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    let items = (0..5)
+        .map(|i| {
+            put(item(
+                &format!("c{i}"),
+                "acme",
+                "draft",
+                "2026-11-21T12:00:00.000Z",
+                i,
+            ))
+        })
+        .collect();
+    apply(&store, 0, 1, items).await;
+    let capped = |count_limit| FindQuery {
+        limit: Some(2),
+        count_limit,
+        ..FindQuery::new(&ITEMS, vec![Condition::Equals("userId", json!("acme"))])
+    };
+    let page = store.find(&capped(Some(3))).await.unwrap();
+    assert_eq!((page.total, page.total_exact), (3, false));
+    assert_eq!(page.documents.len(), 2);
+    let page = store.find(&capped(Some(5))).await.unwrap();
+    assert_eq!(
+        (page.total, page.total_exact),
+        (5, false),
+        "a count at the cap may go on"
+    );
+    let page = store.find(&capped(Some(6))).await.unwrap();
+    assert_eq!((page.total, page.total_exact), (5, true));
+    let page = store.find(&capped(None)).await.unwrap();
+    assert_eq!((page.total, page.total_exact), (5, true));
 }
 
 async fn dates_compare_as_times(store: Arc<dyn ReadStore>) {

@@ -172,17 +172,52 @@ pub enum Condition {
     Equals(&'static str, Value),
     AtLeast(&'static str, Value),
     Below(&'static str, Value),
+    /// Strictly greater.
+    Above(&'static str, Value),
     OneOf(&'static str, Vec<Value>),
+    /// Any one of these groups, each met when all its conditions are.
+    AnyOf(Vec<Vec<Condition>>),
+}
+
+impl Condition {
+    /// Documents that come after a position in `sort` order: the sort
+    /// fields' values of the last document of a page (a keyset). Each
+    /// sort field must have a value in every document.
+    pub fn after(sort: &[(&'static str, SortOrder)], position: &[Value]) -> Self {
+        let groups = (0..sort.len().min(position.len()))
+            .map(|differs| {
+                let mut group: Vec<Condition> = sort[..differs]
+                    .iter()
+                    .zip(position)
+                    .map(|((field, _), value)| Condition::Equals(field, value.clone()))
+                    .collect();
+                let (field, order) = sort[differs];
+                let value = position[differs].clone();
+                group.push(match order {
+                    SortOrder::Ascending => Condition::Above(field, value),
+                    SortOrder::Descending => Condition::Below(field, value),
+                });
+                group
+            })
+            .collect();
+        Condition::AnyOf(groups)
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct FindQuery {
     pub collection: &'static CollectionSpec,
     pub conditions: Vec<Condition>,
+    /// Conditions on the page only, not on the total: where a keyset page
+    /// starts.
+    pub page_conditions: Vec<Condition>,
     pub sort: Vec<(&'static str, SortOrder)>,
     pub skip: u64,
     /// `None` reads every match.
     pub limit: Option<u64>,
+    /// Count the matches up to this many; `None` counts them all. A count
+    /// that reaches the limit is reported as not exact.
+    pub count_limit: Option<u64>,
 }
 
 impl FindQuery {
@@ -190,9 +225,11 @@ impl FindQuery {
         Self {
             collection,
             conditions,
+            page_conditions: Vec::new(),
             sort: vec![("_id", SortOrder::Ascending)],
             skip: 0,
             limit: None,
+            count_limit: None,
         }
     }
 }
@@ -200,8 +237,21 @@ impl FindQuery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     pub documents: Vec<Document>,
-    /// How many documents meet the conditions, beyond this page too.
+    /// How many documents meet the conditions, beyond this page too; when
+    /// not `total_exact`, at least that many (the count stopped there).
     pub total: u64,
+    pub total_exact: bool,
+}
+
+impl Page {
+    /// The total of a count that stopped at `count_limit`, if it did.
+    pub fn counted(documents: Vec<Document>, count: u64, count_limit: Option<u64>) -> Self {
+        Self {
+            documents,
+            total: count,
+            total_exact: count_limit.is_none_or(|limit| count < limit),
+        }
+    }
 }
 
 #[derive(Debug, Clone, thiserror::Error)]

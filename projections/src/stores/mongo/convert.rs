@@ -32,6 +32,19 @@ pub(super) fn filter_document(
     conditions: &[Condition],
     date_fields: &[&str],
 ) -> Result<BsonDocument, ReadStoreError> {
+    let clauses: Vec<Bson> = conditions
+        .iter()
+        .map(|condition| Bson::Document(clause(condition, date_fields)))
+        .collect();
+    Ok(if clauses.is_empty() {
+        BsonDocument::new()
+    } else {
+        doc! { "$and": clauses }
+    })
+}
+
+/// One condition as a filter.
+fn clause(condition: &Condition, date_fields: &[&str]) -> BsonDocument {
     let value = |field: &str, value: &Value| {
         let bson = to_bson(value);
         if date_fields.contains(&field) {
@@ -40,22 +53,34 @@ pub(super) fn filter_document(
             bson
         }
     };
-    let clauses: Vec<Bson> = conditions
-        .iter()
-        .map(|condition| {
-            Bson::Document(match condition {
-                Condition::Equals(field, v) => doc! { *field: value(field, v) },
-                Condition::AtLeast(field, v) => doc! { *field: { "$gte": value(field, v) } },
-                Condition::Below(field, v) => doc! { *field: { "$lt": value(field, v) } },
-                Condition::OneOf(field, vs) => doc! { *field: { "$in": vs.iter().map(|v| value(field, v)).collect::<Vec<_>>() } },
-            })
-        })
-        .collect();
-    Ok(if clauses.is_empty() {
-        BsonDocument::new()
-    } else {
-        doc! { "$and": clauses }
-    })
+    match condition {
+        Condition::Equals(field, v) => doc! { *field: value(field, v) },
+        Condition::AtLeast(field, v) => doc! { *field: { "$gte": value(field, v) } },
+        Condition::Below(field, v) => doc! { *field: { "$lt": value(field, v) } },
+        Condition::Above(field, v) => doc! { *field: { "$gt": value(field, v) } },
+        Condition::OneOf(field, vs) => {
+            doc! { *field: { "$in": vs.iter().map(|v| value(field, v)).collect::<Vec<_>>() } }
+        }
+        // `$or` of no alternatives is refused by the server: match nothing.
+        Condition::AnyOf(groups) if groups.is_empty() => doc! { "_id": { "$in": [] } },
+        Condition::AnyOf(groups) => {
+            let alternatives: Vec<Bson> = groups
+                .iter()
+                .map(|group| {
+                    let all: Vec<Bson> = group
+                        .iter()
+                        .map(|c| Bson::Document(clause(c, date_fields)))
+                        .collect();
+                    Bson::Document(if all.is_empty() {
+                        BsonDocument::new()
+                    } else {
+                        doc! { "$and": all }
+                    })
+                })
+                .collect();
+            doc! { "$or": alternatives }
+        }
+    }
 }
 
 fn to_bson(value: &Value) -> Bson {

@@ -280,10 +280,15 @@ impl ReadStore for MongoReadStore {
         let spec = query.collection;
         let mut filter = filter_document(&query.conditions, spec.date_fields)?;
         filter.insert(DELETED, doc! { "$exists": false });
+        let mut page_filter = filter.clone();
+        if !query.page_conditions.is_empty() {
+            let on_page = filter_document(&query.page_conditions, spec.date_fields)?;
+            page_filter = doc! { "$and": [page_filter, on_page] };
+        }
         let sort = key_document(&query.sort);
         let collection = self.collection(spec, Generation::Live);
         let mut find = collection
-            .find(filter.clone())
+            .find(page_filter)
             .sort(sort)
             .skip(query.skip)
             .projection(doc! { STAMP: 0, DELETED: 0 });
@@ -296,14 +301,16 @@ impl ReadStore for MongoReadStore {
             .try_collect()
             .await
             .map_err(ReadStoreError::new)?;
-        let total = collection
-            .count_documents(filter)
-            .await
-            .map_err(ReadStoreError::new)?;
-        Ok(Page {
-            documents: found.into_iter().map(from_bson_document).collect(),
+        let mut count = collection.count_documents(filter);
+        if let Some(limit) = query.count_limit {
+            count = count.limit(limit);
+        }
+        let total = count.await.map_err(ReadStoreError::new)?;
+        Ok(Page::counted(
+            found.into_iter().map(from_bson_document).collect(),
             total,
-        })
+            query.count_limit,
+        ))
     }
 }
 

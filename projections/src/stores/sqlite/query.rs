@@ -11,7 +11,13 @@ use super::schema::{direction, field_expression, table};
 
 pub(super) fn find(db: &Connection, query: &FindQuery) -> Result<Page, ReadStoreError> {
     let table = table(query.collection, Generation::Live);
-    let (filter, parameters) = where_clause(&query.conditions)?;
+    let on_page: Vec<Condition> = query
+        .conditions
+        .iter()
+        .chain(&query.page_conditions)
+        .cloned()
+        .collect();
+    let (filter, parameters) = where_clause(&on_page)?;
     let mut order = Vec::new();
     for (field, sort) in &query.sort {
         order.push(format!("{} {}", field_expression(field)?, direction(*sort)));
@@ -37,7 +43,21 @@ pub(super) fn find(db: &Connection, query: &FindQuery) -> Result<Page, ReadStore
         let text = row.map_err(ReadStoreError::new)?;
         documents.push(serde_json::from_str::<Document>(&text).map_err(ReadStoreError::new)?);
     }
-    let count_sql = format!("SELECT COUNT(*) FROM {table}{filter}");
+    let total = count(db, &table, query)?;
+    Ok(Page::counted(documents, total, query.count_limit))
+}
+
+/// The documents meeting the query's conditions (not its page's), counted
+/// up to its count limit: a capped count reads no further than the cap.
+fn count(db: &Connection, table: &str, query: &FindQuery) -> Result<u64, ReadStoreError> {
+    let (filter, parameters) = where_clause(&query.conditions)?;
+    let count_sql = match query.count_limit {
+        None => format!("SELECT COUNT(*) FROM {table}{filter}"),
+        Some(limit) => {
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table}{filter} LIMIT {limit})")
+        }
+    };
     let total: i64 = db
         .prepare_cached(&count_sql)
         .and_then(|mut s| {
@@ -46,10 +66,7 @@ pub(super) fn find(db: &Connection, query: &FindQuery) -> Result<Page, ReadStore
             })
         })
         .map_err(ReadStoreError::new)?;
-    Ok(Page {
-        documents,
-        total: u64::try_from(total).unwrap_or(0),
-    })
+    Ok(u64::try_from(total).unwrap_or(0))
 }
 
 /// ` WHERE ...` with its parameters, or nothing for no conditions.
@@ -85,6 +102,25 @@ fn condition_sql(
         }
         Condition::Below(field, value) => {
             format!("{} < {}", field_expression(field)?, bind(value)?)
+        }
+        Condition::Above(field, value) => {
+            format!("{} > {}", field_expression(field)?, bind(value)?)
+        }
+        Condition::AnyOf(groups) if groups.is_empty() => "0".to_owned(),
+        Condition::AnyOf(groups) => {
+            let mut alternatives = Vec::new();
+            for group in groups {
+                let mut all = Vec::new();
+                for condition in group {
+                    all.push(condition_sql(condition, parameters)?);
+                }
+                alternatives.push(if all.is_empty() {
+                    "1".to_owned()
+                } else {
+                    format!("({})", all.join(" AND "))
+                });
+            }
+            format!("({})", alternatives.join(" OR "))
         }
         Condition::OneOf(field, values) if values.is_empty() => {
             format!("{} IS NULL AND 0", field_expression(field)?)
