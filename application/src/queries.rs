@@ -1,6 +1,8 @@
 //! What every query of a read model shares: pages, errors, tenant scoping,
 //! and waiting until a projection has reached the client's own last write.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use herald_domain::{FieldError, TenantId};
 use serde_json::Value;
 use std::sync::Arc;
@@ -20,11 +22,59 @@ pub enum QueryError {
     Store(#[from] ReadStoreError),
 }
 
-/// A page of a list: `page` counts from 1; `limit` is 1 to 100.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A page of a list: `page` counts from 1; `limit` is 1 to 100. With
+/// `after` (a cursor from the page before), the page starts right after
+/// that page's last document instead, however deep it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
     pub page: u64,
     pub limit: u64,
+    pub after: Option<Cursor>,
+}
+
+/// Lists count their matches exactly up to this many; past it, `total` is
+/// a lower bound and says so. Counting every match of a long list on every
+/// page was most of a page's cost.
+pub const EXACT_TOTAL_UP_TO: u64 = 1_000;
+
+/// Where a page starts: the sort values of the previous page's last
+/// document, handed to clients as an opaque URL-safe string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor(Vec<Value>);
+
+impl Cursor {
+    /// The longest cursor read: the values of a couple of sort fields.
+    const MAX_LENGTH: usize = 1_024;
+
+    pub fn new(position: Vec<Value>) -> Self {
+        Self(position)
+    }
+
+    pub fn encode(&self) -> String {
+        let json = Value::Array(self.0.clone()).to_string();
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    /// # Errors
+    /// When the text is not a cursor this API handed out.
+    pub fn decode(text: &str) -> Result<Self, FieldError> {
+        let invalid = || FieldError::new("cursor", "is not a cursor from a previous page");
+        if text.len() > Self::MAX_LENGTH {
+            return Err(invalid());
+        }
+        let json = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+        match serde_json::from_slice::<Value>(&json) {
+            Ok(Value::Array(values))
+                if !values.is_empty()
+                    && values
+                        .iter()
+                        .all(|v| v.is_string() || v.is_number() || v.is_boolean()) =>
+            {
+                Ok(Self(values))
+            }
+            _ => Err(invalid()),
+        }
+    }
 }
 
 impl PageRequest {
@@ -42,21 +92,72 @@ impl PageRequest {
                 format!("must be between 1 and {}", Self::MAX_LIMIT),
             ));
         }
-        Ok(Self { page, limit })
+        Ok(Self {
+            page,
+            limit,
+            after: None,
+        })
+    }
+
+    /// The same page size, starting after `cursor`.
+    #[must_use]
+    pub fn after(self, cursor: Cursor) -> Self {
+        Self {
+            page: 1,
+            after: Some(cursor),
+            ..self
+        }
     }
 
     /// How many documents come before the page. Stores take it as a
     /// signed 64-bit number (SQLite's OFFSET, MongoDB's skip), so a page
     /// past any list is clamped there rather than wrapping or failing.
-    pub fn skip(self) -> u64 {
+    pub fn skip(&self) -> u64 {
         const MAX_SKIP: u64 = i64::MAX as u64;
         (self.page - 1).saturating_mul(self.limit).min(MAX_SKIP)
+    }
+
+    /// How far to count the matches: exactly up to [`EXACT_TOTAL_UP_TO`],
+    /// and on a deep page far enough to tell whether another follows.
+    fn count_limit(&self) -> u64 {
+        const MAX_COUNT: u64 = i64::MAX as u64;
+        self.skip()
+            .saturating_add(self.limit)
+            .saturating_add(1)
+            .clamp(EXACT_TOTAL_UP_TO, MAX_COUNT)
+    }
+
+    /// `collection`'s documents matching `conditions` on this page, in
+    /// `sort` order (whose last field must tell documents apart).
+    pub fn query(
+        &self,
+        collection: &'static CollectionSpec,
+        sort: Vec<(&'static str, SortOrder)>,
+        conditions: Vec<Condition>,
+    ) -> FindQuery {
+        let page_conditions = self
+            .after
+            .iter()
+            .map(|cursor| Condition::after(&sort, &cursor.0))
+            .collect();
+        FindQuery {
+            sort,
+            skip: self.skip(),
+            limit: Some(self.limit),
+            page_conditions,
+            count_limit: Some(self.count_limit()),
+            ..FindQuery::new(collection, conditions)
+        }
     }
 }
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { page: 1, limit: 20 }
+        Self {
+            page: 1,
+            limit: 20,
+            after: None,
+        }
     }
 }
 
@@ -66,17 +167,13 @@ pub fn newest_first(
     collection: &'static CollectionSpec,
     time_field: &'static str,
     conditions: Vec<Condition>,
-    page: PageRequest,
+    page: &PageRequest,
 ) -> FindQuery {
-    FindQuery {
-        sort: vec![
-            (time_field, SortOrder::Descending),
-            ("_id", SortOrder::Descending),
-        ],
-        skip: page.skip(),
-        limit: Some(page.limit),
-        ..FindQuery::new(collection, conditions)
-    }
+    let sort = vec![
+        (time_field, SortOrder::Descending),
+        ("_id", SortOrder::Descending),
+    ];
+    page.query(collection, sort, conditions)
 }
 
 /// The condition that keeps a query inside one tenant's documents.
@@ -159,4 +256,63 @@ mod tests {
         assert_eq!(last.skip(), i64::MAX as u64);
         assert_eq!(PageRequest::new(3, 20).unwrap().skip(), 40);
     }
+
+    #[test]
+    fn a_cursor_reads_back_as_it_was_handed_out() {
+        let cursor = Cursor::new(vec![
+            Value::from("2026-11-21T12:00:00.000Z"),
+            Value::from("c-1"),
+            Value::from(3),
+        ]);
+        let text = cursor.encode();
+        assert!(text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert_eq!(Cursor::decode(&text).unwrap(), cursor);
+    }
+
+    #[test]
+    fn anything_but_a_cursor_handed_out_is_refused_naming_the_field() {
+        let encoded = |json: &str| URL_SAFE_NO_PAD.encode(json);
+        for text in [
+            "not base64!".to_owned(),
+            encoded("{}"),
+            encoded("[]"),
+            encoded("[{\"$gt\": 1}]"),
+            encoded("[[1]]"),
+            encoded("[null]"),
+            "A".repeat(2_000),
+        ] {
+            let error = Cursor::decode(&text).unwrap_err();
+            assert_eq!(error.field, "cursor", "{text}");
+        }
+    }
+
+    #[test]
+    fn totals_are_exact_up_to_a_thousand_and_deep_pages_count_past_themselves() {
+        assert_eq!(PageRequest::new(1, 50).unwrap().count_limit(), 1_000);
+        assert_eq!(PageRequest::new(40, 50).unwrap().count_limit(), 2_001);
+    }
+
+    #[test]
+    fn a_page_after_a_cursor_starts_there_and_skips_nothing() {
+        let cursor = Cursor::new(vec![
+            Value::from("2026-11-21T12:00:00.000Z"),
+            Value::from("c-9"),
+        ]);
+        let page = PageRequest::new(1, 20).unwrap().after(cursor);
+        let query = newest_first(&TEST_COLLECTION, "createdAt", vec![], &page);
+        assert_eq!(query.skip, 0);
+        assert_eq!(query.page_conditions.len(), 1);
+        assert!(
+            query.conditions.is_empty(),
+            "the total counts the whole list"
+        );
+    }
+
+    static TEST_COLLECTION: CollectionSpec = CollectionSpec {
+        name: "things",
+        date_fields: &[],
+        indexes: &[],
+    };
 }

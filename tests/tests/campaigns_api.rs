@@ -93,6 +93,48 @@ on_both_stores! {
 }
 
 on_both_stores! {
+    async fn pages_follow_their_cursors_through_the_whole_list_once() {
+        let app = spawn_app().await;
+        let mut last = 0;
+        for n in 1..=7 {
+            let mut body = campaign_body();
+            body["campaignName"] = json!(format!("Campaign {n}"));
+            last = app.create_campaign_ok(&body).await.1;
+        }
+
+        let mut names = Vec::new();
+        let mut query = format!("?minPosition={last}&limit=3");
+        loop {
+            let response = app.list_campaigns(&query).await;
+            assert_eq!(response.status(), 200);
+            let page: Value = response.json().await.unwrap();
+            assert_eq!((page["total"].clone(), page["totalExact"].clone()), (json!(7), json!(true)));
+            names.extend(
+                page["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["campaignName"].as_str().unwrap().to_owned()),
+            );
+            match page["nextCursor"].as_str() {
+                Some(cursor) => query = format!("?limit=3&cursor={cursor}"),
+                None => break,
+            }
+        }
+        let newest_first: Vec<String> = (1..=7).rev().map(|n| format!("Campaign {n}")).collect();
+        assert_eq!(names, newest_first);
+
+        let both = app.list_campaigns("?page=2&cursor=WyJ4Il0").await;
+        let (status, _, field) = error_of(both).await;
+        assert_eq!((status, field.as_deref()), (400, Some("cursor")));
+        let forged = app.list_campaigns("?cursor=W3siJGd0IjoxfV0").await;
+        let (status, _, field) = error_of(forged).await;
+        assert_eq!((status, field.as_deref()), (400, Some("cursor")));
+        app.stop().await;
+    }
+}
+
+on_both_stores! {
     async fn the_list_filters_by_status() {
         let app = spawn_app().await;
         let (draft, _) = app.create_campaign_ok(&campaign_body()).await;

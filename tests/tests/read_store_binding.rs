@@ -51,7 +51,7 @@ async fn names(herald: &Herald) -> Vec<String> {
         .list(
             &tenant(),
             &CampaignFilter::default(),
-            PageRequest::default(),
+            &PageRequest::default(),
             None,
         )
         .await

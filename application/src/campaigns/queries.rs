@@ -102,7 +102,7 @@ impl CampaignQueries {
         &self,
         tenant: &TenantId,
         filter: &CampaignFilter,
-        page: PageRequest,
+        page: &PageRequest,
         min_position: Option<u64>,
     ) -> Result<Page, QueryError> {
         let mut conditions = vec![owned_by(tenant)];
@@ -176,7 +176,7 @@ impl CampaignQueries {
         tenant: &TenantId,
         campaign_id: &str,
         status: Option<RecipientStatus>,
-        page: PageRequest,
+        page: &PageRequest,
         min_position: Option<u64>,
     ) -> Result<Page, QueryError> {
         let mut conditions = vec![
@@ -186,12 +186,11 @@ impl CampaignQueries {
         if let Some(status) = status {
             conditions.push(Condition::Equals("status", Value::from(status.as_str())));
         }
-        let query = FindQuery {
-            sort: vec![("order", SortOrder::Ascending)],
-            skip: page.skip(),
-            limit: Some(page.limit),
-            ..FindQuery::new(&CAMPAIGN_RECIPIENTS, conditions)
-        };
+        let sort = vec![
+            ("order", SortOrder::Ascending),
+            ("_id", SortOrder::Ascending),
+        ];
+        let query = page.query(&CAMPAIGN_RECIPIENTS, sort, conditions);
         self.reads.find(&query, min_position).await
     }
 }

@@ -65,7 +65,7 @@ impl MessageQueries {
         &self,
         tenant: &TenantId,
         filter: &MessageFilter,
-        page: PageRequest,
+        page: &PageRequest,
         min_position: Option<u64>,
     ) -> Result<Page, QueryError> {
         let mut conditions = vec![owned_by(tenant)];
@@ -134,7 +134,7 @@ impl MessageQueries {
         session_id: Option<&SessionId>,
         since: Option<DateTime<Utc>>,
         until: Option<DateTime<Utc>>,
-        page: PageRequest,
+        page: &PageRequest,
         min_position: Option<u64>,
     ) -> Result<Page, QueryError> {
         let mut conditions = vec![owned_by(tenant)];

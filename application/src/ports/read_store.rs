@@ -241,15 +241,30 @@ pub struct Page {
     /// not `total_exact`, at least that many (the count stopped there).
     pub total: u64,
     pub total_exact: bool,
+    /// Where the next page starts, when this one is full: the sort fields'
+    /// values of its last document (see [`Condition::after`]).
+    pub next: Option<Vec<Value>>,
 }
 
 impl Page {
-    /// The total of a count that stopped at `count_limit`, if it did.
-    pub fn counted(documents: Vec<Document>, count: u64, count_limit: Option<u64>) -> Self {
+    /// The page `query` found, with `count` matches counted (up to its
+    /// count limit).
+    pub fn found(documents: Vec<Document>, count: u64, query: &FindQuery) -> Self {
+        let full = query
+            .limit
+            .is_some_and(|limit| documents.len() as u64 >= limit && limit > 0);
+        let next = documents.last().filter(|_| full).map(|last| {
+            query
+                .sort
+                .iter()
+                .map(|(field, _)| last.get(*field).cloned().unwrap_or(Value::Null))
+                .collect()
+        });
         Self {
             documents,
             total: count,
-            total_exact: count_limit.is_none_or(|limit| count < limit),
+            total_exact: query.count_limit.is_none_or(|limit| count < limit),
+            next,
         }
     }
 }

@@ -52,7 +52,7 @@ impl SessionQueries {
         &self,
         tenant: &TenantId,
         filter: &SessionFilter,
-        page: PageRequest,
+        page: &PageRequest,
         min_position: Option<u64>,
     ) -> Result<Page, QueryError> {
         let mut conditions = vec![owned_by(tenant), Condition::Equals("isActive", true.into())];

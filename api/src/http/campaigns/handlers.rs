@@ -102,7 +102,14 @@ pub async fn list(
     Tenant(tenant): Tenant,
     params: QueryParams,
 ) -> Result<Response, ApiError> {
-    params.only(&["status", "sessionId", "page", "limit", "minPosition"])?;
+    params.only(&[
+        "status",
+        "sessionId",
+        "page",
+        "limit",
+        "cursor",
+        "minPosition",
+    ])?;
     let filter = CampaignFilter {
         status: params.choice("status", &CampaignStatus::ALL, CampaignStatus::as_str)?,
         session_id: params.parsed("sessionId", SessionId::parse)?,
@@ -110,9 +117,9 @@ pub async fn list(
     let page = page_request(&params)?;
     let found = app
         .campaign_queries
-        .list(&tenant, &filter, page, params.number("minPosition")?)
+        .list(&tenant, &filter, &page, params.number("minPosition")?)
         .await?;
-    Ok(listed(found, page))
+    Ok(listed(found, &page))
 }
 
 pub async fn get(
@@ -138,7 +145,7 @@ pub async fn recipients(
     Path(id): Path<String>,
     params: QueryParams,
 ) -> Result<Response, ApiError> {
-    params.only(&["status", "page", "limit", "minPosition"])?;
+    params.only(&["status", "page", "limit", "cursor", "minPosition"])?;
     let (id, status, page, min_position) = (
         campaign_id(&id)?.to_string(),
         params.choice("status", &RecipientStatus::ALL, RecipientStatus::as_str)?,
@@ -149,8 +156,10 @@ pub async fn recipients(
     if queries.get(&tenant, &id, min_position).await?.is_none() {
         return Err(ApiError::NotFound(format!("no campaign {id}")));
     }
-    let found = queries.recipients(&tenant, &id, status, page, None).await?;
-    Ok(listed(found, page))
+    let found = queries
+        .recipients(&tenant, &id, status, &page, None)
+        .await?;
+    Ok(listed(found, &page))
 }
 
 async fn run(

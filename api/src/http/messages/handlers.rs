@@ -58,6 +58,7 @@ pub async fn list(
         "until",
         "page",
         "limit",
+        "cursor",
         "minPosition",
     ])?;
     let filter = MessageFilter {
@@ -70,9 +71,9 @@ pub async fn list(
     let page = page_request(&params)?;
     let found = app
         .message_queries
-        .list(&tenant, &filter, page, params.number("minPosition")?)
+        .list(&tenant, &filter, &page, params.number("minPosition")?)
         .await?;
-    Ok(listed(found, page))
+    Ok(listed(found, &page))
 }
 
 pub async fn get(
@@ -102,6 +103,7 @@ pub async fn replies(
         "until",
         "page",
         "limit",
+        "cursor",
         "minPosition",
     ])?;
     let page = page_request(&params)?;
@@ -112,11 +114,11 @@ pub async fn replies(
             params.parsed("sessionId", SessionId::parse)?.as_ref(),
             time(&params, "since")?,
             time(&params, "until")?,
-            page,
+            &page,
             params.number("minPosition")?,
         )
         .await?;
-    Ok(listed(found, page))
+    Ok(listed(found, &page))
 }
 
 fn bad_query(field: &str, message: String) -> ApiError {

@@ -102,16 +102,16 @@ pub async fn list(
     Tenant(tenant): Tenant,
     params: QueryParams,
 ) -> Result<Response, ApiError> {
-    params.only(&["status", "page", "limit", "minPosition"])?;
+    params.only(&["status", "page", "limit", "cursor", "minPosition"])?;
     let filter = SessionFilter {
         status: params.choice("status", &SessionStatus::ALL, SessionStatus::as_str)?,
     };
     let page = page_request(&params)?;
     let found = app
         .session_queries
-        .list(&tenant, &filter, page, params.number("minPosition")?)
+        .list(&tenant, &filter, &page, params.number("minPosition")?)
         .await?;
-    Ok(listed(found, page))
+    Ok(listed(found, &page))
 }
 
 pub async fn get(

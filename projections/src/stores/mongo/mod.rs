@@ -306,10 +306,10 @@ impl ReadStore for MongoReadStore {
             count = count.limit(limit);
         }
         let total = count.await.map_err(ReadStoreError::new)?;
-        Ok(Page::counted(
+        Ok(Page::found(
             found.into_iter().map(from_bson_document).collect(),
             total,
-            query.count_limit,
+            query,
         ))
     }
 }

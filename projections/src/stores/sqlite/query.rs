@@ -44,7 +44,7 @@ pub(super) fn find(db: &Connection, query: &FindQuery) -> Result<Page, ReadStore
         documents.push(serde_json::from_str::<Document>(&text).map_err(ReadStoreError::new)?);
     }
     let total = count(db, &table, query)?;
-    Ok(Page::counted(documents, total, query.count_limit))
+    Ok(Page::found(documents, total, query))
 }
 
 /// The documents meeting the query's conditions (not its page's), counted
