@@ -173,7 +173,10 @@ on_both_stores! {
             ("stop", "stopped"),
         ] {
             let response = app.campaign_action(&id, action).await;
-            assert_eq!(response.status(), 202, "{action}");
+            if response.status() != 202 {
+                let (status, body) = (response.status(), response.text().await.unwrap_or_default());
+                panic!("{action}: {status} {body}");
+            }
             position = receipt(response).await.1;
             assert_eq!(
                 app.campaign(&id, position).await["status"],

@@ -105,17 +105,7 @@ impl CampaignQueries {
         page: &PageRequest,
         min_position: Option<u64>,
     ) -> Result<Page, QueryError> {
-        let mut conditions = vec![owned_by(tenant)];
-        if let Some(status) = filter.status {
-            conditions.push(Condition::Equals("status", Value::from(status.as_str())));
-        }
-        if let Some(session) = &filter.session_id {
-            conditions.push(Condition::Equals(
-                "sessionId",
-                Value::from(session.as_str()),
-            ));
-        }
-        let query = newest_first(&CAMPAIGNS, "createdAt", conditions, page);
+        let query = list_query(tenant, filter, page);
         self.reads.find(&query, min_position).await
     }
 
@@ -179,20 +169,45 @@ impl CampaignQueries {
         page: &PageRequest,
         min_position: Option<u64>,
     ) -> Result<Page, QueryError> {
-        let mut conditions = vec![
-            Condition::Equals("campaignId", Value::from(campaign_id)),
-            owned_by(tenant),
-        ];
-        if let Some(status) = status {
-            conditions.push(Condition::Equals("status", Value::from(status.as_str())));
-        }
-        let sort = vec![
-            ("order", SortOrder::Ascending),
-            ("_id", SortOrder::Ascending),
-        ];
-        let query = page.query(&CAMPAIGN_RECIPIENTS, sort, conditions);
+        let query = recipients_query(tenant, campaign_id, status, page);
         self.reads.find(&query, min_position).await
     }
+}
+
+/// The query behind `GET /v1/campaigns`.
+pub fn list_query(tenant: &TenantId, filter: &CampaignFilter, page: &PageRequest) -> FindQuery {
+    let mut conditions = vec![owned_by(tenant)];
+    if let Some(status) = filter.status {
+        conditions.push(Condition::Equals("status", Value::from(status.as_str())));
+    }
+    if let Some(session) = &filter.session_id {
+        conditions.push(Condition::Equals(
+            "sessionId",
+            Value::from(session.as_str()),
+        ));
+    }
+    newest_first(&CAMPAIGNS, "createdAt", conditions, page)
+}
+
+/// The query behind `GET /v1/campaigns/{id}/recipients`.
+pub fn recipients_query(
+    tenant: &TenantId,
+    campaign_id: &str,
+    status: Option<RecipientStatus>,
+    page: &PageRequest,
+) -> FindQuery {
+    let mut conditions = vec![
+        Condition::Equals("campaignId", Value::from(campaign_id)),
+        owned_by(tenant),
+    ];
+    if let Some(status) = status {
+        conditions.push(Condition::Equals("status", Value::from(status.as_str())));
+    }
+    let sort = vec![
+        ("order", SortOrder::Ascending),
+        ("_id", SortOrder::Ascending),
+    ];
+    page.query(&CAMPAIGN_RECIPIENTS, sort, conditions)
 }
 
 #[cfg(test)]

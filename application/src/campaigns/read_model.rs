@@ -51,9 +51,31 @@ pub static CAMPAIGNS: CollectionSpec = CollectionSpec {
             unique: false,
             sparse: false,
         },
-        // Herald: a tenant's campaigns, newest first.
+        // Herald: a tenant's campaigns, newest first, alone or by status or
+        // session; the id orders campaigns created in the same millisecond,
+        // so that pages (and cursors) need no sort.
         IndexSpec {
-            fields: &[("userId", Asc), ("createdAt", Desc)],
+            fields: &[("userId", Asc), ("createdAt", Desc), ("_id", Desc)],
+            unique: false,
+            sparse: false,
+        },
+        IndexSpec {
+            fields: &[
+                ("userId", Asc),
+                ("status", Asc),
+                ("createdAt", Desc),
+                ("_id", Desc),
+            ],
+            unique: false,
+            sparse: false,
+        },
+        IndexSpec {
+            fields: &[
+                ("userId", Asc),
+                ("sessionId", Asc),
+                ("createdAt", Desc),
+                ("_id", Desc),
+            ],
             unique: false,
             sparse: false,
         },
@@ -79,9 +101,20 @@ pub static CAMPAIGN_RECIPIENTS: CollectionSpec = CollectionSpec {
             unique: false,
             sparse: false,
         },
-        // Herald: a campaign's recipients in the order they were added.
+        // Herald: a campaign's recipients in the order they were added, all
+        // or by outcome.
         IndexSpec {
-            fields: &[("campaignId", Asc), ("order", Asc)],
+            fields: &[("campaignId", Asc), ("order", Asc), ("_id", Asc)],
+            unique: false,
+            sparse: false,
+        },
+        IndexSpec {
+            fields: &[
+                ("campaignId", Asc),
+                ("status", Asc),
+                ("order", Asc),
+                ("_id", Asc),
+            ],
             unique: false,
             sparse: false,
         },

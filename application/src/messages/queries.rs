@@ -68,19 +68,7 @@ impl MessageQueries {
         page: &PageRequest,
         min_position: Option<u64>,
     ) -> Result<Page, QueryError> {
-        let mut conditions = vec![owned_by(tenant)];
-        if let Some(session) = &filter.session_id {
-            conditions.push(Condition::Equals("sessionId", session.as_str().into()));
-        }
-        if let Some(direction) = filter.direction {
-            let incoming = direction == Direction::Incoming;
-            conditions.push(Condition::Equals("isIncoming", incoming.into()));
-        }
-        if let Some(status) = filter.status {
-            conditions.push(Condition::Equals("status", status.as_str().into()));
-        }
-        conditions.extend(time_range("timestamp", filter.since, filter.until));
-        let query = newest_first(&MESSAGES, "timestamp", conditions, page);
+        let query = list_query(tenant, filter, page);
         self.reads.find(&query, min_position).await
     }
 
@@ -137,14 +125,42 @@ impl MessageQueries {
         page: &PageRequest,
         min_position: Option<u64>,
     ) -> Result<Page, QueryError> {
-        let mut conditions = vec![owned_by(tenant)];
-        if let Some(session) = session_id {
-            conditions.push(Condition::Equals("sessionId", session.as_str().into()));
-        }
-        conditions.extend(time_range("receivedAt", since, until));
-        let query = newest_first(&REPLIES, "receivedAt", conditions, page);
+        let query = replies_query(tenant, session_id, since, until, page);
         self.reads.find(&query, min_position).await
     }
+}
+
+/// The query behind `GET /v1/messages`.
+pub fn list_query(tenant: &TenantId, filter: &MessageFilter, page: &PageRequest) -> FindQuery {
+    let mut conditions = vec![owned_by(tenant)];
+    if let Some(session) = &filter.session_id {
+        conditions.push(Condition::Equals("sessionId", session.as_str().into()));
+    }
+    if let Some(direction) = filter.direction {
+        let incoming = direction == Direction::Incoming;
+        conditions.push(Condition::Equals("isIncoming", incoming.into()));
+    }
+    if let Some(status) = filter.status {
+        conditions.push(Condition::Equals("status", status.as_str().into()));
+    }
+    conditions.extend(time_range("timestamp", filter.since, filter.until));
+    newest_first(&MESSAGES, "timestamp", conditions, page)
+}
+
+/// The query behind `GET /v1/replies`.
+pub fn replies_query(
+    tenant: &TenantId,
+    session_id: Option<&SessionId>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    page: &PageRequest,
+) -> FindQuery {
+    let mut conditions = vec![owned_by(tenant)];
+    if let Some(session) = session_id {
+        conditions.push(Condition::Equals("sessionId", session.as_str().into()));
+    }
+    conditions.extend(time_range("receivedAt", since, until));
+    newest_first(&REPLIES, "receivedAt", conditions, page)
 }
 
 fn time_range(

@@ -81,9 +81,30 @@ pub static MESSAGES: CollectionSpec = CollectionSpec {
             unique: false,
             sparse: false,
         },
-        // Herald: a tenant's messages, newest first.
+        // Herald: a tenant's messages, newest first, all or by session or
+        // status (a direction is half of them: read in order and filtered).
         IndexSpec {
-            fields: &[("userId", Asc), ("timestamp", Desc)],
+            fields: &[("userId", Asc), ("timestamp", Desc), ("_id", Desc)],
+            unique: false,
+            sparse: false,
+        },
+        IndexSpec {
+            fields: &[
+                ("userId", Asc),
+                ("sessionId", Asc),
+                ("timestamp", Desc),
+                ("_id", Desc),
+            ],
+            unique: false,
+            sparse: false,
+        },
+        IndexSpec {
+            fields: &[
+                ("userId", Asc),
+                ("status", Asc),
+                ("timestamp", Desc),
+                ("_id", Desc),
+            ],
             unique: false,
             sparse: false,
         },
@@ -111,6 +132,22 @@ pub static REPLIES: CollectionSpec = CollectionSpec {
         },
         IndexSpec {
             fields: &[("sessionId", Asc), ("receivedAt", Desc)],
+            unique: false,
+            sparse: false,
+        },
+        // Herald: a tenant's replies newest first, all or by session.
+        IndexSpec {
+            fields: &[("userId", Asc), ("receivedAt", Desc), ("_id", Desc)],
+            unique: false,
+            sparse: false,
+        },
+        IndexSpec {
+            fields: &[
+                ("userId", Asc),
+                ("sessionId", Asc),
+                ("receivedAt", Desc),
+                ("_id", Desc),
+            ],
             unique: false,
             sparse: false,
         },

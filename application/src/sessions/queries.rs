@@ -55,11 +55,7 @@ impl SessionQueries {
         page: &PageRequest,
         min_position: Option<u64>,
     ) -> Result<Page, QueryError> {
-        let mut conditions = vec![owned_by(tenant), Condition::Equals("isActive", true.into())];
-        if let Some(status) = filter.status {
-            conditions.push(Condition::Equals("status", status.as_str().into()));
-        }
-        let query = newest_first(&SESSIONS, "createdAt", conditions, page);
+        let query = list_query(tenant, filter, page);
         self.reads.find(&query, min_position).await
     }
 
@@ -186,4 +182,13 @@ fn route_of(document: &Document) -> Option<SessionRoute> {
         tenant: TenantId::parse(text(TENANT_FIELD)?).ok()?,
         session_id: SessionId::parse(text("sessionId")?).ok()?,
     })
+}
+
+/// The query behind `GET /v1/sessions`.
+pub fn list_query(tenant: &TenantId, filter: &SessionFilter, page: &PageRequest) -> FindQuery {
+    let mut conditions = vec![owned_by(tenant), Condition::Equals("isActive", true.into())];
+    if let Some(status) = filter.status {
+        conditions.push(Condition::Equals("status", status.as_str().into()));
+    }
+    newest_first(&SESSIONS, "createdAt", conditions, page)
 }

@@ -69,7 +69,7 @@ pub static SESSIONS: CollectionSpec = CollectionSpec {
             sparse: false,
         },
         IndexSpec {
-            fields: &[("userId", Asc), ("createdAt", Desc)],
+            fields: &[("userId", Asc), ("createdAt", Desc), ("_id", Desc)],
             unique: false,
             sparse: false,
         },

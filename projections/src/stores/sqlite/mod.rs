@@ -112,6 +112,18 @@ impl SqliteReadStore {
     }
 }
 
+impl SqliteReadStore {
+    /// How SQLite runs `query`'s page and count, step by step: for checking
+    /// that every list the API offers is served from an index.
+    ///
+    /// # Errors
+    /// When the query cannot be planned.
+    pub async fn query_plan(&self, query: &FindQuery) -> Result<Vec<String>, ReadStoreError> {
+        let query = query.clone();
+        self.read(move |db| query::plan(db, &query)).await
+    }
+}
+
 impl Inner {
     fn take_reader(&self) -> Result<Connection, ReadStoreError> {
         if let Some(connection) = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop() {

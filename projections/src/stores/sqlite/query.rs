@@ -9,7 +9,65 @@ use serde_json::Value;
 
 use super::schema::{direction, field_expression, table};
 
+/// A statement and its parameters. Limits and offsets are parameters too,
+/// so that each shape of query is prepared once and cached.
+struct Statement {
+    sql: String,
+    parameters: Vec<SqlValue>,
+}
+
 pub(super) fn find(db: &Connection, query: &FindQuery) -> Result<Page, ReadStoreError> {
+    let page = page_statement(query)?;
+    let mut statement = db.prepare_cached(&page.sql).map_err(ReadStoreError::new)?;
+    let rows = statement
+        .query_map(rusqlite::params_from_iter(page.parameters.iter()), |row| {
+            row.get::<_, String>(0)
+        })
+        .map_err(ReadStoreError::new)?;
+    let mut documents = Vec::new();
+    for row in rows {
+        let text = row.map_err(ReadStoreError::new)?;
+        documents.push(serde_json::from_str::<Document>(&text).map_err(ReadStoreError::new)?);
+    }
+    let count = count_statement(query)?;
+    let total: i64 = db
+        .prepare_cached(&count.sql)
+        .and_then(|mut s| {
+            s.query_row(rusqlite::params_from_iter(count.parameters.iter()), |row| {
+                row.get(0)
+            })
+        })
+        .map_err(ReadStoreError::new)?;
+    Ok(Page::found(
+        documents,
+        u64::try_from(total).unwrap_or(0),
+        query,
+    ))
+}
+
+/// How SQLite runs the query's page and its count: each step's detail, as
+/// `EXPLAIN QUERY PLAN` gives it (`SEARCH t USING INDEX …`, `SCAN t`, `USE
+/// TEMP B-TREE FOR ORDER BY`).
+pub(super) fn plan(db: &Connection, query: &FindQuery) -> Result<Vec<String>, ReadStoreError> {
+    let mut details = Vec::new();
+    for statement in [page_statement(query)?, count_statement(query)?] {
+        let mut explain = db
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", statement.sql))
+            .map_err(ReadStoreError::new)?;
+        let rows = explain
+            .query_map(
+                rusqlite::params_from_iter(statement.parameters.iter()),
+                |row| row.get::<_, String>(3),
+            )
+            .map_err(ReadStoreError::new)?;
+        for row in rows {
+            details.push(row.map_err(ReadStoreError::new)?);
+        }
+    }
+    Ok(details)
+}
+
+fn page_statement(query: &FindQuery) -> Result<Statement, ReadStoreError> {
     let table = table(query.collection, Generation::Live);
     let on_page: Vec<Condition> = query
         .conditions
@@ -17,7 +75,7 @@ pub(super) fn find(db: &Connection, query: &FindQuery) -> Result<Page, ReadStore
         .chain(&query.page_conditions)
         .cloned()
         .collect();
-    let (filter, parameters) = where_clause(&on_page)?;
+    let (filter, mut parameters) = where_clause(&on_page)?;
     let mut order = Vec::new();
     for (field, sort) in &query.sort {
         order.push(format!("{} {}", field_expression(field)?, direction(*sort)));
@@ -31,42 +89,30 @@ pub(super) fn find(db: &Connection, query: &FindQuery) -> Result<Page, ReadStore
         .limit
         .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
     let offset = i64::try_from(query.skip).unwrap_or(i64::MAX);
-    let sql = format!("SELECT doc FROM {table}{filter}{order} LIMIT {limit} OFFSET {offset}");
-    let mut statement = db.prepare_cached(&sql).map_err(ReadStoreError::new)?;
-    let rows = statement
-        .query_map(rusqlite::params_from_iter(parameters.iter()), |row| {
-            row.get::<_, String>(0)
-        })
-        .map_err(ReadStoreError::new)?;
-    let mut documents = Vec::new();
-    for row in rows {
-        let text = row.map_err(ReadStoreError::new)?;
-        documents.push(serde_json::from_str::<Document>(&text).map_err(ReadStoreError::new)?);
-    }
-    let total = count(db, &table, query)?;
-    Ok(Page::found(documents, total, query))
+    parameters.extend([SqlValue::Integer(limit), SqlValue::Integer(offset)]);
+    let (limit_at, offset_at) = (parameters.len() - 1, parameters.len());
+    Ok(Statement {
+        sql: format!(
+            "SELECT doc FROM {table}{filter}{order} LIMIT ?{limit_at} OFFSET ?{offset_at}"
+        ),
+        parameters,
+    })
 }
 
 /// The documents meeting the query's conditions (not its page's), counted
 /// up to its count limit: a capped count reads no further than the cap.
-fn count(db: &Connection, table: &str, query: &FindQuery) -> Result<u64, ReadStoreError> {
-    let (filter, parameters) = where_clause(&query.conditions)?;
-    let count_sql = match query.count_limit {
+fn count_statement(query: &FindQuery) -> Result<Statement, ReadStoreError> {
+    let table = table(query.collection, Generation::Live);
+    let (filter, mut parameters) = where_clause(&query.conditions)?;
+    let sql = match query.count_limit {
         None => format!("SELECT COUNT(*) FROM {table}{filter}"),
         Some(limit) => {
-            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-            format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table}{filter} LIMIT {limit})")
+            parameters.push(SqlValue::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+            let limit_at = parameters.len();
+            format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table}{filter} LIMIT ?{limit_at})")
         }
     };
-    let total: i64 = db
-        .prepare_cached(&count_sql)
-        .and_then(|mut s| {
-            s.query_row(rusqlite::params_from_iter(parameters.iter()), |row| {
-                row.get(0)
-            })
-        })
-        .map_err(ReadStoreError::new)?;
-    Ok(u64::try_from(total).unwrap_or(0))
+    Ok(Statement { sql, parameters })
 }
 
 /// ` WHERE ...` with its parameters, or nothing for no conditions.
