@@ -7,14 +7,13 @@
 //!   the event stores, the read store, the projection runners.
 //! - [`http`]: the axum router under `/v1`: campaigns, health, metrics;
 //!   the error type, extractors and request bodies.
-//! - [`cli`]: the operator's verbs: `serve`, `history`, `projections`.
-//! - [`bench`]: `herald bench`, the benchmark that prints figures.
+//! - [`cli`]: the operator's verbs: `serve`, `history`, `projections`, and
+//!   `bench`, which runs the benchmark (the `herald-bench` crate, beside
+//!   this one: the service links none of it).
 //!
 //! # Dependencies
-//! Every Herald crate, axum, clap, tracing-subscriber; reqwest only for
-//! the benchmark's HTTP path.
+//! Every Herald crate, axum, hyper, clap, tracing-subscriber.
 
-pub mod bench;
 pub mod cli;
 pub mod http;
 pub mod keys;

@@ -1,7 +1,6 @@
 //! `herald`: the service and the operator's tools.
 
 use clap::{Parser, Subcommand};
-use herald_api::bench::BenchArgs;
 use herald_api::{cli, Settings};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
@@ -44,17 +43,12 @@ enum Command {
         #[command(subcommand)]
         command: ProjectionsCommand,
     },
-    /// Measure the command path and the projections against servers it starts.
-    Bench(BenchArgs),
-    /// The Graph API stand-in `herald bench --suite campaigns` runs.
-    #[command(hide = true)]
-    BenchGraph {
-        #[arg(long)]
-        listen: String,
-        #[arg(long)]
-        webhook: String,
-        #[arg(long)]
-        app_secret: String,
+    /// Measure Herald against servers it starts (runs `herald-bench`, built
+    /// beside this binary; `herald bench --help` lists its options).
+    #[command(disable_help_flag = true)]
+    Bench {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
 }
 
@@ -92,17 +86,7 @@ async fn main() -> ExitCode {
         Command::Projections {
             command: ProjectionsCommand::Rebuild { name },
         } => cli::projections::rebuild(&settings, &name).await,
-        Command::Bench(args) => herald_api::bench::run(&settings, &args).await,
-        Command::BenchGraph {
-            listen,
-            webhook,
-            app_secret,
-        } => match tokio::net::TcpListener::bind(&listen).await {
-            Ok(listener) => {
-                herald_api::bench::graph_stand_in::serve(listener, webhook, app_secret).await
-            }
-            Err(error) => Err(error.into()),
-        },
+        Command::Bench { args } => cli::bench::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,7 @@
-//! `herald bench`: how fast commands are recorded and projected, measured
-//! against servers the benchmark starts itself, printed as figures.
+//! `herald bench` (the `herald-bench` binary, which `herald bench` runs):
+//! how fast commands are recorded and projected, measured against servers
+//! the benchmark starts itself, printed as figures. A tool of its own, not
+//! part of the service: the `herald` binary links none of it.
 //!
 //! For each server durability (`always` = fsync before every ack, as in
 //! production; `default` = the server's two-minute fsync), each number of
@@ -45,9 +47,10 @@ mod webhooks;
 
 use anyhow::Context;
 use herald_infrastructure::nats_server::Durability;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::settings::Settings;
+use herald_api::Settings;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct BenchArgs {
@@ -258,4 +261,19 @@ async fn start(
     paths::BenchServers::start(settings, durability.into(), replicas)
         .await
         .with_context(|| format!("starting the {durability} servers, R{replicas}"))
+}
+
+/// A binary built beside this one (`herald`, in the same target folder).
+///
+/// # Errors
+/// When this binary's folder cannot be found, or it holds no such binary.
+pub fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
+    let me = std::env::current_exe().context("this binary's path")?;
+    let sibling = me.with_file_name(name);
+    anyhow::ensure!(
+        sibling.exists(),
+        "{} not found: build the workspace (cargo build --release --workspace)",
+        sibling.display()
+    );
+    Ok(sibling)
 }

@@ -31,8 +31,8 @@ use super::clients::{publish_raw, CountingProjector, HttpClient, InprocessClient
 use super::load::{closed_loop, Measurement};
 use super::report::{ColdLoad, Projection};
 use super::PathArg;
-use crate::settings::Settings;
-use crate::system::{Backends, Herald};
+use herald_api::system::{Backends, Herald};
+use herald_api::Settings;
 
 const WARMUP: Duration = Duration::from_millis(500);
 /// Events per commit when building a history: as a busy aggregate gets.

@@ -4,7 +4,7 @@
 //!
 //! Three processes of their own, so that each one's CPU is its own: a
 //! `nats-server` (at each durability asked for), `herald serve`, and the
-//! Graph API stand-in (`herald bench-graph`, [`super::graph_stand_in`]),
+//! Graph API stand-in (`herald-bench graph-stand-in`, [`super::graph_stand_in`]),
 //! which has no limits. One number can send only its throughput (up to
 //! 1,000 a second for an upgraded number, which the bench's numbers are), so
 //! the load is spread over `--numbers` numbers, one campaign each, started
@@ -23,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use super::graph_stand_in::display_number;
 use super::machine::Machine;
 use super::DurabilityArg;
-use crate::settings::Settings;
+use herald_api::Settings;
 
 const TENANT: &str = "bench";
 const APP_SECRET: &str = "bench-campaign-secret";
@@ -151,10 +151,11 @@ async fn one_run(
     })
     .await?;
     let (herald_address, graph_address) = (free_address()?, free_address()?);
-    let me = std::env::current_exe().context("the herald binary")?;
+    let me = std::env::current_exe().context("the herald-bench binary")?;
+    let herald_binary = crate::sibling_binary("herald")?;
     let graph = Process(
         Command::new(&me)
-            .args(["bench-graph", "--listen", &graph_address])
+            .args(["graph-stand-in", "--listen", &graph_address])
             .args([
                 "--webhook",
                 &format!("http://{herald_address}/v1/webhooks/whatsapp"),
@@ -165,7 +166,7 @@ async fn one_run(
             .context("starting the Graph API stand-in")?,
     );
     let herald = Process(
-        Command::new(&me)
+        Command::new(&herald_binary)
             .arg("serve")
             .env("HERALD_NATS_URL", nats.url())
             .env("HERALD_DATA_DIR", dir.path())

@@ -26,8 +26,8 @@ use std::time::Duration;
 
 use super::load::{self, closed_loop, Client, Measurement};
 use super::machine::Machine;
-use crate::settings::Settings;
-use crate::system::Herald;
+use herald_api::Herald;
+use herald_api::Settings;
 
 const PHONE_NUMBER_ID: &str = "106540352242922";
 const APP_SECRET: &str = "bench-app-secret";
