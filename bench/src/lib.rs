@@ -32,6 +32,10 @@
 //! signed status notifications of 1 and 100 statuses per POST, statuses per
 //! second and the time to answer.
 //!
+//! `--suite queries` measures the read side ([`queries`]): a million
+//! messages and 100,000 campaigns projected, then lists and gets at a fixed
+//! rate, open loop: p50, p99, p999, refusals, CPU and memory.
+//!
 //! `--suite campaigns` measures campaigns sending ([`campaigns`]): the
 //! highest sustained sends per second of one node with every status webhook,
 //! against a Graph API stand-in with no limits ([`graph_stand_in`]).
@@ -42,6 +46,8 @@ pub mod graph_stand_in;
 mod load;
 mod machine;
 mod paths;
+mod processes;
+mod queries;
 mod report;
 mod webhooks;
 
@@ -63,6 +69,15 @@ pub struct BenchArgs {
     /// With `--suite campaigns`: recipients of each campaign.
     #[arg(long, default_value_t = 2_500)]
     pub recipients: usize,
+    /// With `--suite queries`: messages recorded before the run.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub messages: usize,
+    /// With `--suite queries`: campaigns recorded before the run.
+    #[arg(long, default_value_t = 100_000)]
+    pub campaigns: usize,
+    /// With `--suite queries`: requests a second, one run each.
+    #[arg(long, value_delimiter = ',', default_values_t = [1_000, 2_000])]
+    pub rates: Vec<u32>,
     /// With `--suite webhooks`: statuses in each POST.
     #[arg(long, value_delimiter = ',', default_values_t = [1, 100])]
     pub statuses_per_post: Vec<usize>,
@@ -100,6 +115,7 @@ pub enum Suite {
     Commands,
     Webhooks,
     Campaigns,
+    Queries,
 }
 
 impl std::fmt::Display for Suite {
@@ -108,6 +124,7 @@ impl std::fmt::Display for Suite {
             Self::Commands => "commands",
             Self::Webhooks => "webhooks",
             Self::Campaigns => "campaigns",
+            Self::Queries => "queries",
         })
     }
 }
@@ -174,6 +191,16 @@ pub async fn run(settings: &Settings, args: &BenchArgs) -> anyhow::Result<()> {
             args.json,
         )
         .await;
+    }
+    if args.suite == Suite::Queries {
+        let queries = queries::QueriesArgs {
+            messages: args.messages,
+            campaigns: args.campaigns,
+            rates: args.rates.clone(),
+            seconds: args.seconds,
+            json: args.json,
+        };
+        return queries::run(settings, &queries).await;
     }
     if args.suite == Suite::Webhooks {
         return webhooks::run(
