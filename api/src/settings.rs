@@ -55,10 +55,10 @@ pub struct Settings {
     /// (less a reserve), at most 10,000.
     pub http_max_connections: Option<usize>,
     /// Requests worked on at once and waiting for a turn, per kind:
-    /// `HERALD_HTTP_READS_IN_FLIGHT` (32) and `_WAITING` (512),
+    /// `HERALD_HTTP_READS_IN_FLIGHT` (32) and `_WAITING` (256),
     /// `HERALD_HTTP_COMMANDS_IN_FLIGHT` (256) and `_WAITING` (1024),
     /// `HERALD_HTTP_WEBHOOKS_IN_FLIGHT` (64) and `_WAITING` (256), and
-    /// `HERALD_HTTP_QUEUE_WAIT_MS` (500), the longest wait for a turn.
+    /// `HERALD_HTTP_QUEUE_WAIT_MS` (100), the longest wait for a turn.
     /// Past them a request is answered 503 at once.
     pub http_admission: AdmissionLimits,
     /// `HERALD_LOG_FORMAT`: `text` (default) or `json`.
@@ -352,7 +352,7 @@ fn admission_limits<'a>(
         max_wait: millis(
             get("HERALD_HTTP_QUEUE_WAIT_MS"),
             "HERALD_HTTP_QUEUE_WAIT_MS",
-            u64::try_from(defaults.max_wait.as_millis()).unwrap_or(500),
+            u64::try_from(defaults.max_wait.as_millis()).unwrap_or(100),
         )?,
     })
 }

@@ -2,10 +2,10 @@
 
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use herald_application::ports::read_store::Page;
+use herald_application::ports::read_store::{Document, Page};
 use herald_application::queries::{Cursor, PageRequest};
 use herald_domain::FieldError;
-use serde_json::json;
+use serde::Serialize;
 
 use super::error::ApiError;
 use super::extract::QueryParams;
@@ -41,13 +41,26 @@ pub fn page_request(params: &QueryParams) -> Result<PageRequest, ApiError> {
 /// starts (null after the last full page's end).
 pub fn listed(found: Page, page: &PageRequest) -> Response {
     let next = found.next.map(|position| Cursor::new(position).encode());
-    Json(json!({
-        "data": found.documents,
-        "page": page.after.is_none().then_some(page.page),
-        "limit": page.limit,
-        "total": found.total,
-        "totalExact": found.total_exact,
-        "nextCursor": next,
-    }))
+    Json(Listed {
+        data: &found.documents,
+        page: page.after.is_none().then_some(page.page),
+        limit: page.limit,
+        total: found.total,
+        total_exact: found.total_exact,
+        next_cursor: next,
+    })
     .into_response()
+}
+
+/// A page as it is written out: the documents are serialised straight
+/// from the page, never copied into another JSON value first.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Listed<'a> {
+    data: &'a [Document],
+    page: Option<u64>,
+    limit: u64,
+    total: u64,
+    total_exact: bool,
+    next_cursor: Option<String>,
 }

@@ -39,12 +39,15 @@ pub struct AdmissionLimits {
 impl Default for AdmissionLimits {
     /// Reads mostly work the CPU and the read store: a few dozen at once
     /// keep two cores busy. Commands mostly wait for the event log, so far
-    /// more can be in progress.
+    /// more can be in progress. A tenth of a second in the queue smooths a
+    /// burst; past it, the client is better told at once (at twice the
+    /// rate two cores serve, a wait of half a second made every answer,
+    /// refusals included, take 400 ms: `herald bench --suite queries`).
     fn default() -> Self {
         Self {
             reads: LaneLimits {
                 in_flight: 32,
-                waiting: 512,
+                waiting: 256,
             },
             commands: LaneLimits {
                 in_flight: 256,
@@ -54,7 +57,7 @@ impl Default for AdmissionLimits {
                 in_flight: 64,
                 waiting: 256,
             },
-            max_wait: Duration::from_millis(500),
+            max_wait: Duration::from_millis(100),
         }
     }
 }
