@@ -1,8 +1,12 @@
 //! The embedded SQLite read store.
 //!
 //! Each collection is a table of `(id, doc)` rows, `doc` being the document
-//! as JSON text; each seed index is an index on `json_extract(doc, ...)`
-//! expressions, which SQLite uses when a query names the same expression.
+//! in SQLite's binary JSON (JSONB, read back as text with `json(doc)`;
+//! rows written as text by earlier versions read the same); each seed
+//! index is an index on `json_extract(doc, ...)` expressions, which SQLite
+//! uses when a query names the same expression. Binary JSON is what makes
+//! those expressions cheap: as text, every index of every write and every
+//! condition an index does not answer parsed the whole document again.
 //! One connection writes (projections are the only writers); a fixed pool
 //! of connections reads, side by side thanks to WAL mode. Under load, reads
 //! wait for a connection of the pool (without holding a thread); no more
@@ -265,5 +269,64 @@ mod tests {
         }
         let opened = store.inner.readers_opened.load(Ordering::Relaxed);
         assert!(opened <= READERS, "{opened} reading connections opened");
+    }
+
+    /// Rows an earlier version wrote as JSON text read back, and match
+    /// conditions, as rows written now in binary JSON do.
+    #[tokio::test]
+    async fn documents_written_as_text_read_as_those_written_now() {
+        use herald_application::ports::read_store::{
+            Change, ChangeBatch, CollectionSpec, Condition, FindQuery, Generation, ReadStore, Stamp,
+        };
+        use serde_json::json;
+        static THINGS: CollectionSpec = CollectionSpec {
+            name: "things",
+            date_fields: &[],
+            indexes: &[],
+        };
+        let folder = tempfile::tempdir().unwrap();
+        let store = SqliteReadStore::open(&folder.path().join("read.db")).unwrap();
+        store.prepare(&[&THINGS], Generation::Live).await.unwrap();
+        store
+            .write(|db| {
+                db.execute(
+                    r#"INSERT INTO "things" (id, doc) VALUES ('old', '{"_id":"old","kind":"a"}')"#,
+                    [],
+                )
+                .map_err(ReadStoreError::new)
+            })
+            .await
+            .unwrap();
+        let document = json!({"_id": "new", "kind": "a"})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let batch = ChangeBatch {
+            projection: "things",
+            generation: Generation::Live,
+            expected_checkpoint: 0,
+            checkpoint: 1,
+            changes: vec![(
+                Stamp {
+                    position: 1,
+                    index: 0,
+                },
+                Change::Put {
+                    collection: &THINGS,
+                    id: "new".into(),
+                    document,
+                },
+            )],
+        };
+        store.apply(batch).await.unwrap();
+        let found = store
+            .find(&FindQuery::new(
+                &THINGS,
+                vec![Condition::Equals("kind", json!("a"))],
+            ))
+            .await
+            .unwrap();
+        let ids: Vec<_> = found.documents.iter().map(|d| d["_id"].clone()).collect();
+        assert_eq!(ids, [json!("new"), json!("old")]);
     }
 }

@@ -93,7 +93,7 @@ fn page_statement(query: &FindQuery) -> Result<Statement, ReadStoreError> {
     let (limit_at, offset_at) = (parameters.len() - 1, parameters.len());
     Ok(Statement {
         sql: format!(
-            "SELECT doc FROM {table}{filter}{order} LIMIT ?{limit_at} OFFSET ?{offset_at}"
+            "SELECT json(doc) FROM {table}{filter}{order} LIMIT ?{limit_at} OFFSET ?{offset_at}"
         ),
         parameters,
     })

@@ -90,7 +90,7 @@ fn matching(
 ) -> Result<Vec<(String, Document)>, ReadStoreError> {
     let (filter, parameters) = where_clause(conditions)?;
     let mut statement = tx
-        .prepare_cached(&format!("SELECT id, doc FROM {table}{filter}"))
+        .prepare_cached(&format!("SELECT id, json(doc) FROM {table}{filter}"))
         .map_err(ReadStoreError::new)?;
     let rows = statement
         .query_map(rusqlite::params_from_iter(parameters.iter()), |row| {
@@ -109,7 +109,7 @@ fn matching(
 
 fn get(tx: &Transaction<'_>, table: &str, id: &str) -> Result<Option<Document>, ReadStoreError> {
     let text: Option<String> = tx
-        .prepare_cached(&format!("SELECT doc FROM {table} WHERE id = ?1"))
+        .prepare_cached(&format!("SELECT json(doc) FROM {table} WHERE id = ?1"))
         .and_then(|mut s| s.query_row([id], |row| row.get(0)).optional())
         .map_err(ReadStoreError::new)?;
     text.map(|t| serde_json::from_str(&t).map_err(ReadStoreError::new))
@@ -124,7 +124,7 @@ fn put(
 ) -> Result<(), ReadStoreError> {
     let text = serde_json::to_string(document).map_err(ReadStoreError::new)?;
     tx.prepare_cached(&format!(
-        "INSERT INTO {table} (id, doc) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc"
+        "INSERT INTO {table} (id, doc) VALUES (?1, jsonb(?2)) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc"
     ))
     .and_then(|mut s| s.execute([id, text.as_str()]))
     .map(drop)
