@@ -18,10 +18,14 @@ use herald_application::workers::stop_requested;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tracing::{error, info};
 
 use crate::projector::{ProjectionError, Projector};
+
+/// Batches projected ahead of the one being written: one keeps both the
+/// reading and the writing busy; more would only hold memory.
+const BATCHES_AHEAD: usize = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError {
@@ -178,6 +182,11 @@ impl ProjectionRunner {
 
     /// Reads commits after the stored checkpoint, applying them in batches,
     /// until `stop_at` is reached (forever when `None`).
+    ///
+    /// Reading and projecting the next batch goes on while the last one is
+    /// written (the store writes on a thread of its own), so the two costs
+    /// overlap instead of adding up; batches are still written one at a
+    /// time, in order, each with its checkpoint.
     async fn follow(
         &self,
         generation: Generation,
@@ -187,28 +196,44 @@ impl ProjectionRunner {
         self.store
             .prepare(self.projector.collections(), generation)
             .await?;
-        let mut checkpoint = self.store.checkpoint(self.name(), generation).await?;
+        let checkpoint = self.store.checkpoint(self.name(), generation).await?;
         self.publish(generation, checkpoint);
         if stop_at.is_some_and(|stop| checkpoint >= stop) {
             return Ok(checkpoint);
         }
         let mut commits = self.feed.subscribe(checkpoint).await?;
-        let mut batch = Batch::after(checkpoint);
-        loop {
-            let commit = tokio::select! {
-                next = commits.next() => next.ok_or(RunnerError::FeedEnded)??,
-                _ = stop_requested(shutdown) => return Err(RunnerError::Stopped),
-            };
-            let reached_stop = stop_at.is_some_and(|stop| commit.position >= stop);
-            batch.add(commit.position, self.projector.project(&commit)?);
-            if commit.pending == 0 || batch.is_full(self.max_batch) || reached_stop {
-                let full = std::mem::replace(&mut batch, Batch::after(commit.position));
-                checkpoint = self.apply(generation, full).await?;
+        let (to_write, mut written_in_turn) = mpsc::channel::<Batch>(BATCHES_AHEAD);
+        let read = async move {
+            let mut batch = Batch::after(checkpoint);
+            loop {
+                let commit = tokio::select! {
+                    next = commits.next() => next.ok_or(RunnerError::FeedEnded)??,
+                    _ = stop_requested(shutdown) => return Err(RunnerError::Stopped),
+                };
+                let reached_stop = stop_at.is_some_and(|stop| commit.position >= stop);
+                batch.add(commit.position, self.projector.project(&commit)?);
+                if commit.pending == 0 || batch.is_full(self.max_batch) || reached_stop {
+                    let full = std::mem::replace(&mut batch, Batch::after(commit.position));
+                    if to_write.send(full).await.is_err() {
+                        // The writer has stopped on an error, which is the
+                        // one to report.
+                        return Ok(());
+                    }
+                }
+                if reached_stop {
+                    return Ok(());
+                }
             }
-            if reached_stop {
-                return Ok(checkpoint);
+        };
+        let write = async {
+            let mut checkpoint = checkpoint;
+            while let Some(batch) = written_in_turn.recv().await {
+                checkpoint = self.apply(generation, batch).await?;
             }
-        }
+            Ok(checkpoint)
+        };
+        let ((), checkpoint) = tokio::try_join!(read, write)?;
+        Ok(checkpoint)
     }
 
     async fn apply(&self, generation: Generation, batch: Batch) -> Result<u64, RunnerError> {
