@@ -148,6 +148,7 @@ contract!(
     put_documents_read_back_as_written,
     put_replaces_a_document,
     updates_set_fields_and_add_to_counters,
+    the_changes_of_one_batch_apply_in_their_order,
     an_update_of_a_missing_document_does_nothing,
     delete_where_removes_only_matching_documents,
     update_where_changes_only_matching_documents,
@@ -292,6 +293,61 @@ async fn put_replaces_a_document(store: Arc<dyn ReadStore>) {
     let replacement = doc(json!({ "_id": "a", "userId": "acme", "status": "running" }));
     apply(&store, 1, 2, vec![put(replacement.clone())]).await;
     assert_eq!(all(&store).await, vec![replacement]);
+}
+
+/// Many changes to the same documents in one batch (as a projection
+/// catching up writes them) end as if applied one by one: guarded updates
+/// see the updates before them, a delete removes what was put earlier in
+/// the batch, and an update of a deleted document does nothing.
+async fn the_changes_of_one_batch_apply_in_their_order(store: Arc<dyn ReadStore>) {
+    prepared(&store).await;
+    let guarded = |run: i64, set: Value| Change::UpdateWhere {
+        collection: &ITEMS,
+        conditions: vec![
+            Condition::Equals("_id", json!("a")),
+            Condition::Equals("run", json!(run)),
+        ],
+        set: doc(set),
+        increment: vec![("count", 10)],
+    };
+    let counted = |id: &str, by: i64| Change::Update {
+        collection: &ITEMS,
+        id: id.into(),
+        set: doc(json!({})),
+        increment: vec![("count", by)],
+    };
+    let changes = vec![
+        put(doc(
+            json!({ "_id": "a", "userId": "acme", "status": "draft", "count": 1, "run": 1 }),
+        )),
+        counted("a", 2),
+        guarded(2, json!({ "stale": true })),
+        guarded(1, json!({ "run": 2 })),
+        guarded(2, json!({ "second": true })),
+        put(doc(
+            json!({ "_id": "b", "userId": "acme", "status": "gone", "count": 0 }),
+        )),
+        Change::DeleteWhere {
+            collection: &ITEMS,
+            conditions: vec![Condition::Equals("status", json!("gone"))],
+        },
+        counted("b", 1),
+        Change::UpdateWhere {
+            collection: &ITEMS,
+            conditions: vec![Condition::Equals("userId", json!("acme"))],
+            set: doc(json!({ "seen": true })),
+            increment: vec![],
+        },
+        counted("a", 100),
+    ];
+    apply(&store, 0, 1, changes).await;
+    assert_eq!(
+        all(&store).await,
+        vec![doc(json!({
+            "_id": "a", "userId": "acme", "status": "draft", "count": 123, "run": 2,
+            "second": true, "seen": true,
+        }))]
+    );
 }
 
 async fn updates_set_fields_and_add_to_counters(store: Arc<dyn ReadStore>) {

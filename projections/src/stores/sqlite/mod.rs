@@ -329,4 +329,57 @@ mod tests {
         let ids: Vec<_> = found.documents.iter().map(|d| d["_id"].clone()).collect();
         assert_eq!(ids, [json!("new"), json!("old")]);
     }
+
+    /// A rebuild is loaded with its unique indexes only; the others are
+    /// built when it is promoted, and the live table has them all.
+    #[tokio::test]
+    async fn a_rebuild_gets_its_indexes_when_promoted() {
+        use herald_application::ports::read_store::{
+            CollectionSpec, Generation, IndexSpec, ReadStore, SortOrder,
+        };
+        static THINGS: CollectionSpec = CollectionSpec {
+            name: "things",
+            date_fields: &[],
+            indexes: &[
+                IndexSpec {
+                    fields: &[("kind", SortOrder::Ascending)],
+                    unique: false,
+                    sparse: false,
+                },
+                IndexSpec {
+                    fields: &[("code", SortOrder::Ascending)],
+                    unique: true,
+                    sparse: true,
+                },
+            ],
+        };
+        let folder = tempfile::tempdir().unwrap();
+        let store = SqliteReadStore::open(&folder.path().join("read.db")).unwrap();
+        let indexes = |table: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .read(move |db| {
+                        let mut names = db
+                            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL ORDER BY name")
+                            .map_err(ReadStoreError::new)?;
+                        let rows = names
+                            .query_map([table], |row| row.get::<_, String>(0))
+                            .map_err(ReadStoreError::new)?;
+                        rows.collect::<Result<Vec<_>, _>>().map_err(ReadStoreError::new)
+                    })
+                    .await
+                    .unwrap()
+            }
+        };
+        store
+            .prepare(&[&THINGS], Generation::Rebuild)
+            .await
+            .unwrap();
+        let rebuilding = THINGS.physical_name(Generation::Rebuild);
+        let during = indexes(Box::leak(rebuilding.into_boxed_str())).await;
+        assert_eq!(during.len(), 1, "only the unique index: {during:?}");
+        store.promote("things", &[&THINGS]).await.unwrap();
+        assert_eq!(indexes("things").await.len(), 2);
+    }
 }

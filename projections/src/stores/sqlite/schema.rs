@@ -61,6 +61,11 @@ pub(super) fn delete_checkpoint(
     .map_err(ReadStoreError::new)
 }
 
+/// A rebuild's tables get only their unique indexes (which must refuse a
+/// clash at the batch that makes it): the others are built once, when the
+/// rebuild is promoted, over the whole table, which is far faster than
+/// keeping them up to date row by row. A change that must find documents by
+/// other fields builds them first ([`create_indexes`]).
 pub(super) fn create_collections(
     db: &Connection,
     collections: &[&CollectionSpec],
@@ -72,7 +77,10 @@ pub(super) fn create_collections(
             "CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)"
         ))
         .map_err(ReadStoreError::new)?;
-        create_indexes(db, spec, generation)?;
+        match generation {
+            Generation::Live => create_indexes(db, spec, generation)?,
+            Generation::Rebuild => create_indexes_that(db, spec, generation, |i| i.unique)?,
+        }
     }
     Ok(())
 }
@@ -82,7 +90,16 @@ pub(super) fn create_indexes(
     spec: &CollectionSpec,
     generation: Generation,
 ) -> Result<(), ReadStoreError> {
-    for index in spec.indexes {
+    create_indexes_that(db, spec, generation, |_| true)
+}
+
+fn create_indexes_that(
+    db: &Connection,
+    spec: &CollectionSpec,
+    generation: Generation,
+    wanted: impl Fn(&IndexSpec) -> bool,
+) -> Result<(), ReadStoreError> {
+    for index in spec.indexes.iter().filter(|index| wanted(index)) {
         let name = index_name(spec, generation, index);
         let sql = index_sql(&name, &table(spec, generation), index)?;
         ensure_index(db, &name, &sql)?;

@@ -2,11 +2,12 @@
 //! transaction with the checkpoint.
 
 use herald_application::ports::read_store::{
-    ApplyOutcome, Change, ChangeBatch, CollectionSpec, Document, Generation, PromoteOutcome,
-    ReadStoreError,
+    ApplyOutcome, Change, ChangeBatch, CollectionSpec, Condition, Document, Generation,
+    PromoteOutcome, ReadStoreError,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 
 use super::query::where_clause;
 use super::schema::{
@@ -22,12 +23,161 @@ pub(super) fn apply(
     if stored != batch.expected_checkpoint {
         return Ok(ApplyOutcome::CheckpointMoved { stored });
     }
+    let mut touched = Touched::default();
     for (_, change) in &batch.changes {
-        apply_change(&tx, change, batch.generation)?;
+        if !touched.absorb(&tx, change, batch.generation)? {
+            touched.flush(&tx)?;
+            apply_change(&tx, change, batch.generation)?;
+        }
     }
+    touched.flush(&tx)?;
     write_checkpoint(&tx, batch.projection, batch.generation, batch.checkpoint)?;
     tx.commit().map_err(ReadStoreError::new)?;
     Ok(ApplyOutcome::Applied)
+}
+
+/// The documents a batch has put or updated by id, held until the batch
+/// ends or a change needs the tables as they stand: a document that many
+/// commits of one batch change (a campaign's counters, one per recipient's
+/// outcome) is read once and written once, where each change read it,
+/// parsed it, wrote it and updated every index again.
+#[derive(Default)]
+struct Touched {
+    /// Each document's last state; `None` for one found missing.
+    documents: HashMap<Key, Option<Document>>,
+    /// The documents to write, in the order first changed.
+    written: Vec<Key>,
+    queued: HashSet<Key>,
+}
+
+/// A document: its table and id.
+type Key = (String, String);
+
+impl Touched {
+    /// Takes the change in if it names its one document by id; `false`
+    /// when it must run against the tables (after a flush).
+    fn absorb(
+        &mut self,
+        tx: &Transaction<'_>,
+        change: &Change,
+        generation: Generation,
+    ) -> Result<bool, ReadStoreError> {
+        match change {
+            Change::Put {
+                collection,
+                id,
+                document,
+            } => {
+                let key = (table(collection, generation), id.clone());
+                self.mark_written(&key);
+                self.documents.insert(key, Some(document.clone()));
+                Ok(true)
+            }
+            Change::Update {
+                collection,
+                id,
+                set,
+                increment,
+            } => {
+                let key = (table(collection, generation), id.clone());
+                self.change(tx, key, |document| {
+                    update_document(document, set, increment);
+                    true
+                })?;
+                Ok(true)
+            }
+            Change::UpdateWhere {
+                collection,
+                conditions,
+                set,
+                increment,
+            } => {
+                let Some(id) = only_equalities_with_id(conditions) else {
+                    return Ok(false);
+                };
+                let key = (table(collection, generation), id.to_owned());
+                self.change(tx, key, |document| {
+                    let meets = conditions.iter().all(|c| holds(c, document));
+                    if meets {
+                        update_document(document, set, increment);
+                    }
+                    meets
+                })?;
+                Ok(true)
+            }
+            Change::DeleteWhere { .. } => Ok(false),
+        }
+    }
+
+    /// Changes the document in hand (read first if it is not), if it
+    /// exists; `edit` says whether it changed anything.
+    fn change(
+        &mut self,
+        tx: &Transaction<'_>,
+        key: Key,
+        edit: impl FnOnce(&mut Document) -> bool,
+    ) -> Result<(), ReadStoreError> {
+        if !self.documents.contains_key(&key) {
+            let stored = get(tx, &key.0, &key.1)?;
+            self.documents.insert(key.clone(), stored);
+        }
+        let Some(Some(document)) = self.documents.get_mut(&key) else {
+            return Ok(());
+        };
+        if edit(document) {
+            self.mark_written(&key);
+        }
+        Ok(())
+    }
+
+    /// Notes a document to write, once, in the order first changed.
+    fn mark_written(&mut self, key: &Key) {
+        if self.queued.insert(key.clone()) {
+            self.written.push(key.clone());
+        }
+    }
+
+    /// Writes what is held, and forgets it.
+    fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ReadStoreError> {
+        for key in self.written.drain(..) {
+            if let Some(Some(document)) = self.documents.get(&key) {
+                put(tx, &key.0, &key.1, document)?;
+            }
+        }
+        self.documents.clear();
+        self.queued.clear();
+        Ok(())
+    }
+}
+
+/// The id a change's conditions name, when every condition is an equality
+/// (which can be checked on the document in hand).
+fn only_equalities_with_id(conditions: &[Condition]) -> Option<&str> {
+    if !conditions
+        .iter()
+        .all(|c| matches!(c, Condition::Equals(..)))
+    {
+        return None;
+    }
+    conditions.iter().find_map(|c| match c {
+        Condition::Equals("_id", Value::String(id)) => Some(id.as_str()),
+        _ => None,
+    })
+}
+
+/// An equality as SQLite's `json_extract(doc, '$.field') = ?` decides it:
+/// numbers by value, null for a missing field.
+fn holds(condition: &Condition, document: &Document) -> bool {
+    let Condition::Equals(field, expected) = condition else {
+        return false;
+    };
+    let mut path = field.split('.');
+    let first = path.next().and_then(|name| document.get(name));
+    let actual = path.fold(first, |value, name| value.and_then(|v| v.get(name)));
+    match (actual.unwrap_or(&Value::Null), expected) {
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        (a, b) => a == b,
+    }
 }
 
 fn apply_change(
@@ -60,6 +210,7 @@ fn apply_change(
             set,
             increment,
         } => {
+            indexed_for_search(tx, collection, generation)?;
             let table = table(collection, generation);
             for (id, mut document) in matching(tx, &table, conditions)? {
                 update_document(&mut document, set, increment);
@@ -71,6 +222,7 @@ fn apply_change(
             collection,
             conditions,
         } => {
+            indexed_for_search(tx, collection, generation)?;
             let (filter, parameters) = where_clause(conditions)?;
             tx.execute(
                 &format!("DELETE FROM {}{filter}", table(collection, generation)),
@@ -79,6 +231,19 @@ fn apply_change(
             .map(drop)
             .map_err(ReadStoreError::new)
         }
+    }
+}
+
+/// A rebuild's table is loaded without most of its indexes; a change that
+/// finds documents by their fields gets them built first.
+fn indexed_for_search(
+    tx: &Transaction<'_>,
+    collection: &CollectionSpec,
+    generation: Generation,
+) -> Result<(), ReadStoreError> {
+    match generation {
+        Generation::Live => Ok(()),
+        Generation::Rebuild => create_indexes(tx, collection, generation),
     }
 }
 
