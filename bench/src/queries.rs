@@ -4,9 +4,10 @@
 //! The event log is filled with `--messages` messages (a tenth queued, the
 //! rest sent, delivered or read, over ten sessions) and `--campaigns`
 //! campaigns of one tenant, recorded as Herald records them. A `herald
-//! serve` started on it projects them all (the catch-up's events per second
-//! are reported), into SQLite by default or the MongoDB `HERALD_MONGODB_URI`
-//! names. Then, for each rate of `--rates`, requests go out open loop at
+//! serve` started on it projects them all (the catch-up's commits per
+//! second are reported), into SQLite by default or the MongoDB
+//! `HERALD_MONGODB_URI` names; it runs no process managers, as a node that
+//! only serves reads. Then, for each rate of `--rates`, requests go out open loop at
 //! that rate for `--seconds`: `GET /v1/messages` filtered by session, by
 //! direction and status, and by time; `GET /v1/campaigns?limit=50`; and a
 //! campaign and a message by id. Each is timed from its scheduled start, so
@@ -137,6 +138,10 @@ pub async fn run(settings: &Settings, args: &QueriesArgs) -> anyhow::Result<()> 
         .env("HERALD_NATS_URL", nats.url())
         .env("HERALD_DATA_DIR", dir.path().join("herald"))
         .env("HERALD_HTTP_ADDR", &address)
+        // A node that serves reads and keeps the read models, and sends
+        // nothing: the recorded messages name sessions that do not exist,
+        // and failing the queued ones would be other work beside the reads.
+        .env("HERALD_PROCESS_MANAGERS", "off")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
