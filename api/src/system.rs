@@ -406,7 +406,7 @@ fn services(
         Arc::clone(&clock),
     ));
     let (s, p, w) = queries(positions);
-    Ok(AppState {
+    Ok(AppState::new(http::Services {
         campaigns: Arc::new(
             CampaignService::new(stores.campaigns.clone(), Arc::clone(&clock))
                 .checking_sessions(Arc::clone(&sessions) as Arc<dyn SessionLookup>),
@@ -424,7 +424,7 @@ fn services(
         )),
         projections: Arc::new(runners),
         admission: http::server::Admission::new(settings.http_admission),
-    })
+    }))
 }
 
 /// Every process manager Herald runs.

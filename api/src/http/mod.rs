@@ -53,9 +53,27 @@ pub type Messaging = MessagingService<
     JetStreamEventStore<Message>,
 >;
 
-/// What every handler can reach.
+/// What every handler can reach, shared: each request takes a copy of the
+/// state, which is one reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The services behind the routes.
+pub struct Services {
     pub campaigns: Arc<CampaignService<JetStreamEventStore<Campaign>>>,
     pub campaign_queries: Arc<CampaignQueries>,
     pub sessions: Arc<SessionService<JetStreamEventStore<Session>>>,

@@ -205,23 +205,37 @@ impl ProjectionRunner {
         let (to_write, mut written_in_turn) = mpsc::channel::<Batch>(BATCHES_AHEAD);
         let read = async move {
             let mut batch = Batch::after(checkpoint);
+            // Whether the batch holds every commit recorded so far, so that
+            // it is worth writing before more come.
+            let mut caught_up = false;
+            let mut reached_stop = false;
             loop {
-                let commit = tokio::select! {
-                    next = commits.next() => next.ok_or(RunnerError::FeedEnded)??,
+                let worth_writing = batch.commits > 0
+                    && (caught_up || reached_stop || batch.is_full(self.max_batch));
+                tokio::select! {
+                    biased;
                     _ = stop_requested(shutdown) => return Err(RunnerError::Stopped),
-                };
-                let reached_stop = stop_at.is_some_and(|stop| commit.position >= stop);
-                batch.add(commit.position, self.projector.project(&commit)?);
-                if commit.pending == 0 || batch.is_full(self.max_batch) || reached_stop {
-                    let full = std::mem::replace(&mut batch, Batch::after(commit.position));
-                    if to_write.send(full).await.is_err() {
-                        // The writer has stopped on an error, which is the
-                        // one to report.
-                        return Ok(());
+                    // The writer is free: hand it the batch. While it is
+                    // busy, commits keep joining the batch (up to a full
+                    // one), so a busy store writes fewer, larger batches.
+                    slot = to_write.reserve(), if worth_writing => {
+                        let Ok(slot) = slot else {
+                            // The writer has stopped on an error, which is
+                            // the one to report.
+                            return Ok(());
+                        };
+                        let end = batch.end;
+                        slot.send(std::mem::replace(&mut batch, Batch::after(end)));
+                        if reached_stop {
+                            return Ok(());
+                        }
                     }
-                }
-                if reached_stop {
-                    return Ok(());
+                    next = commits.next(), if !reached_stop && !batch.is_full(self.max_batch) => {
+                        let commit = next.ok_or(RunnerError::FeedEnded)??;
+                        reached_stop = stop_at.is_some_and(|stop| commit.position >= stop);
+                        caught_up = commit.pending == 0;
+                        batch.add(commit.position, self.projector.project(&commit)?);
+                    }
                 }
             }
         };

@@ -19,13 +19,16 @@ pub(super) fn read_checkpoint(
     projection: &str,
     generation: Generation,
 ) -> Result<u64, ReadStoreError> {
+    // Read and written with every batch: prepared once per connection.
     let position: Option<i64> = db
-        .query_row(
-            &format!("SELECT position FROM {CHECKPOINTS} WHERE projection = ?1"),
-            [checkpoint_key(projection, generation)],
-            |row| row.get(0),
-        )
-        .optional()
+        .prepare_cached(&format!(
+            "SELECT position FROM {CHECKPOINTS} WHERE projection = ?1"
+        ))
+        .and_then(|mut statement| {
+            statement
+                .query_row([checkpoint_key(projection, generation)], |row| row.get(0))
+                .optional()
+        })
         .map_err(ReadStoreError::new)?;
     Ok(position.map_or(0, |p| u64::try_from(p).unwrap_or(0)))
 }
@@ -37,13 +40,16 @@ pub(super) fn write_checkpoint(
     position: u64,
 ) -> Result<(), ReadStoreError> {
     let position = i64::try_from(position).map_err(ReadStoreError::new)?;
-    db.execute(
-        &format!(
-            "INSERT INTO {CHECKPOINTS} (projection, position) VALUES (?1, ?2)
-             ON CONFLICT (projection) DO UPDATE SET position = excluded.position"
-        ),
-        rusqlite::params![checkpoint_key(projection, generation), position],
-    )
+    db.prepare_cached(&format!(
+        "INSERT INTO {CHECKPOINTS} (projection, position) VALUES (?1, ?2)
+         ON CONFLICT (projection) DO UPDATE SET position = excluded.position"
+    ))
+    .and_then(|mut statement| {
+        statement.execute(rusqlite::params![
+            checkpoint_key(projection, generation),
+            position
+        ])
+    })
     .map(drop)
     .map_err(ReadStoreError::new)
 }
