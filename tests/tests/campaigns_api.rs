@@ -212,6 +212,33 @@ on_both_stores! {
 }
 
 on_both_stores! {
+    async fn only_a_campaign_that_has_sent_and_may_still_sends_its_unknown_recipients_again() {
+        let app = spawn_app().await;
+        let (id, _) = app.create_campaign_ok(&campaign_body()).await;
+
+        let draft = app.campaign_action(&id, "resend-unknown").await;
+        let body: Value = draft.json().await.unwrap();
+        assert_eq!(body["error"]["code"], json!("not_allowed"), "{body}");
+        assert_eq!(
+            body["error"]["message"],
+            json!("the campaign has not sent anything yet")
+        );
+        app.campaign_action(&id, "stop").await;
+        let stopped = app.campaign_action(&id, "resend-unknown").await;
+        assert_eq!(stopped.status(), 409);
+        let elsewhere = app
+            .request_as("another-tenant", Method::POST, &format!("/v1/campaigns/{id}/resend-unknown"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(elsewhere.status(), 404);
+        let malformed = app.campaign_action("not-a-campaign", "resend-unknown").await;
+        assert_eq!(malformed.status(), 404);
+        app.stop().await;
+    }
+}
+
+on_both_stores! {
     async fn starting_a_campaign_without_recipients_names_the_recipients_field() {
         let app = spawn_app().await;
         let mut body = campaign_body();

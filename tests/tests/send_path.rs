@@ -5,9 +5,10 @@ use herald_api::settings::Redacted;
 use herald_api::Herald;
 use herald_fake_graph::templates::FakeTemplate;
 use herald_fake_graph::FakeGraphConfig;
-use herald_tests::app::settings_on_nats;
+use herald_tests::app::{error_of, settings_on_nats};
 use herald_tests::spawn_app_with_settings;
 use herald_tests::whatsapp::CONTACT;
+use reqwest::Method;
 use serde_json::json;
 use std::time::Duration;
 
@@ -229,6 +230,38 @@ async fn a_send_cut_off_by_a_crash_waits_for_its_webhook_then_counts_as_unknown(
         app.graph.sent_messages().is_empty(),
         "nothing was sent again"
     );
+
+    // Only a message whose outcome is unknown is sent again, and only when
+    // the business asks; then it goes once.
+    let resend = |id: &str| {
+        app.request(Method::POST, &format!("/v1/messages/{id}/resend"))
+            .send()
+    };
+    let refused = resend(&answered).await.expect("the request is sent");
+    assert_eq!(
+        error_of(refused).await,
+        (409, "not_allowed".to_owned(), None)
+    );
+    let unknown_id = resend("not-a-message").await.expect("the request is sent");
+    assert_eq!(unknown_id.status(), 404);
+    let other_tenant = app
+        .request_as(
+            "another-tenant",
+            Method::POST,
+            &format!("/v1/messages/{silent}/resend"),
+        )
+        .send()
+        .await
+        .expect("the request is sent");
+    assert_eq!(other_tenant.status(), 404);
+    let accepted = resend(&silent).await.expect("the request is sent");
+    assert_eq!(accepted.status(), 202);
+    app.wait_for_status(&silent, "sent").await;
+    let sends: Vec<_> = app.graph.sent_messages();
+    assert_eq!(sends.len(), 1, "sent again once: {sends:?}");
+    assert_eq!(sends[0].wa_id, CONTACT.trim_start_matches('+'));
+    let again = resend(&silent).await.expect("the request is sent");
+    assert_eq!(again.status(), 409, "a message Meta has is not sent again");
     node.stop().await;
     app.stop().await;
 }

@@ -8,6 +8,8 @@
 //! BatchReserved ──────────────────▶ queue one Message per recipient of the
 //!                                     batch, then RecordBatchQueued
 //! every recipient taken and settled ─▶ Complete
+//! ResendUnknownRequested ─────────▶ queue again the run's messages whose
+//!                                     outcome is unknown (Message Resend)
 //! ```
 //!
 //! Each step is a command on the campaign, so the chain survives any crash:
@@ -117,6 +119,10 @@ enum Step {
         run: u32,
         from: u32,
         to: u32,
+    },
+    /// The business asked for the run's unknown sends to be sent again.
+    ResendUnknown {
+        run: u32,
     },
 }
 
@@ -422,6 +428,48 @@ where
         }
     }
 
+    /// Queues again the run's messages whose outcome is unknown, as the
+    /// business asked. Done again after a crash, it finds those it already
+    /// queued no longer unknown, and leaves them.
+    async fn resend_unknown(&self, tenant: &TenantId, id: &str, run: u32) -> Result<(), WorkError> {
+        let campaign = self.load(tenant, id).await?;
+        let message_ids: Vec<String> = campaign
+            .recipients()
+            .iter()
+            .map(|r| campaign_message_id(tenant, id, run, &r.phone_number).to_string())
+            .collect();
+        let resent: Vec<Result<bool, WorkError>> = futures::stream::iter(message_ids)
+            .map(|message_id| self.resend_one(tenant, message_id))
+            .buffer_unordered(PARALLEL_QUEUES)
+            .collect()
+            .await;
+        let mut count = 0;
+        for outcome in resent {
+            count += u32::from(outcome?);
+        }
+        info!(campaign = %id, run, count, "unknown sends queued again, as the business asked");
+        Ok(())
+    }
+
+    /// `true` when the message was unknown and is queued again; a message
+    /// in any other state, or never queued, is left as it is.
+    async fn resend_one(&self, tenant: &TenantId, message_id: String) -> Result<bool, WorkError> {
+        let resend = MessageCommand::Resend {
+            reason:
+                "sent again at the business's request: the outcome of its first send was unknown"
+                    .to_owned(),
+        };
+        match self
+            .messages
+            .execute(&message_id, resend, &self.metadata(tenant))
+            .await
+        {
+            Ok(receipt) => Ok(receipt.events > 0),
+            Err(CommandError::Rejected(_)) => Ok(false),
+            Err(other) => Err(WorkError::Retry(other.to_string())),
+        }
+    }
+
     async fn status_of(
         &self,
         tenant: &TenantId,
@@ -500,7 +548,11 @@ fn step_of(commit: &RecordedCommit) -> Result<Option<Step>, WorkError> {
     for event in &commit.events {
         let relevant = matches!(
             event.event_type.as_str(),
-            "CampaignStarted" | "CampaignResumed" | "CampaignBatchReserved" | "CampaignBatchQueued"
+            "CampaignStarted"
+                | "CampaignResumed"
+                | "CampaignBatchReserved"
+                | "CampaignBatchQueued"
+                | "CampaignResendUnknownRequested"
         );
         if !relevant {
             continue;
@@ -515,6 +567,7 @@ fn step_of(commit: &RecordedCommit) -> Result<Option<Step>, WorkError> {
                 after_batch_at: Some(commit.recorded_at),
             }),
             CampaignEvent::BatchReserved { run, from, to } => Some(Step::Queue { run, from, to }),
+            CampaignEvent::ResendUnknownRequested { run } => Some(Step::ResendUnknown { run }),
             _ => step,
         };
     }
@@ -545,6 +598,7 @@ where
         let outcome = match step {
             Step::Advance { after_batch_at } => self.advance(&tenant, id, after_batch_at).await,
             Step::Queue { run, from, to } => self.queue_batch(&tenant, id, run, from, to).await,
+            Step::ResendUnknown { run } => self.resend_unknown(&tenant, id, run).await,
         };
         if let Err(WorkError::Retry(reason)) = &outcome {
             warn!(campaign = %id, %reason, "campaign step will be tried again");

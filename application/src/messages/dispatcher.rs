@@ -176,7 +176,7 @@ where
         }
         let campaign = message.campaign();
         if let Some(link) = campaign {
-            match self.gate(tenant, link).await? {
+            match self.gate(tenant, link, message.resend_requested()).await? {
                 Gate::Open => {}
                 Gate::Hold => return Err(WorkError::Later(PAUSED_RECHECK)),
                 Gate::Withdraw(reason) => {
@@ -232,14 +232,28 @@ where
         }
     }
 
-    /// Whether the message's campaign lets it go now.
-    async fn gate(&self, tenant: &TenantId, link: &CampaignLink) -> Result<Gate, WorkError> {
+    /// Whether the message's campaign lets it go now. A message the
+    /// business asked to send again goes even after its run has ended,
+    /// unless the campaign is paused, stopped or failed.
+    async fn gate(
+        &self,
+        tenant: &TenantId,
+        link: &CampaignLink,
+        resend_requested: bool,
+    ) -> Result<Gate, WorkError> {
         let campaign = self
             .campaigns
             .load(tenant, &link.campaign_id)
             .await
             .map_err(|e| WorkError::Retry(e.to_string()))?;
         let status = campaign.status();
+        let sendable_after_its_run = matches!(
+            status,
+            Some(CampaignStatus::Completed | CampaignStatus::Scheduled | CampaignStatus::Running)
+        );
+        if resend_requested && sendable_after_its_run {
+            return Ok(Gate::Open);
+        }
         if campaign.runs() != link.run {
             return Ok(Gate::Withdraw(format!(
                 "run {} of the campaign has ended",
@@ -452,10 +466,11 @@ fn stopper(outcome: &MessageCommand) -> Option<String> {
 }
 
 fn queued(commit: &RecordedCommit) -> bool {
-    commit
-        .events
-        .iter()
-        .any(|e| e.event_type == MessageEvent::QUEUED || e.event_type == "MessageSendDeferred")
+    commit.events.iter().any(|e| {
+        e.event_type == MessageEvent::QUEUED
+            || e.event_type == MessageEvent::RESEND_REQUESTED
+            || e.event_type == "MessageSendDeferred"
+    })
 }
 
 #[async_trait]

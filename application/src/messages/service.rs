@@ -120,6 +120,31 @@ where
             .map_err(|e| e.map_rejected(SendRefusal::Message))
     }
 
+    /// Queues again the message `id`, whose send ended unknown (Herald
+    /// stopped mid-send and no status webhook came), because the business
+    /// asks: Meta may have the first send, so Herald never does this alone.
+    ///
+    /// # Errors
+    /// `Rejected(Message(NotAllowed))` when the message's outcome is not
+    /// unknown, `Rejected(Message(NotFound))` when there is no such message;
+    /// otherwise as [`CommandExecutor::execute`].
+    #[instrument(skip(self, metadata), fields(tenant = %metadata.tenant))]
+    pub async fn resend(
+        &self,
+        id: &str,
+        metadata: &CommandMetadata,
+    ) -> Result<CommandReceipt, SendError> {
+        let resend = MessageCommand::Resend {
+            reason:
+                "sent again at the business's request: the outcome of its first send was unknown"
+                    .to_owned(),
+        };
+        self.messages
+            .execute(id, resend, metadata)
+            .await
+            .map_err(|e| e.map_rejected(SendRefusal::Message))
+    }
+
     /// The answer to a request whose key already named a message: the
     /// message's receipt if the request is the same, else the refusal.
     async fn replay(

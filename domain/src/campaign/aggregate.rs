@@ -164,6 +164,7 @@ impl Campaign {
                 Ok(state.record_batch_queued(run, to))
             }
             CampaignCommand::Complete => state.complete(now),
+            CampaignCommand::ResendUnknown => state.resend_unknown(),
             CampaignCommand::Fail { reason } => state.fail(reason),
         }
     }

@@ -41,6 +41,10 @@ pub enum CampaignCommand {
     },
     /// Every recipient of the run has an outcome.
     Complete,
+    /// The business asks for the latest run's recipients whose send ended
+    /// unknown (cut off by a crash, no webhook since) to be sent again,
+    /// accepting that Meta may have some of them already.
+    ResendUnknown,
     /// The dispatcher cannot go on (the session is gone, the plan is over).
     Fail {
         reason: String,

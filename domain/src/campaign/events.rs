@@ -72,6 +72,12 @@ pub enum CampaignEvent {
         next_run_at: DateTime<Utc>,
     },
     Completed,
+    /// The business asked for the run's recipients whose outcome is
+    /// unknown to be sent again: the campaign sender queues their messages
+    /// again. The campaign's status does not change.
+    ResendUnknownRequested {
+        run: u32,
+    },
     Failed {
         reason: String,
     },
@@ -124,6 +130,7 @@ impl DomainEvent for CampaignEvent {
             Self::Resumed => "CampaignResumed",
             Self::RunCompleted { .. } => "CampaignRunCompleted",
             Self::Completed => "CampaignCompleted",
+            Self::ResendUnknownRequested { .. } => "CampaignResendUnknownRequested",
             Self::Failed { .. } => "CampaignFailed",
             Self::Stopped => "CampaignStopped",
         };

@@ -254,6 +254,28 @@ impl CampaignState {
         }])
     }
 
+    /// Only a campaign that has sent, and may still send: a stopped or
+    /// failed campaign's messages are withdrawn, not sent.
+    pub(super) fn resend_unknown(&self) -> Result<Vec<CampaignEvent>, CampaignError> {
+        if self.runs == 0 {
+            return Err(CampaignError::NotAllowed(
+                "the campaign has not sent anything yet".to_owned(),
+            ));
+        }
+        if matches!(
+            self.status,
+            CampaignStatus::Stopped | CampaignStatus::Failed
+        ) {
+            return Err(CampaignError::NotAllowed(format!(
+                "the campaign is {}: it sends nothing more",
+                self.status
+            )));
+        }
+        Ok(vec![CampaignEvent::ResendUnknownRequested {
+            run: self.runs,
+        }])
+    }
+
     pub(super) fn fail(&self, reason: String) -> Result<Vec<CampaignEvent>, CampaignError> {
         Action::Fail.check(self.status)?;
         let reason = reason.trim();
@@ -343,7 +365,8 @@ impl CampaignState {
             CampaignEvent::Paused | CampaignEvent::PausedAutomatically { .. } => {
                 self.status = CampaignStatus::Paused
             }
-            CampaignEvent::RecipientsNotSent { .. } => {}
+            CampaignEvent::RecipientsNotSent { .. }
+            | CampaignEvent::ResendUnknownRequested { .. } => {}
             CampaignEvent::Resumed => self.status = CampaignStatus::Running,
             CampaignEvent::RunCompleted { next_run_at } => {
                 self.status = CampaignStatus::Scheduled;

@@ -943,3 +943,29 @@ fn runs_missed_while_down_give_one_catch_up_run_then_the_next_period() {
             next_run_at: at("2026-11-28T09:00:00Z"),
         }]);
 }
+
+#[test]
+fn unknown_recipients_are_sent_again_only_by_a_campaign_that_has_sent_and_may_still() {
+    let requested = vec![CampaignEvent::ResendUnknownRequested { run: 2 }];
+    for given in [
+        vec![created(), started(1), started(2)],
+        vec![created(), started(2), CampaignEvent::Paused],
+        vec![created(), started(2), CampaignEvent::Completed],
+    ] {
+        test()
+            .given(given)
+            .when(CampaignCommand::ResendUnknown)
+            .then_expect_events(requested.clone());
+    }
+    assert_eq!(
+        refusal_of(vec![created()], CampaignCommand::ResendUnknown),
+        not_allowed("the campaign has not sent anything yet")
+    );
+    assert_eq!(
+        refusal_of(
+            vec![created(), started(1), CampaignEvent::Stopped],
+            CampaignCommand::ResendUnknown
+        ),
+        not_allowed("the campaign is stopped: it sends nothing more")
+    );
+}

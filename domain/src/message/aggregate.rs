@@ -57,6 +57,9 @@ struct MessageState {
     /// When its last send was claimed.
     #[serde(default)]
     sending_since: Option<DateTime<Utc>>,
+    /// The business asked for it to be sent again after an unknown outcome.
+    #[serde(default)]
+    resend_requested: bool,
 }
 
 impl Aggregate for Message {
@@ -102,6 +105,7 @@ impl Aggregate for Message {
                     attempted: 0,
                     not_before: None,
                     sending_since: None,
+                    resend_requested: false,
                     session_id,
                     from,
                     to,
@@ -157,6 +161,12 @@ impl Message {
     /// When a queued message may be sent again, after a refused attempt.
     pub fn not_before(&self) -> Option<DateTime<Utc>> {
         self.state.as_ref().and_then(|s| s.not_before)
+    }
+
+    /// Whether the business asked for it to be sent again after its first
+    /// send ended unknown: it then goes even if its campaign run has ended.
+    pub fn resend_requested(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| s.resend_requested)
     }
 
     /// The campaign run the message was sent for, if any.
@@ -227,6 +237,7 @@ impl Message {
             }
             MessageCommand::ApplyStatus(report) => state.report(report),
             MessageCommand::Cancel { reason } => Ok(state.cancel(reason, now)),
+            MessageCommand::Resend { reason } => state.resend(reason, now),
             MessageCommand::Defer {
                 reason,
                 attempted,
@@ -330,6 +341,20 @@ impl MessageState {
         vec![MessageEvent::Cancelled { reason, at: now }]
     }
 
+    fn resend(
+        &self,
+        reason: String,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<MessageEvent>, MessageError> {
+        if self.status != MessageStatus::Unknown {
+            return Err(MessageError::NotAllowed(format!(
+                "the message is {}, and only a message whose outcome is unknown is sent again",
+                self.status
+            )));
+        }
+        Ok(vec![MessageEvent::ResendRequested { reason, at: now }])
+    }
+
     /// Each (message, status) pair is recorded once; the message keeps the
     /// highest-ranked status of all reported.
     fn report(&self, report: StatusReport) -> Result<Vec<MessageEvent>, MessageError> {
@@ -365,6 +390,12 @@ impl MessageState {
                 self.status = status;
             }
             MessageEvent::Cancelled { .. } => self.status = MessageStatus::Cancelled,
+            MessageEvent::ResendRequested { .. } => {
+                self.status = MessageStatus::Queued;
+                self.resend_requested = true;
+                self.sending_since = None;
+                self.not_before = None;
+            }
             MessageEvent::SendDeferred {
                 attempted,
                 not_before,

@@ -43,6 +43,12 @@ pub enum MessageCommand {
     Cancel {
         reason: String,
     },
+    /// Queues again a message whose outcome is unknown, because the
+    /// business asked: Herald never does it on its own, since Meta may
+    /// have the first send. Only an unknown message can be sent again.
+    Resend {
+        reason: String,
+    },
 }
 
 /// The campaign run a message belongs to.

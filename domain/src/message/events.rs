@@ -65,6 +65,12 @@ pub enum MessageEvent {
         reason: String,
         at: DateTime<Utc>,
     },
+    /// The business asked for a message whose outcome was unknown to be
+    /// sent again: it is queued again, and its recipient pending.
+    ResendRequested {
+        reason: String,
+        at: DateTime<Utc>,
+    },
     /// The message of a campaign moved its recipient from one status to
     /// another (recorded with the event that moved it): what the campaign's
     /// counters and recipient list are kept from.
@@ -83,6 +89,9 @@ pub enum MessageEvent {
 impl MessageEvent {
     /// The type name of [`MessageEvent::Queued`], which the dispatcher follows.
     pub const QUEUED: &'static str = "MessageQueued";
+    /// The type name of [`MessageEvent::ResendRequested`], which the
+    /// dispatcher follows too.
+    pub const RESEND_REQUESTED: &'static str = "MessageResendRequested";
 }
 
 impl MessageEvent {
@@ -110,6 +119,7 @@ impl DomainEvent for MessageEvent {
             Self::SendDeferred { .. } => "MessageSendDeferred",
             Self::StatusReported { .. } => "MessageStatusReported",
             Self::Cancelled { .. } => "MessageCancelled",
+            Self::ResendRequested { .. } => Self::RESEND_REQUESTED,
             Self::RecipientProgressed { .. } => "MessageRecipientProgressed",
         };
         name.to_owned()

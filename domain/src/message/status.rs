@@ -5,6 +5,7 @@
 //!   │          │  └──▶ unknown (the send's answer was lost) ──▶ sent …
 //!   │          └──▶ failed (refused when sent)
 //!   └──▶ cancelled (its campaign stopped before it was sent)
+//! unknown ──▶ queued: only when the business asks for it to be sent again
 //! ```
 //! Status webhooks come late, twice, out of order, or not at all (Meta skips
 //! `delivered` when a message is read at once). A message therefore always

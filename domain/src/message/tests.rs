@@ -494,3 +494,53 @@ fn a_deferral_recorded_as_throttled_still_counts_as_an_attempt() {
         }
     ));
 }
+
+#[test]
+fn only_a_message_whose_outcome_is_unknown_is_sent_again_on_request() {
+    use RecipientStatus::*;
+    let unknown = MessageEvent::SendOutcomeUnknown {
+        reason: "Herald stopped while the message was being sent".into(),
+        at: now(),
+    };
+    let resend = || MessageCommand::Resend {
+        reason: "asked by the business".into(),
+    };
+    let requested = MessageEvent::ResendRequested {
+        reason: "asked by the business".into(),
+        at: now(),
+    };
+    test()
+        .given(vec![campaign_queued(), started(), unknown.clone()])
+        .when(resend())
+        .then_expect_events(vec![requested.clone(), progressed(Unknown, Pending, None)]);
+    // Queued again, it is claimed and sent like any queued message.
+    test()
+        .given(vec![
+            campaign_queued(),
+            started(),
+            unknown.clone(),
+            requested.clone(),
+        ])
+        .when(MessageCommand::BeginSend)
+        .then_expect_events(vec![started()]);
+    let mut message = Message::default();
+    for event in [campaign_queued(), started(), unknown, requested] {
+        message.apply(event);
+    }
+    assert_eq!(message.status(), Some(MessageStatus::Queued));
+    assert!(message.resend_requested());
+    assert_eq!(message.sending_since(), None);
+    for given in [
+        vec![campaign_queued()],
+        vec![campaign_queued(), started()],
+        vec![campaign_queued(), started(), sent()],
+    ] {
+        let status = status_after(given.clone()).expect("a status");
+        test()
+            .given(given)
+            .when(resend())
+            .then_expect_error(MessageError::NotAllowed(format!(
+                "the message is {status}, and only a message whose outcome is unknown is sent again"
+            )));
+    }
+}

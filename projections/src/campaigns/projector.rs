@@ -118,6 +118,11 @@ fn changes_of(facts: &CommitFacts<'_>, event: CampaignEvent) -> Vec<Change> {
             ),
             vec![],
         )],
+        CampaignEvent::ResendUnknownRequested { .. } => vec![update(
+            facts,
+            object(json!({ "resendRequestedAt": date_value(facts.recorded_at) })),
+            vec![],
+        )],
         CampaignEvent::Failed { reason } => vec![update(
             facts,
             with(

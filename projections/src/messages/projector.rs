@@ -82,6 +82,11 @@ fn outbound_change(commit: &RecordedCommit, event: MessageEvent) -> Option<Chang
             "status": "cancelled",
             "errorMessage": reason,
         })),
+        MessageEvent::ResendRequested { at, .. } => set(json!({
+            "status": "queued",
+            "errorMessage": null,
+            "resendRequestedAt": date_value(at),
+        })),
         // The campaign projection's business.
         MessageEvent::RecipientProgressed { .. } => None,
         MessageEvent::Sent { wamid, at, .. } => set(json!({

@@ -97,6 +97,16 @@ pub async fn stop(
     run(&app, &caller, &id, CampaignCommand::Stop).await
 }
 
+/// Sends again the latest run's recipients whose outcome is unknown. The
+/// campaign sender queues them; their progress shows in the recipients.
+pub async fn resend_unknown(
+    State(app): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    run(&app, &caller, &id, CampaignCommand::ResendUnknown).await
+}
+
 pub async fn list(
     State(app): State<AppState>,
     Tenant(tenant): Tenant,

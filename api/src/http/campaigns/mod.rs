@@ -28,6 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/campaigns/{id}/pause", post(handlers::pause))
         .route("/v1/campaigns/{id}/resume", post(handlers::resume))
         .route("/v1/campaigns/{id}/stop", post(handlers::stop))
+        .route(
+            "/v1/campaigns/{id}/resend-unknown",
+            post(handlers::resend_unknown),
+        )
 }
 
 /// Routes whose answers stream for as long as the client stays: outside

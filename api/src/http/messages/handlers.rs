@@ -45,6 +45,25 @@ pub async fn send(
     Ok(response)
 }
 
+/// Sends again a message whose outcome is unknown: 202 with the message
+/// queued again, 409 when its outcome is known (or it is still on its way).
+pub async fn resend(
+    State(app): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = uuid::Uuid::parse_str(&id)
+        .map_err(|_| ApiError::NotFound(format!("no message {id:?}: message ids are UUIDs")))?
+        .to_string();
+    let receipt = app.messaging.resend(&id, &caller).await?;
+    let body = json!({
+        "id": receipt.aggregate_id,
+        "position": receipt.position,
+        "status": MessageStatus::Queued.as_str(),
+    });
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
 pub async fn list(
     State(app): State<AppState>,
     Tenant(tenant): Tenant,

@@ -15,5 +15,6 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/sessions/{id}/messages", post(handlers::send))
         .route("/v1/messages", get(handlers::list))
         .route("/v1/messages/{id}", get(handlers::get))
+        .route("/v1/messages/{id}/resend", post(handlers::resend))
         .route("/v1/replies", get(handlers::replies))
 }
