@@ -11,8 +11,8 @@ use super::schema::{direction, field_expression, table};
 
 /// A statement and its parameters. Limits and offsets are parameters too,
 /// so that each shape of query is prepared once and cached.
-struct Statement {
-    sql: String,
+pub(super) struct Statement {
+    pub(super) sql: String,
     parameters: Vec<SqlValue>,
 }
 
@@ -67,7 +67,7 @@ pub(super) fn plan(db: &Connection, query: &FindQuery) -> Result<Vec<String>, Re
     Ok(details)
 }
 
-fn page_statement(query: &FindQuery) -> Result<Statement, ReadStoreError> {
+pub(super) fn page_statement(query: &FindQuery) -> Result<Statement, ReadStoreError> {
     let table = table(query.collection, Generation::Live);
     let on_page: Vec<Condition> = query
         .conditions
