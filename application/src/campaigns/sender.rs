@@ -490,7 +490,10 @@ where
 
     /// Completes the run once every recipient has an outcome. The latest
     /// recipients are looked at first: while the run is still going out,
-    /// they are the ones without one, and the check ends there.
+    /// they are the ones without one, and the check ends there. The very
+    /// last is looked at alone, so that a run still sending costs one load
+    /// a check, not a chunk's (a chunk of 64 every two seconds for each of
+    /// eight campaigns was 4.5 % of Herald's CPU while they sent).
     async fn complete_when_settled(
         &self,
         tenant: &TenantId,
@@ -504,7 +507,8 @@ where
             .rev()
             .map(|r| campaign_message_id(tenant, id, run, &r.phone_number).to_string())
             .collect();
-        for chunk in ids.chunks(64) {
+        let (last, rest) = ids.split_at(ids.len().min(1));
+        for chunk in std::iter::once(last).chain(rest.chunks(64)) {
             let statuses: Vec<Result<Option<MessageStatus>, WorkError>> =
                 futures::stream::iter(chunk.iter().cloned())
                     .map(|message_id| self.status_of(tenant, message_id))
