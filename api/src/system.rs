@@ -19,6 +19,7 @@ use herald_application::ports::whatsapp::WhatsAppGateway;
 use herald_application::ports::work_feed::WorkFeed;
 use herald_application::progress::ProjectionPositions;
 use herald_application::sessions::{SessionQueries, SessionService};
+use herald_application::use_cases::SessionCommands;
 use herald_application::webhooks::processor::SentMessages;
 use herald_application::webhooks::{ReadModelDirectory, WebhookIntake, WebhookProcessor};
 use herald_application::workers::{run_worker, Worker};
@@ -39,7 +40,7 @@ use herald_projections::campaigns::CampaignProjector;
 use herald_projections::messages::MessageProjector;
 use herald_projections::sessions::SessionProjector;
 use herald_projections::stores::{MongoReadStore, SqliteReadStore};
-use herald_projections::{ProjectionRunner, Projector};
+use herald_projections::{ProjectionMonitor, ProjectionRunner, Projector};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -215,6 +216,8 @@ pub fn projection_runners(
 /// A running Herald: its services, and its projections following the log.
 pub struct Herald {
     state: AppState,
+    /// The projections, which the HTTP API sees only as monitors.
+    runners: Vec<Arc<ProjectionRunner>>,
     backends: Backends,
     limits: ServerLimits,
     shutdown: watch::Sender<bool>,
@@ -253,18 +256,16 @@ impl Herald {
         let gateway: Arc<dyn WhatsAppGateway> =
             Arc::new(CloudApiClient::new(&cloud_api_config(settings))?);
         let stores = EventStores::on(&backends.event_log);
-        let state = services(
-            &stores,
-            &backends,
-            settings,
-            &gateway,
-            positions,
-            runners.clone(),
-        )?;
+        let (state, sessions) =
+            services(&stores, &backends, settings, &gateway, positions, &runners)?;
         let (shutdown, stop) = watch::channel(false);
         let mut tasks = Vec::new();
         if run_background {
-            tasks.extend(runners.into_iter().map(|r| spawn_runner(r, stop.clone())));
+            tasks.extend(
+                runners
+                    .iter()
+                    .map(|r| spawn_runner(Arc::clone(r), stop.clone())),
+            );
         }
         if run_background && settings.run_process_managers {
             let feed: Arc<dyn WorkFeed> =
@@ -274,6 +275,7 @@ impl Herald {
                 &stores,
                 settings,
                 &state,
+                &sessions,
                 &gateway,
                 &node,
             ) {
@@ -283,6 +285,7 @@ impl Herald {
         }
         Ok(Self {
             state,
+            runners,
             backends,
             limits: server_limits(settings),
             shutdown,
@@ -292,6 +295,11 @@ impl Herald {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// This node's projections, for tools that drive them (the bench).
+    pub fn runners(&self) -> &[Arc<ProjectionRunner>] {
+        &self.runners
     }
 
     pub fn event_log(&self) -> &EventLog {
@@ -369,15 +377,20 @@ impl EventStores {
     }
 }
 
-/// The services handlers call, over the event log and the read store.
+/// The session service over the event log, which handlers and process
+/// managers share.
+type Sessions = SessionService<JetStreamEventStore<Session>>;
+
+/// The services handlers call, over the event log and the read store, and
+/// the session service the process managers use too.
 fn services(
     stores: &EventStores,
     backends: &Backends,
     settings: &Settings,
     gateway: &Arc<dyn WhatsAppGateway>,
     positions: ProjectionPositions,
-    runners: Vec<Arc<ProjectionRunner>>,
-) -> anyhow::Result<AppState> {
+    runners: &[Arc<ProjectionRunner>],
+) -> anyhow::Result<(AppState, Arc<Sessions>)> {
     let vault: Arc<dyn Vault> = Arc::new(open_vault(settings)?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = &backends.read_store;
@@ -406,13 +419,17 @@ fn services(
         Arc::clone(&clock),
     ));
     let (s, p, w) = queries(positions);
-    Ok(AppState::new(http::Services {
+    let monitors = runners
+        .iter()
+        .map(|runner| Arc::clone(runner) as Arc<dyn ProjectionMonitor>)
+        .collect();
+    let state = AppState::new(http::Services {
         campaigns: Arc::new(
             CampaignService::new(stores.campaigns.clone(), Arc::clone(&clock))
                 .checking_sessions(Arc::clone(&sessions) as Arc<dyn SessionLookup>),
         ),
         campaign_queries: Arc::new(CampaignQueries::new(s, p, w)),
-        sessions,
+        sessions: Arc::clone(&sessions) as Arc<dyn SessionCommands>,
         session_queries,
         messaging,
         message_queries,
@@ -422,9 +439,10 @@ fn services(
             directory,
             vault,
         )),
-        projections: Arc::new(runners),
+        projections: Arc::new(monitors),
         admission: http::server::Admission::new(settings.http_admission),
-    }))
+    });
+    Ok((state, sessions))
 }
 
 /// Every process manager Herald runs.
@@ -433,6 +451,7 @@ fn workers(
     stores: &EventStores,
     settings: &Settings,
     state: &AppState,
+    sessions: &Arc<Sessions>,
     gateway: &Arc<dyn WhatsAppGateway>,
     node: &str,
 ) -> Vec<Arc<dyn Worker>> {
@@ -446,7 +465,7 @@ fn workers(
             node,
         )),
         Arc::new(MessageDispatcher::new(
-            Arc::clone(&state.sessions),
+            Arc::clone(sessions),
             stores.messages.clone(),
             stores.campaigns.clone(),
             Channel {
@@ -460,7 +479,7 @@ fn workers(
         )),
         Arc::new(CampaignSender::new(
             stores.campaigns.clone(),
-            Arc::clone(&state.sessions),
+            Arc::clone(sessions),
             stores.messages.clone(),
             SenderConfig {
                 number_rate: settings.number_rate,

@@ -20,6 +20,8 @@
 //! - [`messages`]: sending messages, the dispatcher, and the `messages` and
 //!   `replies` read models.
 //! - [`webhooks`]: receiving Meta's webhooks and applying them.
+//! - [`use_cases`]: the command services as traits, which is how the HTTP
+//!   API holds them, naming no store.
 //! - [`workers`]: running process managers over the event log.
 //! - [`clock`]: the system clock.
 //!
@@ -35,6 +37,7 @@ pub mod ports;
 pub mod progress;
 pub mod queries;
 pub mod sessions;
+pub mod use_cases;
 pub mod webhooks;
 pub mod workers;
 

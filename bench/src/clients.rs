@@ -16,7 +16,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::load::Client;
-use super::paths::Service;
+use herald_application::use_cases::CampaignCommands;
 
 /// Publishes `body` after `last`, the subject's last sequence as this
 /// client knows it; gives the new last sequence. A clustered stream can
@@ -87,7 +87,7 @@ impl Client for RawClient {
 /// Edits the delay, alternating between two values so every command
 /// records an event.
 pub(super) struct InprocessClient {
-    pub(super) service: Arc<Service>,
+    pub(super) service: Arc<dyn CampaignCommands>,
     pub(super) id: Uuid,
     pub(super) tenant: TenantId,
     pub(super) slow: bool,

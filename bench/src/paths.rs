@@ -230,7 +230,7 @@ impl BenchServers {
     /// everything recorded so far; sending `true` stops them.
     async fn project_until_caught_up(&self) -> anyhow::Result<watch::Sender<bool>> {
         let (stop, stopped) = watch::channel(false);
-        for runner in self.http.state().projections.iter() {
+        for runner in self.http.runners() {
             let (runner, stopped) = (Arc::clone(runner), stopped.clone());
             tokio::spawn(async move { runner.run(stopped).await });
         }
@@ -248,7 +248,7 @@ impl BenchServers {
     /// The largest lag of the HTTP Herald's projections.
     async fn lag(&self) -> anyhow::Result<u64> {
         let mut lag = 0;
-        for runner in self.http.state().projections.iter() {
+        for runner in self.http.runners() {
             lag = lag.max(runner.status().await?.lag);
         }
         Ok(lag)

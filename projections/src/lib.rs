@@ -32,4 +32,4 @@ pub mod sessions;
 pub mod stores;
 
 pub use projector::{ProjectionError, Projector};
-pub use runner::{ProjectionRunner, ProjectionStatus};
+pub use runner::{ProjectionMonitor, ProjectionRunner, ProjectionStatus};

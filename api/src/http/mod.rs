@@ -27,17 +27,13 @@ pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
-use herald_application::campaigns::{CampaignQueries, CampaignService};
-use herald_application::messages::{MessageQueries, MessagingService};
-use herald_application::sessions::{SessionQueries, SessionService};
-use herald_application::webhooks::WebhookIntake;
-use herald_domain::campaign::Campaign;
-use herald_domain::conversation::Conversation;
-use herald_domain::message::Message;
-use herald_domain::session::Session;
-use herald_domain::webhook::Webhook;
-use herald_infrastructure::jetstream::JetStreamEventStore;
-use herald_projections::ProjectionRunner;
+use herald_application::campaigns::CampaignQueries;
+use herald_application::messages::MessageQueries;
+use herald_application::sessions::SessionQueries;
+use herald_application::use_cases::{
+    CampaignCommands, MessageCommands, SessionCommands, WebhookReceiver,
+};
+use herald_projections::ProjectionMonitor;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,13 +41,6 @@ pub use error::ApiError;
 
 /// The largest request body accepted: 5,000 recipients with their data fit.
 pub const MAX_BODY_BYTES: usize = 4 << 20;
-
-/// The messaging service over the JetStream stores.
-pub type Messaging = MessagingService<
-    JetStreamEventStore<Session>,
-    JetStreamEventStore<Conversation>,
-    JetStreamEventStore<Message>,
->;
 
 /// What every handler can reach, shared: each request takes a copy of the
 /// state, which is one reference count.
@@ -72,16 +61,17 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// The services behind the routes.
+/// The services behind the routes, as ports: which event store and which
+/// projection runners serve them is start-up's business (`system.rs`).
 pub struct Services {
-    pub campaigns: Arc<CampaignService<JetStreamEventStore<Campaign>>>,
+    pub campaigns: Arc<dyn CampaignCommands>,
     pub campaign_queries: Arc<CampaignQueries>,
-    pub sessions: Arc<SessionService<JetStreamEventStore<Session>>>,
+    pub sessions: Arc<dyn SessionCommands>,
     pub session_queries: Arc<SessionQueries>,
-    pub webhooks: Arc<WebhookIntake<JetStreamEventStore<Webhook>>>,
-    pub messaging: Arc<Messaging>,
+    pub webhooks: Arc<dyn WebhookReceiver>,
+    pub messaging: Arc<dyn MessageCommands>,
     pub message_queries: Arc<MessageQueries>,
-    pub projections: Arc<Vec<Arc<ProjectionRunner>>>,
+    pub projections: Arc<Vec<Arc<dyn ProjectionMonitor>>>,
     /// The turns requests take; its refusals are in the metrics.
     pub admission: server::Admission,
 }

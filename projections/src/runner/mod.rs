@@ -55,6 +55,22 @@ pub struct ProjectionStatus {
     pub projecting: bool,
 }
 
+/// How far a projection has got, as health checks and metrics ask it:
+/// what the HTTP API holds, rather than the runner itself.
+#[async_trait::async_trait]
+pub trait ProjectionMonitor: Send + Sync {
+    /// # Errors
+    /// When the event log or the read store cannot be read.
+    async fn status(&self) -> Result<ProjectionStatus, RunnerError>;
+}
+
+#[async_trait::async_trait]
+impl ProjectionMonitor for ProjectionRunner {
+    async fn status(&self) -> Result<ProjectionStatus, RunnerError> {
+        ProjectionRunner::status(self).await
+    }
+}
+
 pub struct ProjectionRunner {
     projector: Arc<dyn Projector>,
     feed: Arc<dyn EventFeed>,
