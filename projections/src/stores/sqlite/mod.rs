@@ -254,6 +254,22 @@ impl ReadStore for SqliteReadStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use herald_application::ports::read_store::{CollectionSpec, Generation, ReadStore};
+
+    /// A collection without indexes, for tests of the store itself.
+    static THINGS: CollectionSpec = CollectionSpec {
+        name: "things",
+        date_fields: &[],
+        indexes: &[],
+    };
+
+    /// A store in a folder of its own, with [`THINGS`] prepared.
+    async fn store_of_things() -> (tempfile::TempDir, SqliteReadStore) {
+        let folder = tempfile::tempdir().unwrap();
+        let store = SqliteReadStore::open(&folder.path().join("read.db")).unwrap();
+        store.prepare(&[&THINGS], Generation::Live).await.unwrap();
+        (folder, store)
+    }
 
     /// However many reads come at once, the pool never opens more than its
     /// connections: each would hold a page cache, and under load they
@@ -286,18 +302,9 @@ mod tests {
     /// Herald's CPU while a campaign sent).
     #[tokio::test]
     async fn a_cached_query_is_not_prepared_again_when_run_again() {
-        use herald_application::ports::read_store::{
-            CollectionSpec, Condition, FindQuery, Generation, ReadStore,
-        };
+        use herald_application::ports::read_store::{Condition, FindQuery};
         use rusqlite::StatementStatus;
-        static THINGS: CollectionSpec = CollectionSpec {
-            name: "things",
-            date_fields: &[],
-            indexes: &[],
-        };
-        let folder = tempfile::tempdir().unwrap();
-        let store = SqliteReadStore::open(&folder.path().join("read.db")).unwrap();
-        store.prepare(&[&THINGS], Generation::Live).await.unwrap();
+        let (_folder, store) = store_of_things().await;
         let query = |limit: u64| {
             let mut query = FindQuery::new(&THINGS, vec![Condition::Equals("kind", "a".into())]);
             query.limit = Some(limit);
@@ -322,17 +329,10 @@ mod tests {
     #[tokio::test]
     async fn documents_written_as_text_read_as_those_written_now() {
         use herald_application::ports::read_store::{
-            Change, ChangeBatch, CollectionSpec, Condition, FindQuery, Generation, ReadStore, Stamp,
+            Change, ChangeBatch, Condition, FindQuery, Stamp,
         };
         use serde_json::json;
-        static THINGS: CollectionSpec = CollectionSpec {
-            name: "things",
-            date_fields: &[],
-            indexes: &[],
-        };
-        let folder = tempfile::tempdir().unwrap();
-        let store = SqliteReadStore::open(&folder.path().join("read.db")).unwrap();
-        store.prepare(&[&THINGS], Generation::Live).await.unwrap();
+        let (_folder, store) = store_of_things().await;
         store
             .write(|db| {
                 db.execute(
