@@ -198,11 +198,13 @@ async fn an_upgraded_number_sends_at_its_sessions_throughput() {
     let (first, last) = (sends[100].0, sends[800].0);
     let rate = 700.0 / (last - first).as_secs_f64();
     println!("{rate:.0} sends a second at a throughput of 300");
-    // Never over the number's throughput, and well past the default 80 a
-    // second. How close it comes to 300 is the machine's: a debug build on
-    // two shared cores makes about nine commits a send and has reached
-    // 200 to 265 (the accuracy of the pace is the 80-a-second test's).
-    assert!((160.0..=310.0).contains(&rate), "{rate:.0} a second");
+    // Well past the default 80 a second, and never refused by a fake that
+    // enforces 300 (above). How close it comes to 300 is the machine's: a
+    // debug build on two shared cores makes about nine commits a send and
+    // has reached 200 to 265 (the accuracy of the pace is the 80-a-second
+    // test's). Over these 700 sends (2.3 s at 300) a sender that was behind
+    // may make up a quarter second, which measures up to 336 a second.
+    assert!((160.0..=340.0).contains(&rate), "{rate:.0} a second");
     let document = app.list("/v1/sessions").await["data"][0].clone();
     assert_eq!(document["throughput"], 300, "{document}");
     app.stop().await;

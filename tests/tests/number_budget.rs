@@ -70,3 +70,39 @@ async fn two_nodes_share_one_numbers_rate() {
         );
     }
 }
+
+/// A number held up for a while makes up a quarter second of the sends it
+/// missed, where it lost them all (a number at 80 a second sent 756 in a
+/// ten-second window with a stall in it); a new number starts from now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_number_held_up_makes_up_a_quarter_second_of_its_sends() {
+    let nats = TestNats::start().await;
+    let budget = JetStreamNumberBudget::new(&nats.event_log(EventLogConfig::default()).await);
+    let number = "106540352242923";
+    let horizon = Duration::from_millis(500);
+    let before = Instant::now();
+    let first = budget.reserve(number, RATE, horizon).await.unwrap();
+    assert!(first >= before, "a new number starts from now");
+
+    // Held up: nothing reserved for well over a quarter second.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let now = Instant::now();
+    let mut moments = Vec::new();
+    while moments.len() < 13 {
+        moments.push(budget.reserve(number, RATE, horizon).await.unwrap());
+    }
+    let behind = now - moments[0];
+    assert!(
+        behind >= Duration::from_millis(150) && behind <= Duration::from_millis(260),
+        "the first moment after the stall is {behind:?} behind"
+    );
+    let interval = Duration::from_secs(1) / RATE;
+    let made_up = moments.iter().filter(|at| **at < now).count();
+    assert!(
+        (12..=13).contains(&made_up),
+        "{made_up} made up: a quarter second at {RATE}/s is 12 or 13 moments"
+    );
+    for pair in moments.windows(2) {
+        assert!(pair[1] - pair[0] >= interval - Duration::from_millis(1));
+    }
+}
