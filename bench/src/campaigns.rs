@@ -87,11 +87,7 @@ pub async fn run(
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    let m = &report.machine;
-    println!(
-        "{} × {} ({} GiB), {}, {}, herald {} ({})",
-        m.cpus, m.cpu_model, m.memory_gib, m.os, m.nats_server, m.herald, m.build
-    );
+    println!("{}", report.machine);
     println!(
         "{:<10} {:>7} {:>7} {:>9} {:>10} {:>9} {:>10} {:>10} {:>8} {:>8}",
         "durability",

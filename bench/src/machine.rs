@@ -15,6 +15,23 @@ pub struct Machine {
     pub build: &'static str,
 }
 
+impl std::fmt::Display for Machine {
+    /// One line, as the suites print it above their figures.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} × {} ({} GiB), {}, {}, herald {} ({})",
+            self.cpus,
+            self.cpu_model,
+            self.memory_gib,
+            self.os,
+            self.nats_server,
+            self.herald,
+            self.build
+        )
+    }
+}
+
 impl Machine {
     pub fn read(nats_server: &Path) -> Self {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();

@@ -475,11 +475,7 @@ fn print(report: &Report, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(report)?);
         return Ok(());
     }
-    let m = &report.machine;
-    println!(
-        "{} × {} ({} GiB), {}, {}, herald {} ({})",
-        m.cpus, m.cpu_model, m.memory_gib, m.os, m.nats_server, m.herald, m.build
-    );
+    println!("{}", report.machine);
     println!(
         "{} messages and {} campaigns in {}; projected at {} commits/s; messages rebuilt at {} commits/s",
         report.messages,
