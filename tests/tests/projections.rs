@@ -1,11 +1,14 @@
 //! The projection runner on a real nats-server, each case on SQLite and on
-//! MongoDB: resuming after a kill, rebuilding, and switching to a rebuild
-//! while the live one runs.
+//! MongoDB: resuming after a kill, rebuilding, switching to a rebuild
+//! while the live one runs, and reading past commits it has no use for.
 
 use herald_application::campaigns::read_model::{CAMPAIGNS, CAMPAIGN_RECIPIENTS};
 use herald_application::campaigns::CampaignService;
 use herald_application::ports::event_feed::EventFeed;
-use herald_application::ports::read_store::{FindQuery, Generation, ReadStore};
+use herald_application::ports::read_store::{
+    ApplyOutcome, ChangeBatch, CollectionSpec, FindQuery, Generation, LogBinding, Page,
+    PromoteOutcome, ReadStore, ReadStoreError,
+};
 use herald_application::progress::ProjectionPositions;
 use herald_application::CommandMetadata;
 use herald_domain::campaign::{
@@ -18,10 +21,12 @@ use herald_infrastructure::jetstream::{
     EventLog, EventLogConfig, JetStreamEventFeed, JetStreamEventStore,
 };
 use herald_projections::campaigns::CampaignProjector;
+use herald_projections::sessions::SessionProjector;
 use herald_projections::ProjectionRunner;
 use herald_tests::stores::TestStore;
 use herald_tests::{eventually, on_both_stores, TestNats};
 use serde_json::Value;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -353,5 +358,130 @@ on_both_stores! {
         assert_eq!(campaign["totalRecipients"], 1);
         assert_eq!(campaign["delayBetweenMessages"], 4000);
         fixture.remove().await;
+    }
+}
+
+on_both_stores! {
+    async fn commits_another_projection_owns_are_read_past_without_a_write_each() {
+        let fixture = fixture().await;
+        fixture.record_activity(12).await;
+        let head = fixture.head().await;
+        let store = Arc::new(CountingApplies::new(fixture.store.clone()));
+        let positions = ProjectionPositions::default();
+        let sessions = Arc::new(
+            ProjectionRunner::new(
+                Arc::new(SessionProjector),
+                Arc::new(JetStreamEventFeed::new(fixture.log.clone())),
+                store.clone(),
+                positions.clone(),
+            )
+            .with_max_batch(3),
+        );
+
+        let (_keep, stop) = stop_signal();
+        let running = Arc::clone(&sessions);
+        tokio::spawn(async move { running.run(stop).await });
+        positions
+            .wait_for("sessions", head, PATIENCE)
+            .await
+            .expect("readers on this node see the position at once");
+        let status = sessions.status().await.unwrap();
+        let stored = eventually("the checkpoint is stored once idle", PATIENCE, || {
+            let store = store.clone();
+            async move {
+                let stored = store.checkpoint("sessions", Generation::Live).await.ok()?;
+                (stored >= head).then_some(stored)
+            }
+        })
+        .await;
+
+        let batches = head.div_ceil(3) as usize;
+        let writes = store.applies.load(Ordering::SeqCst);
+        assert_eq!(stored, head);
+        assert_eq!((status.checkpoint, status.lag), (head, 0));
+        assert!(
+            writes * 4 <= batches,
+            "{writes} writes for {batches} batches of campaign commits, none of them a session's"
+        );
+        fixture.remove().await;
+    }
+}
+
+/// A read store that counts the batches written to it.
+struct CountingApplies {
+    inner: Arc<dyn ReadStore>,
+    applies: AtomicUsize,
+}
+
+impl CountingApplies {
+    fn new(inner: Arc<dyn ReadStore>) -> Self {
+        Self {
+            inner,
+            applies: AtomicUsize::new(0),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ReadStore for CountingApplies {
+    async fn bind_log(&self, identity: &str) -> Result<LogBinding, ReadStoreError> {
+        self.inner.bind_log(identity).await
+    }
+
+    async fn rebind_log(&self, identity: &str) -> Result<(), ReadStoreError> {
+        self.inner.rebind_log(identity).await
+    }
+
+    async fn store_id(&self) -> Result<String, ReadStoreError> {
+        self.inner.store_id().await
+    }
+
+    async fn reset(
+        &self,
+        projection: &str,
+        collections: &[&'static CollectionSpec],
+    ) -> Result<(), ReadStoreError> {
+        self.inner.reset(projection, collections).await
+    }
+
+    async fn prepare(
+        &self,
+        collections: &[&'static CollectionSpec],
+        generation: Generation,
+    ) -> Result<(), ReadStoreError> {
+        self.inner.prepare(collections, generation).await
+    }
+
+    async fn discard_rebuild(
+        &self,
+        projection: &str,
+        collections: &[&'static CollectionSpec],
+    ) -> Result<(), ReadStoreError> {
+        self.inner.discard_rebuild(projection, collections).await
+    }
+
+    async fn checkpoint(
+        &self,
+        projection: &str,
+        generation: Generation,
+    ) -> Result<u64, ReadStoreError> {
+        self.inner.checkpoint(projection, generation).await
+    }
+
+    async fn apply(&self, batch: ChangeBatch) -> Result<ApplyOutcome, ReadStoreError> {
+        self.applies.fetch_add(1, Ordering::SeqCst);
+        self.inner.apply(batch).await
+    }
+
+    async fn promote(
+        &self,
+        projection: &str,
+        collections: &[&'static CollectionSpec],
+    ) -> Result<PromoteOutcome, ReadStoreError> {
+        self.inner.promote(projection, collections).await
+    }
+
+    async fn find(&self, query: &FindQuery) -> Result<Page, ReadStoreError> {
+        self.inner.find(query).await
     }
 }

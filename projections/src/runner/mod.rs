@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 use tracing::{error, info};
 
 use crate::projector::{ProjectionError, Projector};
@@ -26,6 +27,15 @@ use crate::projector::{ProjectionError, Projector};
 /// Batches projected ahead of the one being written: one keeps both the
 /// reading and the writing busy; more would only hold memory.
 const BATCHES_AHEAD: usize = 1;
+
+/// How long the checkpoint may stay behind what the runner has read when
+/// the commits read since change nothing in its read models (another
+/// projection's aggregates). Storing it after every such batch cost a
+/// transaction per batch per projection on the busiest path, for nothing
+/// a reader can see; after a restart, at most this much is read again.
+/// Readers on this node see the position at once; other nodes see it
+/// stored within this delay.
+const IDLE_CHECKPOINT_DELAY: Duration = Duration::from_millis(250);
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError {
@@ -186,13 +196,21 @@ impl ProjectionRunner {
     /// When the feed or the store cannot be read.
     pub async fn status(&self) -> Result<ProjectionStatus, RunnerError> {
         let head = self.feed.head().await?;
-        let checkpoint = self.store.checkpoint(self.name(), Generation::Live).await?;
+        let stored = self.store.checkpoint(self.name(), Generation::Live).await?;
+        let projecting = self.projecting.load(Ordering::SeqCst);
+        // The node projecting knows how far it has read past the stored
+        // checkpoint through commits that change nothing here.
+        let checkpoint = if projecting {
+            stored.max(self.positions.current(self.name()))
+        } else {
+            stored
+        };
         Ok(ProjectionStatus {
             name: self.name(),
             checkpoint,
             head,
             lag: head.saturating_sub(checkpoint),
-            projecting: self.projecting.load(Ordering::SeqCst),
+            projecting,
         })
     }
 
@@ -241,6 +259,7 @@ impl ProjectionRunner {
                             return Ok(());
                         };
                         let end = batch.end;
+                        batch.last = reached_stop;
                         slot.send(std::mem::replace(&mut batch, Batch::after(end)));
                         if reached_stop {
                             return Ok(());
@@ -256,22 +275,46 @@ impl ProjectionRunner {
             }
         };
         let write = async {
-            let mut checkpoint = checkpoint;
-            while let Some(batch) = written_in_turn.recv().await {
-                checkpoint = self.apply(generation, batch).await?;
+            let mut checkpoint = StoredCheckpoint::new(checkpoint);
+            loop {
+                let batch = if checkpoint.read > checkpoint.stored {
+                    tokio::select! {
+                        batch = written_in_turn.recv() => batch,
+                        () = tokio::time::sleep_until(checkpoint.due()) => {
+                            Some(Batch::after(checkpoint.read))
+                        }
+                    }
+                } else {
+                    written_in_turn.recv().await
+                };
+                let Some(batch) = batch else {
+                    return Ok(checkpoint.stored);
+                };
+                if batch.changes.is_empty() && !batch.last && !checkpoint.is_due() {
+                    checkpoint.read = batch.end;
+                    self.publish(generation, batch.end);
+                    continue;
+                }
+                checkpoint.stored = self.apply(generation, checkpoint.stored, batch).await?;
+                checkpoint.stored_now();
             }
-            Ok(checkpoint)
         };
         let ((), checkpoint) = tokio::try_join!(read, write)?;
         Ok(checkpoint)
     }
 
-    async fn apply(&self, generation: Generation, batch: Batch) -> Result<u64, RunnerError> {
+    /// Writes `batch` after `stored`, the checkpoint the store holds.
+    async fn apply(
+        &self,
+        generation: Generation,
+        stored: u64,
+        batch: Batch,
+    ) -> Result<u64, RunnerError> {
         let end = batch.end;
         let change_batch = ChangeBatch {
             projection: self.name(),
             generation,
-            expected_checkpoint: batch.start,
+            expected_checkpoint: stored,
             checkpoint: end,
             changes: batch.changes,
         };
@@ -291,21 +334,55 @@ impl ProjectionRunner {
     }
 }
 
+/// The writer's view of the checkpoint: what the store holds, and how far
+/// the commits handed to it go when that is further (commits that changed
+/// nothing, not yet worth a transaction).
+struct StoredCheckpoint {
+    stored: u64,
+    read: u64,
+    stored_at: Instant,
+}
+
+impl StoredCheckpoint {
+    fn new(stored: u64) -> Self {
+        Self {
+            stored,
+            read: stored,
+            stored_at: Instant::now(),
+        }
+    }
+
+    fn due(&self) -> Instant {
+        self.stored_at + IDLE_CHECKPOINT_DELAY
+    }
+
+    fn is_due(&self) -> bool {
+        Instant::now() >= self.due()
+    }
+
+    fn stored_now(&mut self) {
+        self.read = self.stored;
+        self.stored_at = Instant::now();
+    }
+}
+
 /// Commits read but not yet written.
 struct Batch {
-    start: u64,
     end: u64,
     commits: usize,
     changes: Vec<(Stamp, Change)>,
+    /// The batch that reaches the position the runner was asked to stop
+    /// at: always stored, so a rebuild's checkpoint reaches it.
+    last: bool,
 }
 
 impl Batch {
     fn after(checkpoint: u64) -> Self {
         Self {
-            start: checkpoint,
             end: checkpoint,
             commits: 0,
             changes: Vec::new(),
+            last: false,
         }
     }
 
