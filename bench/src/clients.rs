@@ -155,6 +155,10 @@ impl Projector for CountingProjector {
         self.inner.collections()
     }
 
+    fn follows(&self) -> &'static [&'static str] {
+        self.inner.follows()
+    }
+
     fn project(&self, commit: &RecordedCommit) -> Result<Vec<Change>, ProjectionError> {
         self.events
             .fetch_add(commit.events.len() as u64, Ordering::Relaxed);

@@ -133,7 +133,7 @@ impl Report {
         lines.join("\n")
     }
 
-    /// inprocess / raw at equal durability, replicas, clients and history;
+    /// Each of [`PATH_RATIOS`] at equal durability, replicas, clients and history;
     /// each path's rate with the longest history over its rate with the
     /// shortest; and each path's rate replicated over its rate on one server.
     fn ratios(&self) -> Vec<String> {
@@ -154,23 +154,26 @@ impl Report {
             })
             .collect();
         let mut lines = Vec::new();
-        for r in self.results.iter().filter(|r| r.path == "inprocess") {
-            let raw_key = (
-                "raw",
-                r.durability.as_str(),
-                r.replicas,
-                r.clients,
-                r.history,
-            );
-            if let Some(raw) = rate.get(&raw_key) {
-                lines.push(format!(
-                    "inprocess/raw  {:<8} R{} clients={:<3} history={:<5} {:.2}",
-                    r.durability,
+        for (path, base) in PATH_RATIOS {
+            for r in self.results.iter().filter(|r| r.path == path) {
+                let base_key = (
+                    base,
+                    r.durability.as_str(),
                     r.replicas,
                     r.clients,
                     r.history,
-                    r.ops_per_s / raw
-                ));
+                );
+                if let Some(base_rate) = rate.get(&base_key) {
+                    lines.push(format!(
+                        "{:<14} {:<8} R{} clients={:<3} history={:<5} {:.2}",
+                        format!("{path}/{base}"),
+                        r.durability,
+                        r.replicas,
+                        r.clients,
+                        r.history,
+                        r.ops_per_s / base_rate
+                    ));
+                }
             }
         }
         let histories: Vec<u64> = self.results.iter().map(|r| r.history).collect();
@@ -209,6 +212,11 @@ impl Report {
         lines
     }
 }
+
+/// The paths compared, each with the one it is measured against: Herald's
+/// command path against the bare publish, and HTTP against both.
+const PATH_RATIOS: [(&str, &str); 3] =
+    [("inprocess", "raw"), ("http", "raw"), ("http", "inprocess")];
 
 fn round(value: f64, decimals: i32) -> f64 {
     let factor = 10f64.powi(decimals);

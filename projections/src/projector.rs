@@ -19,6 +19,10 @@ pub trait Projector: Send + Sync {
 
     fn collections(&self) -> &'static [&'static CollectionSpec];
 
+    /// The aggregate types whose commits change these read models; the
+    /// runner passes by the others without reading them.
+    fn follows(&self) -> &'static [&'static str];
+
     /// The changes a commit makes, in order; none for commits this
     /// projection does not follow.
     ///

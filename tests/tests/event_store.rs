@@ -474,3 +474,46 @@ async fn loading_aggregates_makes_no_consumers() {
     let after = consumers().await;
     assert_eq!(after, before, "consumers left behind by the loads");
 }
+
+#[tokio::test]
+async fn a_follower_of_some_aggregate_types_is_passed_the_others_positions_only() {
+    use futures::StreamExt;
+    use herald_application::ports::event_feed::{EventFeed, FeedItem};
+    let nats = TestNats::start().await;
+    let log = nats.event_log(EventLogConfig::default()).await;
+    let service = service(&log);
+    for _ in 0..3 {
+        create(&service).await;
+    }
+    let feed = JetStreamEventFeed::new(log.clone());
+    let read = |followed: &'static [&'static str]| {
+        let feed = feed.clone();
+        async move {
+            let items = feed.follow(0, followed).await.unwrap();
+            items.take(3).map(Result::unwrap).collect::<Vec<_>>().await
+        }
+    };
+
+    let passed: Vec<(u64, u64)> = read(&["session", "message"])
+        .await
+        .iter()
+        .map(|item| match item {
+            FeedItem::PassedBy { position, pending } => (*position, *pending),
+            FeedItem::Commit(commit) => panic!("a campaign commit was read: {commit:?}"),
+        })
+        .collect();
+    let followed: Vec<(u64, String)> = read(&["campaign"])
+        .await
+        .into_iter()
+        .map(|item| match item {
+            FeedItem::Commit(commit) => (commit.position, commit.events[0].event_type.clone()),
+            FeedItem::PassedBy { position, .. } => panic!("commit {position} was passed by"),
+        })
+        .collect();
+
+    assert_eq!(passed, [(1, 2), (2, 1), (3, 0)]);
+    assert_eq!(
+        followed,
+        [1, 2, 3].map(|position| (position, "CampaignCreated".to_owned()))
+    );
+}

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
+use futures::StreamExt;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 
@@ -40,6 +41,43 @@ impl RecordedCommit {
     }
 }
 
+/// What a follower of some aggregate types gets at each position.
+#[derive(Debug, Clone)]
+pub enum FeedItem {
+    /// A commit of a type it follows.
+    Commit(RecordedCommit),
+    /// A commit of another type, at `position`, with `pending` commits
+    /// already waiting after it (as [`RecordedCommit::pending`]).
+    PassedBy { position: u64, pending: u64 },
+}
+
+impl FeedItem {
+    fn of(commit: RecordedCommit, followed: &[&str]) -> Self {
+        if followed.contains(&commit.aggregate_type.as_str()) {
+            Self::Commit(commit)
+        } else {
+            Self::PassedBy {
+                position: commit.position,
+                pending: commit.pending,
+            }
+        }
+    }
+
+    pub fn position(&self) -> u64 {
+        match self {
+            Self::Commit(commit) => commit.position,
+            Self::PassedBy { position, .. } => *position,
+        }
+    }
+
+    pub fn pending(&self) -> u64 {
+        match self {
+            Self::Commit(commit) => commit.pending,
+            Self::PassedBy { pending, .. } => *pending,
+        }
+    }
+}
+
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("event feed: {0}")]
 pub struct FeedError(pub String);
@@ -56,6 +94,23 @@ pub trait EventFeed: Send + Sync {
         &self,
         after: u64,
     ) -> Result<BoxStream<'static, Result<RecordedCommit, FeedError>>, FeedError>;
+
+    /// As [`EventFeed::subscribe`], for a reader that follows only the
+    /// aggregate types in `followed`: the commits of other types are passed
+    /// by, their positions given without reading the commits themselves.
+    ///
+    /// # Errors
+    /// When the feed cannot be opened.
+    async fn follow(
+        &self,
+        after: u64,
+        followed: &'static [&'static str],
+    ) -> Result<BoxStream<'static, Result<FeedItem, FeedError>>, FeedError> {
+        let commits = self.subscribe(after).await?;
+        Ok(commits
+            .map(move |commit| Ok(FeedItem::of(commit?, followed)))
+            .boxed())
+    }
 
     /// The position of the last commit recorded; 0 when the log is empty.
     ///

@@ -5,9 +5,9 @@ use async_nats::jetstream::consumer::pull::OrderedConfig;
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 use futures::StreamExt;
-use herald_application::ports::event_feed::{EventFeed, FeedError, RecordedCommit};
+use herald_application::ports::event_feed::{EventFeed, FeedError, FeedItem, RecordedCommit};
 
-use super::envelope::CommitEnvelope;
+use super::envelope::{CommitEnvelope, AGGREGATE_TYPE};
 use super::log::EventLog;
 use super::reading::{deliver_from, read_commits};
 
@@ -51,23 +51,40 @@ impl EventFeed for JetStreamEventFeed {
         &self,
         after: u64,
     ) -> Result<BoxStream<'static, Result<RecordedCommit, FeedError>>, FeedError> {
-        let config = OrderedConfig {
-            filter_subject: self.log.all_subjects(),
-            deliver_policy: deliver_from(after + 1),
-            ..Default::default()
-        };
-        let consumer = self
-            .log
-            .stream
-            .create_consumer(config)
-            .await
-            .map_err(|e| FeedError(e.to_string()))?;
-        let messages = consumer
-            .messages()
-            .await
-            .map_err(|e| FeedError(e.to_string()))?;
-        Ok(messages
-            .map(|message| decode(message.map_err(|e| FeedError(e.to_string()))?))
+        Ok(self
+            .messages_after(after)
+            .await?
+            .map(|message| decode(message?))
+            .boxed())
+    }
+
+    /// Reads the aggregate type from the commit's header, so that a commit
+    /// of a type not followed is passed by without being parsed.
+    async fn follow(
+        &self,
+        after: u64,
+        followed: &'static [&'static str],
+    ) -> Result<BoxStream<'static, Result<FeedItem, FeedError>>, FeedError> {
+        Ok(self
+            .messages_after(after)
+            .await?
+            .map(move |message| {
+                let message = message?;
+                let aggregate_type = message
+                    .headers
+                    .as_ref()
+                    .and_then(|headers| headers.get(AGGREGATE_TYPE));
+                match aggregate_type {
+                    Some(found) if !followed.contains(&found.as_str()) => {
+                        let info = message.info().map_err(|e| FeedError(e.to_string()))?;
+                        Ok(FeedItem::PassedBy {
+                            position: info.stream_sequence,
+                            pending: info.pending,
+                        })
+                    }
+                    _ => Ok(FeedItem::Commit(decode(message)?)),
+                }
+            })
             .boxed())
     }
 
@@ -89,6 +106,31 @@ impl EventFeed for JetStreamEventFeed {
 }
 
 impl JetStreamEventFeed {
+    async fn messages_after(
+        &self,
+        after: u64,
+    ) -> Result<BoxStream<'static, Result<async_nats::jetstream::Message, FeedError>>, FeedError>
+    {
+        let config = OrderedConfig {
+            filter_subject: self.log.all_subjects(),
+            deliver_policy: deliver_from(after + 1),
+            ..Default::default()
+        };
+        let consumer = self
+            .log
+            .stream
+            .create_consumer(config)
+            .await
+            .map_err(|e| FeedError(e.to_string()))?;
+        let messages = consumer
+            .messages()
+            .await
+            .map_err(|e| FeedError(e.to_string()))?;
+        Ok(messages
+            .map(|message| message.map_err(|e| FeedError(e.to_string())))
+            .boxed())
+    }
+
     async fn info(&self) -> Result<async_nats::jetstream::stream::Info, FeedError> {
         self.log
             .stream

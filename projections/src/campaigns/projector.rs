@@ -31,6 +31,10 @@ impl Projector for CampaignProjector {
         &COLLECTIONS
     }
 
+    fn follows(&self) -> &'static [&'static str] {
+        &[Campaign::TYPE, Message::TYPE]
+    }
+
     fn project(&self, commit: &RecordedCommit) -> Result<Vec<Change>, ProjectionError> {
         if commit.aggregate_type == Message::TYPE {
             return outcomes::changes(commit);

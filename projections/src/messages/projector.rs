@@ -27,6 +27,10 @@ impl Projector for MessageProjector {
         &COLLECTIONS
     }
 
+    fn follows(&self) -> &'static [&'static str] {
+        &[Message::TYPE, Conversation::TYPE]
+    }
+
     fn project(&self, commit: &RecordedCommit) -> Result<Vec<Change>, ProjectionError> {
         let mut changes = Vec::new();
         for event in &commit.events {

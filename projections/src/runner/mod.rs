@@ -8,7 +8,7 @@
 mod lease;
 
 use futures::StreamExt;
-use herald_application::ports::event_feed::{EventFeed, FeedError};
+use herald_application::ports::event_feed::{EventFeed, FeedError, FeedItem};
 use herald_application::ports::lease::Leases;
 use herald_application::ports::read_store::{
     ApplyOutcome, Change, ChangeBatch, Generation, PromoteOutcome, ReadStore, ReadStoreError, Stamp,
@@ -243,7 +243,10 @@ impl ProjectionRunner {
         if stop_at.is_some_and(|stop| checkpoint >= stop) {
             return Ok(checkpoint);
         }
-        let mut commits = self.feed.subscribe(checkpoint).await?;
+        let mut commits = self
+            .feed
+            .follow(checkpoint, self.projector.follows())
+            .await?;
         let (to_write, mut written_in_turn) = mpsc::channel::<Batch>(BATCHES_AHEAD);
         let read = async move {
             let mut batch = Batch::after(checkpoint);
@@ -280,10 +283,14 @@ impl ProjectionRunner {
                     () = tokio::time::sleep_until(window_opens),
                         if batch.commits > 0 && caught_up && !in_window => {}
                     next = commits.next(), if !reached_stop && !batch.is_full(self.max_batch) => {
-                        let commit = next.ok_or(RunnerError::FeedEnded)??;
-                        reached_stop = stop_at.is_some_and(|stop| commit.position >= stop);
-                        caught_up = commit.pending == 0;
-                        batch.add(commit.position, self.projector.project(&commit)?);
+                        let item = next.ok_or(RunnerError::FeedEnded)??;
+                        reached_stop = stop_at.is_some_and(|stop| item.position() >= stop);
+                        caught_up = item.pending() == 0;
+                        let changes = match &item {
+                            FeedItem::Commit(commit) => self.projector.project(commit)?,
+                            FeedItem::PassedBy { .. } => Vec::new(),
+                        };
+                        batch.add(item.position(), changes);
                     }
                 }
             }
