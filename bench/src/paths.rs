@@ -94,7 +94,6 @@ pub struct BenchServers {
     http: Herald,
     http_address: String,
     http_server: tokio::task::JoinHandle<()>,
-    http_client: reqwest::Client,
     raw_body: Bytes,
     lag_after_http: AtomicU64,
 }
@@ -156,9 +155,6 @@ impl BenchServers {
             http,
             http_address,
             http_server,
-            http_client: reqwest::Client::builder()
-                .pool_max_idle_per_host(256)
-                .build()?,
             lag_after_http: AtomicU64::new(0),
         })
     }
@@ -207,15 +203,17 @@ impl BenchServers {
             }
             PathArg::Http => {
                 let ids = self.campaigns(clients, history).await?;
-                let clients = ids
-                    .into_iter()
-                    .map(|id| HttpClient {
-                        http: self.http_client.clone(),
-                        url: format!("{}/v1/campaigns/{id}", self.http_address),
-                        tenant: self.tenant.to_string(),
-                        slow: false,
-                    })
-                    .collect();
+                let address = self.http_address.trim_start_matches("http://");
+                let clients =
+                    futures::future::try_join_all(
+                        ids.into_iter().map(|id| {
+                            let path = format!("/v1/campaigns/{id}");
+                            async move {
+                                HttpClient::connect(address, &path, self.tenant.as_str()).await
+                            }
+                        }),
+                    )
+                    .await?;
                 let projecting = self.project_until_caught_up().await?;
                 let measured = closed_loop::<HttpClient>(clients, WARMUP, duration).await;
                 let lag = self.lag().await;
