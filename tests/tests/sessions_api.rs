@@ -1,6 +1,7 @@
 //! The session endpoints, against a fake Graph API that checks credentials
 //! as Meta does.
 
+use herald_application::sessions::read_model::SessionDocument;
 use herald_fake_graph::number::FakeNumber;
 use herald_tests::app::{error_of, receipt};
 use herald_tests::whatsapp::{session_body, PATIENCE};
@@ -18,7 +19,13 @@ async fn read_session(app: &herald_tests::TestApp, id: &str, position: u64) -> V
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    let session: Value = response.json().await.unwrap();
+    // Whatever events it has seen, the stored document keeps the typed
+    // shape the projection creates it with.
+    if let Err(error) = serde_json::from_value::<SessionDocument>(session.clone()) {
+        panic!("{session} is not a SessionDocument: {error}");
+    }
+    session
 }
 
 on_both_stores! {

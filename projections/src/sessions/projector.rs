@@ -4,13 +4,13 @@
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use herald_application::ports::event_feed::RecordedCommit;
-use herald_application::ports::read_store::{
-    date_value, Change, CollectionSpec, Document, TENANT_FIELD,
+use herald_application::ports::read_store::{date_value, Change, CollectionSpec};
+use herald_application::sessions::read_model::{
+    SessionDocument, COLLECTIONS, PROJECTION, SESSIONS,
 };
-use herald_application::sessions::read_model::{COLLECTIONS, PROJECTION, SESSIONS};
 use herald_domain::conversation::{Conversation, ConversationEvent};
 use herald_domain::session::{Session, SessionEvent, SessionStatus, Throughput};
-use serde_json::json;
+use serde_json::{json, Map};
 
 use crate::changes::{decode, object, put, update};
 use crate::projector::{ProjectionError, Projector};
@@ -69,16 +69,15 @@ fn session_change(commit: &RecordedCommit, event: SessionEvent) -> Change {
             at,
             throughput,
         } => {
-            let mut document = created(
+            let document = created(
                 commit,
                 at,
                 phone_number.as_str(),
                 name.as_ref().map(|n| n.as_str()),
                 &channel,
+                throughput,
             );
-            // Null: Herald's default rate.
-            document.insert("throughput".into(), json!(throughput.map(Throughput::get)));
-            put(&SESSIONS, id, document)
+            put(&SESSIONS, id, document.into_document())
         }
         SessionEvent::ThroughputSet { throughput, .. } => {
             set(json!({ "throughput": throughput.get() }))
@@ -92,7 +91,7 @@ fn session_change(commit: &RecordedCommit, event: SessionEvent) -> Change {
             verified_name,
             quality_rating,
         } => set(json!({
-            "status": SessionStatus::Connected.as_str(),
+            "status": SessionStatus::Connected,
             "connectedAt": date_value(at),
             "retryCount": 0,
             "verifiedName": verified_name,
@@ -105,25 +104,25 @@ fn session_change(commit: &RecordedCommit, event: SessionEvent) -> Change {
             id,
             commit.recorded_at,
             object(json!({
-                "status": SessionStatus::Error.as_str(),
+                "status": SessionStatus::Error,
                 "lastError": reason,
                 "lastErrorCode": code,
             })),
             vec![("retryCount", 1)],
         ),
         SessionEvent::Disconnected { at } => set(json!({
-            "status": SessionStatus::Disconnected.as_str(),
+            "status": SessionStatus::Disconnected,
             "disconnectedAt": date_value(at),
         })),
         SessionEvent::ChannelReplaced { channel, .. } => set(json!({
-            "status": SessionStatus::Initializing.as_str(),
+            "status": SessionStatus::Initializing,
             "phoneNumberId": channel.phone_number_id.as_str(),
             "wabaId": channel.waba_id.as_str(),
             "verifyTokenFingerprint": channel.verify_token_fingerprint,
         })),
         SessionEvent::Deleted { at } => set(json!({
             "isActive": false,
-            "status": SessionStatus::Disconnected.as_str(),
+            "status": SessionStatus::Disconnected,
             "disconnectedAt": date_value(at),
         })),
     }
@@ -137,32 +136,35 @@ fn created(
     phone_number: &str,
     name: Option<&str>,
     channel: &herald_domain::session::CloudApiChannel,
-) -> Document {
-    let now = date_value(at);
-    object(json!({
-        "_id": commit.aggregate_id,
-        "sessionId": commit.aggregate_id,
-        TENANT_FIELD: commit.tenant,
-        "phoneNumber": phone_number,
-        "sessionName": name,
-        "qrCode": null,
-        "status": SessionStatus::Initializing.as_str(),
-        "isActive": true,
-        "lastSeen": null,
-        "connectedAt": null,
-        "disconnectedAt": null,
-        "retryCount": 0,
-        "metadata": {},
-        "channel": "cloud_api",
-        "phoneNumberId": channel.phone_number_id.as_str(),
-        "wabaId": channel.waba_id.as_str(),
-        "verifyTokenFingerprint": channel.verify_token_fingerprint,
-        "verifiedName": null,
-        "qualityRating": null,
-        "lastError": null,
-        "lastErrorCode": null,
-        "createdBy": commit.actor(),
-        "createdAt": now,
-        "updatedAt": now,
-    }))
+    throughput: Option<Throughput>,
+) -> SessionDocument {
+    SessionDocument {
+        id: commit.aggregate_id.clone(),
+        session_id: commit.aggregate_id.clone(),
+        user_id: commit.tenant.clone(),
+        phone_number: phone_number.to_owned(),
+        session_name: name.map(str::to_owned),
+        qr_code: None,
+        status: SessionStatus::Initializing,
+        is_active: true,
+        last_seen: None,
+        connected_at: None,
+        disconnected_at: None,
+        retry_count: 0,
+        metadata: Map::new(),
+        channel: "cloud_api".into(),
+        phone_number_id: channel.phone_number_id.as_str().to_owned(),
+        waba_id: channel.waba_id.as_str().to_owned(),
+        verify_token_fingerprint: channel.verify_token_fingerprint.clone(),
+        throughput: throughput.map(Throughput::get),
+        verified_name: None,
+        quality_rating: None,
+        quality_event: None,
+        quality_reported_at: None,
+        last_error: None,
+        last_error_code: None,
+        created_by: commit.actor().map(str::to_owned),
+        created_at: at,
+        updated_at: at,
+    }
 }
