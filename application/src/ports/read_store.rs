@@ -7,7 +7,7 @@
 //! the fields a [`CollectionSpec`] lists as dates in that type.
 
 use async_trait::async_trait;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 pub type Document = serde_json::Map<String, Value>;
@@ -18,7 +18,7 @@ pub const TENANT_FIELD: &str = "userId";
 
 /// A date as documents hold it.
 pub fn date_value(time: DateTime<Utc>) -> Value {
-    Value::String(time.to_rfc3339_opts(SecondsFormat::Millis, true))
+    Value::String(stored_date::text(time))
 }
 
 /// A date field of a typed read-model document, written as [`date_value`]
@@ -28,20 +28,28 @@ pub mod stored_date {
     use chrono::{DateTime, SecondsFormat, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// A date as the read models store it.
+    pub(super) fn text(time: DateTime<Utc>) -> String {
+        time.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
+    fn parse<E: serde::de::Error>(text: &str) -> Result<DateTime<Utc>, E> {
+        DateTime::parse_from_rfc3339(text)
+            .map(|time| time.to_utc())
+            .map_err(E::custom)
+    }
+
     pub fn serialize<S: Serializer>(
         time: &DateTime<Utc>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&time.to_rfc3339_opts(SecondsFormat::Millis, true))
+        serializer.serialize_str(&text(*time))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<DateTime<Utc>, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        DateTime::parse_from_rfc3339(&text)
-            .map(|time| time.to_utc())
-            .map_err(serde::de::Error::custom)
+        parse(&String::deserialize(deserializer)?)
     }
 
     /// The same for a date that may be missing (`null`).
@@ -63,11 +71,7 @@ pub mod stored_date {
             deserializer: D,
         ) -> Result<Option<DateTime<Utc>>, D::Error> {
             Option::<String>::deserialize(deserializer)?
-                .map(|text| {
-                    DateTime::parse_from_rfc3339(&text)
-                        .map(|time| time.to_utc())
-                        .map_err(serde::de::Error::custom)
-                })
+                .map(|text| super::parse(&text))
                 .transpose()
         }
     }
