@@ -220,7 +220,7 @@ impl Rig {
     }
 
     fn sends(&self) -> usize {
-        self.graph.sent_messages().len()
+        self.graph.sent_count()
     }
 
     async fn campaign(&self, node: &Serving, id: &str) -> Option<Value> {

@@ -55,21 +55,21 @@ on_both_stores! {
         // One send a second: slow enough to pause and stop mid-way.
         let id = app.start_campaign(&template_campaign(&session, &audience, Some(1_000))).await;
         herald_tests::eventually("two sends", PATIENCE, || async {
-            (app.graph.sent_messages().len() >= 2).then_some(())
+            (app.graph.sent_count() >= 2).then_some(())
         })
         .await;
         assert_eq!(app.campaign_action(&id, "pause").await.status(), 202);
-        let paused_at = app.graph.sent_messages().len();
+        let paused_at = app.graph.sent_count();
         // A pause stops new sends within a second.
         tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
-        let after_a_second = app.graph.sent_messages().len();
+        let after_a_second = app.graph.sent_count();
         tokio::time::sleep(std::time::Duration::from_millis(2_000)).await;
-        assert_eq!(app.graph.sent_messages().len(), after_a_second, "nothing more while paused");
+        assert_eq!(app.graph.sent_count(), after_a_second, "nothing more while paused");
         assert!(after_a_second <= paused_at + 1, "{paused_at} then {after_a_second}");
 
         assert_eq!(app.campaign_action(&id, "resume").await.status(), 202);
         herald_tests::eventually("a send after resuming", PATIENCE, || async {
-            (app.graph.sent_messages().len() > after_a_second).then_some(())
+            (app.graph.sent_count() > after_a_second).then_some(())
         })
         .await;
         assert_eq!(app.campaign_action(&id, "stop").await.status(), 202);
@@ -81,7 +81,7 @@ on_both_stores! {
         })
         .await;
         let (_, recipients) = app.counters_agree(&id).await;
-        let sent = app.graph.sent_messages().len();
+        let sent = app.graph.sent_count();
         let not_sent: Vec<_> = recipients.iter().filter(|r| r["status"] == "not_sent").collect();
         assert_eq!(not_sent.len() + sent, 10, "{stopped}");
         assert!(not_sent.iter().all(|r| r["errorMessage"].as_str().is_some_and(|e| e.contains("stopped"))));
@@ -292,7 +292,7 @@ async fn a_quality_flag_from_meta_pauses_the_numbers_campaign() {
             .is_some_and(|r| r.contains("quality")),
         "{paused}"
     );
-    let sent = app.graph.sent_messages().len();
+    let sent = app.graph.sent_count();
     assert!(sent < 30, "{sent} sent");
     let sessions = app.list("/v1/sessions").await;
     assert_eq!(sessions["data"][0]["qualityEvent"], "FLAGGED", "{sessions}");

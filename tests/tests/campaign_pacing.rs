@@ -1,7 +1,7 @@
 //! Pacing, measured where it matters: at the fake Graph API, which
 //! enforces Meta's 80 messages a second per number (130429 beyond).
 
-use herald_fake_graph::{FakeGraphConfig, StatusSchedule};
+use herald_fake_graph::{FakeGraphConfig, RecordedRequest, StatusSchedule};
 use herald_tests::campaigns::{add_template, template_campaign};
 use herald_tests::spawn_app_with;
 use herald_tests::whatsapp::PATIENCE;
@@ -28,14 +28,19 @@ fn audience(prefix: &str, n: usize) -> Vec<Value> {
         .collect()
 }
 
+fn is_accepted_send(request: &RecordedRequest) -> bool {
+    request.method == "POST"
+        && request.path.ends_with("/messages")
+        && request.response_status == Some(200)
+}
+
 /// When each send reached the fake, and to whom; and whether any was
 /// refused for the number's throughput.
 fn sends(app: &herald_tests::TestApp) -> (Vec<(Instant, String)>, usize) {
     let requests = app.graph.requests();
     let sends: Vec<(Instant, String)> = requests
         .iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
-        .filter(|r| r.response_status == Some(200))
+        .filter(|r| is_accepted_send(r))
         .map(|r| {
             let to = r
                 .json
@@ -54,7 +59,7 @@ fn sends(app: &herald_tests::TestApp) -> (Vec<(Instant, String)>, usize) {
 
 async fn wait_for_sends(app: &herald_tests::TestApp, n: usize, limit: Duration) {
     herald_tests::eventually(&format!("{n} sends"), limit, || async {
-        (sends(app).0.len() >= n).then_some(())
+        (app.graph.count_requests(is_accepted_send) >= n).then_some(())
     })
     .await;
 }

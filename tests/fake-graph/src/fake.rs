@@ -248,9 +248,27 @@ impl FakeGraph {
         self.shared.lock().sent.clone()
     }
 
+    /// How many sends were accepted, without copying them.
+    pub fn sent_count(&self) -> usize {
+        self.shared.lock().sent.len()
+    }
+
     /// Every request received, accepted or not, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.lock().requests.clone()
+    }
+
+    /// How many requests received match `matches`, counted where they are
+    /// kept. A test polling for progress uses this rather than
+    /// [`requests`](Self::requests): a copy of thousands of requests, made
+    /// under the lock every request must take, stalls the sends it waits for.
+    pub fn count_requests(&self, matches: impl Fn(&RecordedRequest) -> bool) -> usize {
+        self.shared
+            .lock()
+            .requests
+            .iter()
+            .filter(|r| matches(r))
+            .count()
     }
 
     /// Every webhook body posted, retries and duplicates included, in posting order.
