@@ -153,6 +153,18 @@ impl TestApp {
         .await
     }
 
+    /// Waits until message `id` has one of `statuses`, and gives its
+    /// document: the read model may pass a status by when the next comes
+    /// within one write (sent, then delivered and read 5 ms apart).
+    pub async fn wait_for_status_in(&self, id: &str, statuses: &[&str]) -> Value {
+        eventually(&format!("message {id} {statuses:?}"), PATIENCE, || async {
+            self.message(id)
+                .await
+                .filter(|m| statuses.iter().any(|status| m["status"] == *status))
+        })
+        .await
+    }
+
     /// A message from `from` to the session, through the fake's webhook;
     /// waits until Herald has it, and gives its wamid.
     pub async fn receive_text(&self, session: &TestSession, from: &str, text: &str) -> String {
