@@ -407,6 +407,52 @@ on_both_stores! {
     }
 }
 
+on_both_stores! {
+    async fn a_campaign_edited_again_and_again_is_written_once_a_window_not_once_a_commit() {
+        let fixture = fixture().await;
+        let store = Arc::new(CountingApplies::new(fixture.store.clone()));
+        let positions = ProjectionPositions::default();
+        let campaigns = ProjectionRunner::new(
+            Arc::new(CampaignProjector),
+            Arc::new(JetStreamEventFeed::new(fixture.log.clone())),
+            store.clone(),
+            positions.clone(),
+        );
+        let (_keep, stop) = stop_signal();
+        tokio::spawn(async move { campaigns.run(stop).await });
+        let metadata = || CommandMetadata::new(TenantId::parse("acme").unwrap(), "test");
+        let receipt = fixture.service.create(new_campaign(0), &metadata()).await.unwrap();
+        let id = Uuid::parse_str(&receipt.aggregate_id).unwrap();
+
+        let edits = 200;
+        for i in 0..edits {
+            let delay = Delay::from_millis(if i % 2 == 0 { 4_000 } else { 3_000 }).unwrap();
+            let edit = CampaignEdit {
+                delay: Some(Some(delay)),
+                ..Default::default()
+            };
+            fixture
+                .service
+                .execute(id, CampaignCommand::Edit(edit), &metadata())
+                .await
+                .unwrap();
+        }
+        positions
+            .wait_for("campaigns", fixture.head().await, PATIENCE)
+            .await
+            .unwrap();
+
+        let writes = store.applies.load(Ordering::SeqCst);
+        assert!(
+            writes * 4 <= edits,
+            "{writes} writes for {edits} edits of one campaign, each projected as it came"
+        );
+        let campaign = &fixture.documents().await[0];
+        assert_eq!(campaign["delayBetweenMessages"], 3000);
+        fixture.remove().await;
+    }
+}
+
 /// A read store that counts the batches written to it.
 struct CountingApplies {
     inner: Arc<dyn ReadStore>,

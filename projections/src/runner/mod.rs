@@ -37,6 +37,16 @@ const BATCHES_AHEAD: usize = 1;
 /// stored within this delay.
 const IDLE_CHECKPOINT_DELAY: Duration = Duration::from_millis(250);
 
+/// While commits keep coming, a batch is handed to the writer at most this
+/// long after the last one, so a document that many commits change (a
+/// campaign edited again and again, its counters moved by every send) is
+/// written once per window rather than once per commit. A commit after a
+/// quiet spell is written at once; under load, read models trail by up to
+/// this much more, and a state a document passes through within one window
+/// (a message sent, then delivered and read 5 ms apart) is not seen in the
+/// read model, only in the log.
+const WRITE_WINDOW: Duration = Duration::from_millis(50);
+
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError {
     #[error(transparent)]
@@ -246,9 +256,11 @@ impl ProjectionRunner {
             // it is worth writing before more come.
             let mut caught_up = false;
             let mut reached_stop = false;
+            let mut window_opens = Instant::now();
             loop {
+                let in_window = Instant::now() >= window_opens;
                 let worth_writing = batch.commits > 0
-                    && (caught_up || reached_stop || batch.is_full(self.max_batch));
+                    && (reached_stop || batch.is_full(self.max_batch) || (caught_up && in_window));
                 tokio::select! {
                     biased;
                     _ = stop_requested(shutdown) => return Err(RunnerError::Stopped),
@@ -264,10 +276,14 @@ impl ProjectionRunner {
                         let end = batch.end;
                         batch.last = reached_stop;
                         slot.send(std::mem::replace(&mut batch, Batch::after(end)));
+                        window_opens = Instant::now() + WRITE_WINDOW;
                         if reached_stop {
                             return Ok(());
                         }
                     }
+                    // Caught up with a batch waiting for its window.
+                    () = tokio::time::sleep_until(window_opens),
+                        if batch.commits > 0 && caught_up && !in_window => {}
                     next = commits.next(), if !reached_stop && !batch.is_full(self.max_batch) => {
                         let item = next.ok_or(RunnerError::FeedEnded)??;
                         reached_stop = stop_at.is_some_and(|stop| item.position() >= stop);
