@@ -12,6 +12,7 @@ use herald_application::campaigns::{
 };
 use herald_application::clock::SystemClock;
 use herald_application::messages::{Channel, MessageDispatcher, MessageQueries, MessagingService};
+use herald_application::ports::event_feed::EventFeed;
 use herald_application::ports::lease::Leases;
 use herald_application::ports::read_store::{Generation, ReadStore};
 use herald_application::ports::vault::Vault;
@@ -40,10 +41,10 @@ use herald_projections::campaigns::CampaignProjector;
 use herald_projections::messages::MessageProjector;
 use herald_projections::sessions::SessionProjector;
 use herald_projections::stores::{MongoReadStore, SqliteReadStore};
-use herald_projections::{ProjectionMonitor, ProjectionRunner, Projector};
+use herald_projections::{ProjectionMonitor, ProjectionRunner, Projector, SharedFeed};
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -175,6 +176,20 @@ pub fn projectors() -> Vec<Arc<dyn Projector>> {
     ]
 }
 
+/// Every aggregate type some projection follows, once.
+fn followed_by_projections() -> &'static [&'static str] {
+    static FOLLOWED: OnceLock<Vec<&'static str>> = OnceLock::new();
+    FOLLOWED.get_or_init(|| {
+        let mut followed: Vec<&'static str> = projectors()
+            .iter()
+            .flat_map(|projector| projector.follows().iter().copied())
+            .collect();
+        followed.sort_unstable();
+        followed.dedup();
+        followed
+    })
+}
+
 fn cloud_api_config(settings: &Settings) -> CloudApiConfig {
     CloudApiConfig {
         base_url: settings.graph_api_url.clone(),
@@ -195,7 +210,8 @@ pub fn projection_runners(
     positions: &ProjectionPositions,
     leases: Option<Arc<dyn Leases>>,
 ) -> Vec<Arc<ProjectionRunner>> {
-    let feed = Arc::new(JetStreamEventFeed::new(backends.event_log.clone()));
+    let log: Arc<dyn EventFeed> = Arc::new(JetStreamEventFeed::new(backends.event_log.clone()));
+    let feed: Arc<dyn EventFeed> = Arc::new(SharedFeed::new(log, followed_by_projections()));
     projectors()
         .into_iter()
         .map(|projector| {

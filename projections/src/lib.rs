@@ -7,6 +7,8 @@
 //! - [`runner`]: [`ProjectionRunner`]: follows the event feed from the stored
 //!   checkpoint, applies changes in batches with the checkpoint, reports lag,
 //!   and rebuilds a projection blue/green.
+//! - [`shared_feed`]: [`SharedFeed`]: one reading of the log per node,
+//!   handed to every projection that follows it.
 //! - [`changes`]: what every projector uses to read events and write
 //!   documents.
 //! - [`binding`]: a read store belongs to one event log; at start it is
@@ -29,7 +31,9 @@ pub mod messages;
 pub mod projector;
 pub mod runner;
 pub mod sessions;
+pub mod shared_feed;
 pub mod stores;
 
 pub use projector::{ProjectionError, Projector};
 pub use runner::{ProjectionMonitor, ProjectionRunner, ProjectionStatus};
+pub use shared_feed::SharedFeed;

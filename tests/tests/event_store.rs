@@ -517,3 +517,194 @@ async fn a_follower_of_some_aggregate_types_is_passed_the_others_positions_only(
         [1, 2, 3].map(|position| (position, "CampaignCreated".to_owned()))
     );
 }
+
+/// A feed that counts the readings of the log opened through it, and the
+/// items they gave.
+struct CountingFeed {
+    inner: JetStreamEventFeed,
+    readings: std::sync::atomic::AtomicUsize,
+    given: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CountingFeed {
+    fn readings(&self) -> usize {
+        self.readings.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn given(&self) -> usize {
+        self.given.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl herald_application::ports::event_feed::EventFeed for CountingFeed {
+    async fn subscribe(
+        &self,
+        after: u64,
+    ) -> Result<
+        futures::stream::BoxStream<
+            'static,
+            Result<
+                herald_application::ports::event_feed::RecordedCommit,
+                herald_application::ports::event_feed::FeedError,
+            >,
+        >,
+        herald_application::ports::event_feed::FeedError,
+    > {
+        self.readings
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.subscribe(after).await
+    }
+
+    async fn follow(
+        &self,
+        after: u64,
+        followed: &'static [&'static str],
+    ) -> Result<
+        futures::stream::BoxStream<
+            'static,
+            Result<
+                herald_application::ports::event_feed::FeedItem,
+                herald_application::ports::event_feed::FeedError,
+            >,
+        >,
+        herald_application::ports::event_feed::FeedError,
+    > {
+        use futures::StreamExt;
+        self.readings
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let given = Arc::clone(&self.given);
+        let items = self.inner.follow(after, followed).await?;
+        Ok(items
+            .inspect(move |_| {
+                given.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            })
+            .boxed())
+    }
+
+    async fn head(&self) -> Result<u64, herald_application::ports::event_feed::FeedError> {
+        self.inner.head().await
+    }
+
+    async fn identity(&self) -> Result<String, herald_application::ports::event_feed::FeedError> {
+        self.inner.identity().await
+    }
+}
+
+mod shared_feed {
+    use super::*;
+    use futures::stream::BoxStream;
+    use futures::StreamExt;
+    use herald_application::ports::event_feed::{EventFeed, FeedError, FeedItem};
+    use herald_projections::SharedFeed;
+
+    type Items = BoxStream<'static, Result<FeedItem, FeedError>>;
+
+    fn counting(log: &EventLog) -> Arc<CountingFeed> {
+        Arc::new(CountingFeed {
+            inner: JetStreamEventFeed::new(log.clone()),
+            readings: Default::default(),
+            given: Default::default(),
+        })
+    }
+
+    /// The next `n` items, as (position, whether the commit itself was given).
+    async fn next(items: &mut Items, n: usize) -> Vec<(u64, bool)> {
+        let mut seen = Vec::new();
+        for _ in 0..n {
+            let item = tokio::time::timeout(Duration::from_secs(10), items.next())
+                .await
+                .expect("an item within 10 s")
+                .expect("the feed goes on")
+                .expect("no error");
+            seen.push((item.position(), matches!(item, FeedItem::Commit(_))));
+        }
+        seen
+    }
+
+    fn commits(positions: std::ops::RangeInclusive<u64>) -> Vec<(u64, bool)> {
+        positions.map(|position| (position, true)).collect()
+    }
+
+    fn passed(positions: std::ops::RangeInclusive<u64>) -> Vec<(u64, bool)> {
+        positions.map(|position| (position, false)).collect()
+    }
+
+    #[tokio::test]
+    async fn followers_share_one_reading_of_the_log_and_each_is_given_what_it_follows() {
+        let nats = TestNats::start().await;
+        let log = nats.event_log(EventLogConfig::default()).await;
+        let service = service(&log);
+        for _ in 0..3 {
+            create(&service).await;
+        }
+        let counting = counting(&log);
+        let feed = SharedFeed::new(counting.clone(), &["campaign", "session"]);
+
+        let mut campaigns = feed.follow(0, &["campaign"]).await.unwrap();
+        let mut sessions = feed.follow(0, &["session"]).await.unwrap();
+        assert_eq!(next(&mut campaigns, 3).await, commits(1..=3));
+        assert_eq!(next(&mut sessions, 3).await, passed(1..=3));
+        for _ in 0..2 {
+            create(&service).await;
+        }
+        assert_eq!(next(&mut campaigns, 2).await, commits(4..=5));
+        assert_eq!(next(&mut sessions, 2).await, passed(4..=5));
+
+        assert_eq!(counting.readings(), 1, "one reading of the log for both");
+    }
+
+    #[tokio::test]
+    async fn a_follower_behind_the_shared_reading_catches_up_alone_then_joins_it() {
+        let nats = TestNats::start().await;
+        let log = nats.event_log(EventLogConfig::default()).await;
+        let service = service(&log);
+        for _ in 0..3 {
+            create(&service).await;
+        }
+        let counting = counting(&log);
+        let feed = SharedFeed::new(counting.clone(), &["campaign"]);
+        let mut ahead = feed.follow(0, &["campaign"]).await.unwrap();
+        assert_eq!(next(&mut ahead, 3).await, commits(1..=3));
+
+        let mut behind = feed.follow(1, &["campaign"]).await.unwrap();
+        assert_eq!(next(&mut behind, 2).await, commits(2..=3));
+        assert_eq!(counting.readings(), 2, "the one behind read alone");
+        let given_before = counting.given();
+        for _ in 0..3 {
+            create(&service).await;
+        }
+        assert_eq!(next(&mut ahead, 3).await, commits(4..=6));
+        assert_eq!(next(&mut behind, 3).await, commits(4..=6));
+
+        assert_eq!(
+            counting.given() - given_before,
+            3,
+            "then it joined the shared reading: each new commit read once"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_follower_too_slow_for_the_shared_reading_misses_nothing() {
+        let nats = TestNats::start().await;
+        let log = nats.event_log(EventLogConfig::default()).await;
+        let service = service(&log);
+        let counting = counting(&log);
+        let feed = SharedFeed::new(counting.clone(), &["campaign"]).with_capacity(2);
+        let mut fast = feed.follow(0, &["campaign"]).await.unwrap();
+        let mut slow = feed.follow(0, &["campaign"]).await.unwrap();
+
+        let mut given_fast = Vec::new();
+        for _ in 0..10 {
+            create(&service).await;
+            given_fast.extend(next(&mut fast, 1).await);
+        }
+        assert_eq!(given_fast, commits(1..=10));
+        assert_eq!(
+            next(&mut slow, 10).await,
+            commits(1..=10),
+            "each once, in order"
+        );
+        assert_eq!(counting.readings(), 2, "the slow one read on alone");
+    }
+}

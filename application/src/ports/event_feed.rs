@@ -6,6 +6,7 @@ use futures::stream::BoxStream;
 use futures::StreamExt;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// One command's events as recorded: the unit of atomicity and of order.
 #[derive(Debug, Clone)]
@@ -44,8 +45,9 @@ impl RecordedCommit {
 /// What a follower of some aggregate types gets at each position.
 #[derive(Debug, Clone)]
 pub enum FeedItem {
-    /// A commit of a type it follows.
-    Commit(RecordedCommit),
+    /// A commit of a type it follows (shared: several followers may be
+    /// handed one reading of it).
+    Commit(Arc<RecordedCommit>),
     /// A commit of another type, at `position`, with `pending` commits
     /// already waiting after it (as [`RecordedCommit::pending`]).
     PassedBy { position: u64, pending: u64 },
@@ -54,7 +56,7 @@ pub enum FeedItem {
 impl FeedItem {
     fn of(commit: RecordedCommit, followed: &[&str]) -> Self {
         if followed.contains(&commit.aggregate_type.as_str()) {
-            Self::Commit(commit)
+            Self::Commit(Arc::new(commit))
         } else {
             Self::PassedBy {
                 position: commit.position,

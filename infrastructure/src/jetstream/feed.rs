@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use herald_application::ports::event_feed::{EventFeed, FeedError, FeedItem, RecordedCommit};
+use std::sync::Arc;
 
 use super::envelope::{CommitEnvelope, AGGREGATE_TYPE};
 use super::log::EventLog;
@@ -82,7 +83,7 @@ impl EventFeed for JetStreamEventFeed {
                             pending: info.pending,
                         })
                     }
-                    _ => Ok(FeedItem::Commit(decode(message)?)),
+                    _ => Ok(FeedItem::Commit(Arc::new(decode(message)?))),
                 }
             })
             .boxed())
