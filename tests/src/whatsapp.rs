@@ -2,6 +2,7 @@
 //! Graph API, sending, reading messages back, and the OpenAPI check of
 //! everything Herald sent to the fake.
 
+use herald_application::messages::read_model::MessageDocument;
 use herald_fake_graph::number::FakeNumber;
 use herald_fake_graph::webhooks::InboundMessage;
 use herald_fake_graph::{FakeGraph, SentMessage};
@@ -140,7 +141,9 @@ impl TestApp {
             .await
             .expect("the request is sent");
         match response.status().as_u16() {
-            200 => Some(response.json().await.expect("a JSON document")),
+            200 => Some(typed_message(
+                response.json().await.expect("a JSON document"),
+            )),
             _ => None,
         }
     }
@@ -269,4 +272,13 @@ pub fn assert_requests_match_openapi(graph: &FakeGraph) {
         "requests off Meta's schemas:\n{}",
         problems.join("\n")
     );
+}
+
+/// Whatever events it has seen, a stored message keeps the typed shape the
+/// projection creates it with.
+fn typed_message(message: Value) -> Value {
+    if let Err(error) = serde_json::from_value::<MessageDocument>(message.clone()) {
+        panic!("{message} is not a MessageDocument: {error}");
+    }
+    message
 }

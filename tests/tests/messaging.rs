@@ -170,6 +170,15 @@ on_both_stores! {
             .await;
         assert_eq!(outgoing["total"], 1);
         assert_eq!(outgoing["data"][0]["_id"], id.as_str());
+        let listed = [&incoming, &outgoing].map(|page| page["data"][0].clone());
+        for message in listed {
+            if let Err(error) = serde_json::from_value::<
+                herald_application::messages::read_model::MessageDocument,
+            >(message.clone())
+            {
+                panic!("{message} is not a MessageDocument: {error}");
+            }
+        }
         assert_eq!(app.list("/v1/messages").await["total"], 2);
         assert_eq!(
             app.list("/v1/messages?since=2999-01-01T00:00:00Z").await["total"],

@@ -2,11 +2,93 @@
 //! `sentAt`, `deliveredAt`, `readAt`) and the `replies` read model (seed
 //! 001: inbound messages).
 
+use chrono::{DateTime, Utc};
+use herald_domain::message::MessageStatus;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
 use crate::ports::read_store::{
-    CollectionSpec, IndexSpec, SortOrder::Ascending as Asc, SortOrder::Descending as Desc,
+    stored_date, CollectionSpec, Document, IndexSpec, SortOrder::Ascending as Asc,
+    SortOrder::Descending as Desc,
 };
 
 pub const PROJECTION: &str = "messages";
+
+/// A document of the `messages` collection: seed 000's fields, with the
+/// status as the domain's [`MessageStatus`] and dates as stored dates.
+/// Outbound and inbound messages share it; what does not apply to one is
+/// null (an inbound message has no `campaignId`, an outbound one no
+/// `profileName`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageDocument {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub message_id: String,
+    pub user_id: String,
+    pub session_id: String,
+    pub wa_message_id: Option<String>,
+    pub from_number: String,
+    pub to_number: Option<String>,
+    /// Seed 000's types, and WhatsApp's beyond them (`template`, …).
+    pub message_type: String,
+    pub content: Option<String>,
+    pub media_url: Option<String>,
+    /// The media id Meta gave an inbound message's attachment.
+    pub media_id: Option<String>,
+    pub media_mime_type: Option<String>,
+    pub media_size: Option<u64>,
+    pub is_incoming: bool,
+    pub is_from_me: bool,
+    pub is_group: bool,
+    pub group_id: Option<String>,
+    pub quoted_message_id: Option<String>,
+    pub status: MessageStatus,
+    pub error_message: Option<String>,
+    pub error_code: Option<i64>,
+    /// The contact's WhatsApp profile name, on inbound messages.
+    pub profile_name: Option<String>,
+    pub metadata: Map<String, Value>,
+    /// The message as sent (outbound) or as Meta delivered it (inbound).
+    pub message: Value,
+    pub campaign_id: Option<String>,
+    #[serde(with = "stored_date")]
+    pub timestamp: DateTime<Utc>,
+    #[serde(with = "stored_date::optional")]
+    pub sent_at: Option<DateTime<Utc>>,
+    #[serde(with = "stored_date::optional")]
+    pub delivered_at: Option<DateTime<Utc>>,
+    #[serde(with = "stored_date::optional")]
+    pub read_at: Option<DateTime<Utc>>,
+    #[serde(with = "stored_date::optional")]
+    pub failed_at: Option<DateTime<Utc>>,
+    #[serde(
+        default,
+        with = "stored_date::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub played_at: Option<DateTime<Utc>>,
+    #[serde(
+        default,
+        with = "stored_date::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resend_requested_at: Option<DateTime<Utc>>,
+    pub created_by: Option<String>,
+    #[serde(with = "stored_date")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "stored_date")]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl MessageDocument {
+    pub fn into_document(self) -> Document {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(document)) => document,
+            _ => Document::new(),
+        }
+    }
+}
 
 pub static MESSAGES: CollectionSpec = CollectionSpec {
     name: "messages",

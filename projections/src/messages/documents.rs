@@ -6,12 +6,13 @@
 //! `button`, …) rather than folding them into a wrong one.
 
 use chrono::{DateTime, Utc};
+use herald_application::messages::read_model::MessageDocument;
 use herald_application::ports::event_feed::RecordedCommit;
 use herald_application::ports::read_store::{date_value, Document, TENANT_FIELD};
 use herald_domain::conversation::{InboundKind, InboundMessage};
-use herald_domain::message::MessageContent;
+use herald_domain::message::{MessageContent, MessageStatus};
 use herald_domain::{PhoneNumber, SessionId};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::changes::object;
 
@@ -26,40 +27,44 @@ pub struct Outbound<'a> {
 }
 
 pub fn outbound(commit: &RecordedCommit, message: &Outbound<'_>) -> Document {
-    let now = date_value(message.at);
-    object(json!({
-        "_id": commit.aggregate_id,
-        "messageId": commit.aggregate_id,
-        TENANT_FIELD: commit.tenant,
-        "sessionId": message.session_id.as_str(),
-        "waMessageId": null,
-        "fromNumber": message.from.as_str(),
-        "toNumber": message.to.as_str(),
-        "messageType": message.content.kind().as_str(),
-        "content": message.content.summary(),
-        "mediaUrl": message.content.media_link(),
-        "mediaMimeType": null,
-        "mediaSize": null,
-        "isIncoming": false,
-        "isFromMe": true,
-        "isGroup": false,
-        "groupId": null,
-        "quotedMessageId": message.reply_to,
-        "status": "queued",
-        "errorMessage": null,
-        "errorCode": null,
-        "metadata": {},
-        "message": message.content,
-        "campaignId": message.campaign_id,
-        "timestamp": now,
-        "sentAt": null,
-        "deliveredAt": null,
-        "readAt": null,
-        "failedAt": null,
-        "createdBy": commit.actor(),
-        "createdAt": now,
-        "updatedAt": now,
-    }))
+    MessageDocument {
+        id: commit.aggregate_id.clone(),
+        message_id: commit.aggregate_id.clone(),
+        user_id: commit.tenant.clone(),
+        session_id: message.session_id.as_str().to_owned(),
+        wa_message_id: None,
+        from_number: message.from.as_str().to_owned(),
+        to_number: Some(message.to.as_str().to_owned()),
+        message_type: message.content.kind().as_str().to_owned(),
+        content: message.content.summary(),
+        media_url: message.content.media_link().map(str::to_owned),
+        media_id: None,
+        media_mime_type: None,
+        media_size: None,
+        is_incoming: false,
+        is_from_me: true,
+        is_group: false,
+        group_id: None,
+        quoted_message_id: message.reply_to.map(str::to_owned),
+        status: MessageStatus::Queued,
+        error_message: None,
+        error_code: None,
+        profile_name: None,
+        metadata: Map::new(),
+        message: serde_json::to_value(message.content).unwrap_or(Value::Null),
+        campaign_id: message.campaign_id.map(str::to_owned),
+        timestamp: message.at,
+        sent_at: None,
+        delivered_at: None,
+        read_at: None,
+        failed_at: None,
+        played_at: None,
+        resend_requested_at: None,
+        created_by: commit.actor().map(str::to_owned),
+        created_at: message.at,
+        updated_at: message.at,
+    }
+    .into_document()
 }
 
 /// `contacts` is `contact` in seed 000's enum; every other type keeps
@@ -90,35 +95,44 @@ pub struct Inbound<'a> {
 pub fn inbound(commit: &RecordedCommit, inbound: &Inbound<'_>) -> Document {
     let message = inbound.message;
     let media = message.media.as_ref();
-    let now = date_value(inbound.received_at);
-    object(json!({
-        "_id": inbound.id,
-        "messageId": inbound.id,
-        TENANT_FIELD: commit.tenant,
-        "sessionId": inbound.session_id.as_str(),
-        "waMessageId": message.wamid,
-        "fromNumber": contact_number(message),
-        "toNumber": message.to.as_deref().map(|digits| format!("+{digits}")),
-        "messageType": message_type(&message.kind),
-        "content": message.text,
-        "mediaUrl": null,
-        "mediaId": media.map(|m| m.id.as_str()),
-        "mediaMimeType": media.and_then(|m| m.mime_type.as_deref()),
-        "mediaSize": null,
-        "isIncoming": true,
-        "isFromMe": false,
-        "isGroup": false,
-        "groupId": null,
-        "quotedMessageId": message.context_wamid,
-        "status": "delivered",
-        "errorMessage": null,
-        "profileName": message.profile_name,
-        "metadata": {},
-        "message": raw(&message.payload),
-        "timestamp": date_value(message.sent_at),
-        "createdAt": now,
-        "updatedAt": now,
-    }))
+    MessageDocument {
+        id: inbound.id.to_owned(),
+        message_id: inbound.id.to_owned(),
+        user_id: commit.tenant.clone(),
+        session_id: inbound.session_id.as_str().to_owned(),
+        wa_message_id: Some(message.wamid.clone()),
+        from_number: contact_number(message),
+        to_number: message.to.as_deref().map(|digits| format!("+{digits}")),
+        message_type: message_type(&message.kind).to_owned(),
+        content: message.text.clone(),
+        media_url: None,
+        media_id: media.map(|m| m.id.clone()),
+        media_mime_type: media.and_then(|m| m.mime_type.clone()),
+        media_size: None,
+        is_incoming: true,
+        is_from_me: false,
+        is_group: false,
+        group_id: None,
+        quoted_message_id: message.context_wamid.clone(),
+        status: MessageStatus::Delivered,
+        error_message: None,
+        error_code: None,
+        profile_name: message.profile_name.clone(),
+        metadata: Map::new(),
+        message: raw(&message.payload),
+        campaign_id: None,
+        timestamp: message.sent_at,
+        sent_at: None,
+        delivered_at: None,
+        read_at: None,
+        failed_at: None,
+        played_at: None,
+        resend_requested_at: None,
+        created_by: None,
+        created_at: inbound.received_at,
+        updated_at: inbound.received_at,
+    }
+    .into_document()
 }
 
 /// Seed 001 `replies`: the inbound view.

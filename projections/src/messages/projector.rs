@@ -77,40 +77,40 @@ fn outbound_change(commit: &RecordedCommit, event: MessageEvent) -> Option<Chang
             };
             Some(put(&MESSAGES, id, doc::outbound(commit, &message)))
         }
-        MessageEvent::SendStarted { .. } => set(json!({ "status": "sending" })),
+        MessageEvent::SendStarted { .. } => set(json!({ "status": MessageStatus::Sending })),
         MessageEvent::SendDeferred { reason, .. } => set(json!({
-            "status": "queued",
+            "status": MessageStatus::Queued,
             "errorMessage": reason,
         })),
         MessageEvent::Cancelled { reason, .. } => set(json!({
-            "status": "cancelled",
+            "status": MessageStatus::Cancelled,
             "errorMessage": reason,
         })),
         MessageEvent::ResendRequested { at, .. } => set(json!({
-            "status": "queued",
+            "status": MessageStatus::Queued,
             "errorMessage": null,
             "resendRequestedAt": date_value(at),
         })),
         // The campaign projection's business.
         MessageEvent::RecipientProgressed { .. } => None,
         MessageEvent::Sent { wamid, at, .. } => set(json!({
-            "status": "sent",
+            "status": MessageStatus::Sent,
             "waMessageId": wamid,
             "sentAt": date_value(at),
         })),
         MessageEvent::SendFailed { error, at } => set(json!({
-            "status": "failed",
+            "status": MessageStatus::Failed,
             "errorMessage": error.message,
             "errorCode": error.code,
             "failedAt": date_value(at),
         })),
         MessageEvent::SendOutcomeUnknown { reason, .. } => set(json!({
-            "status": "unknown",
+            "status": MessageStatus::Unknown,
             "errorMessage": reason,
         })),
         MessageEvent::StatusReported { report, status } => {
             let mut fields = object(json!({
-                "status": status.as_str(),
+                "status": status,
                 "waMessageId": report.wamid,
                 time_field(report.status): date_value(report.at),
             }));
