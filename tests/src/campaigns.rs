@@ -2,6 +2,7 @@
 //! session, waiting for its run to end, and checking its counters against
 //! its recipients and the fake's log.
 
+use herald_application::campaigns::read_model::{CampaignDocument, RecipientDocument};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use crate::app::TestApp;
 use crate::wait::eventually;
-use crate::whatsapp::{TestSession, PATIENCE};
+use crate::whatsapp::{typed, TestSession, PATIENCE};
 use herald_fake_graph::templates::FakeTemplate;
 
 /// The template every test campaign sends: "Hi {{1}}, …", with `{{1}}`
@@ -79,7 +80,7 @@ impl TestApp {
             return Value::Null;
         }
         assert_eq!(response.status(), 200);
-        response.json().await.expect("a JSON document")
+        typed::<CampaignDocument>(response.json().await.expect("a JSON document"))
     }
 
     /// Waits until the campaign's `status` is `status`, and gives it.
@@ -107,7 +108,7 @@ impl TestApp {
             if data.is_empty() {
                 break;
             }
-            all.extend(data);
+            all.extend(data.into_iter().map(typed::<RecipientDocument>));
         }
         all
     }

@@ -141,7 +141,7 @@ impl TestApp {
             .await
             .expect("the request is sent");
         match response.status().as_u16() {
-            200 => Some(typed_message(
+            200 => Some(typed::<MessageDocument>(
                 response.json().await.expect("a JSON document"),
             )),
             _ => None,
@@ -274,11 +274,14 @@ pub fn assert_requests_match_openapi(graph: &FakeGraph) {
     );
 }
 
-/// Whatever events it has seen, a stored message keeps the typed shape the
-/// projection creates it with.
-fn typed_message(message: Value) -> Value {
-    if let Err(error) = serde_json::from_value::<MessageDocument>(message.clone()) {
-        panic!("{message} is not a MessageDocument: {error}");
+/// Whatever events it has seen, a stored document keeps the typed shape
+/// the projection creates it with.
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(document: Value) -> Value {
+    if let Err(error) = serde_json::from_value::<T>(document.clone()) {
+        panic!(
+            "{document} is not a {}: {error}",
+            std::any::type_name::<T>()
+        );
     }
-    message
+    document
 }

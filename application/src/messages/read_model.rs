@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::ports::read_store::{
-    stored_date, CollectionSpec, Document, IndexSpec, SortOrder::Ascending as Asc,
+    document_of, stored_date, CollectionSpec, Document, IndexSpec, SortOrder::Ascending as Asc,
     SortOrder::Descending as Desc,
 };
 
@@ -82,11 +82,9 @@ pub struct MessageDocument {
 }
 
 impl MessageDocument {
+    /// The document as the read store keeps it.
     pub fn into_document(self) -> Document {
-        match serde_json::to_value(self) {
-            Ok(Value::Object(document)) => document,
-            _ => Document::new(),
-        }
+        document_of(&self)
     }
 }
 

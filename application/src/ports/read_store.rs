@@ -21,6 +21,15 @@ pub fn date_value(time: DateTime<Utc>) -> Value {
     Value::String(stored_date::text(time))
 }
 
+/// A typed read-model document (or a part of one, for an update) as the
+/// fields a store writes; a type that is not a JSON object gives none.
+pub fn document_of<T: serde::Serialize>(value: &T) -> Document {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(document)) => document,
+        _ => Document::new(),
+    }
+}
+
 /// A date field of a typed read-model document, written as [`date_value`]
 /// writes it (always three decimals, so stored dates sort as text), for
 /// `#[serde(with = "stored_date")]`.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::ports::read_store::{
-    stored_date, CollectionSpec, Document, IndexSpec, SortOrder::Ascending as Asc,
+    document_of, stored_date, CollectionSpec, Document, IndexSpec, SortOrder::Ascending as Asc,
     SortOrder::Descending as Desc,
 };
 
@@ -72,11 +72,7 @@ pub struct SessionDocument {
 impl SessionDocument {
     /// The document as the read store keeps it.
     pub fn into_document(self) -> Document {
-        match serde_json::to_value(self) {
-            Ok(Value::Object(document)) => document,
-            // A struct of named fields serialises to an object.
-            _ => Document::new(),
-        }
+        document_of(&self)
     }
 }
 

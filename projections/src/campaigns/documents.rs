@@ -6,13 +6,16 @@
 //! pending; sending moves them.
 
 use chrono::{DateTime, Utc};
-use herald_application::ports::read_store::{date_value, Document, TENANT_FIELD};
-use herald_domain::campaign::{
-    CampaignDefinition, CampaignMessage, Delay, Recipient, RecipientStatus, Schedule,
+use herald_application::campaigns::read_model::{
+    CampaignDocument, DefinitionFields, MessageFields, NameFields, Pace, PaceFields,
+    RecipientCounters, RecipientDocument, RecipientOutcome, ScheduleDocument, ScheduleFields,
+    TemplateFields,
 };
-use serde_json::{json, Value};
-
-use crate::changes::object;
+use herald_application::ports::read_store::{document_of, Document};
+use herald_domain::campaign::{
+    CampaignDefinition, CampaignMessage, CampaignStatus, Delay, Recipient, Schedule,
+};
+use serde_json::{Map, Value};
 
 /// Facts of the commit every document change needs.
 pub struct CommitFacts<'a> {
@@ -29,98 +32,115 @@ pub fn campaign(
     schedule: &Schedule,
     recipients: usize,
 ) -> Document {
-    let now = date_value(facts.recorded_at);
-    let mut document = object(json!({
-        "_id": facts.campaign_id,
-        TENANT_FIELD: facts.tenant,
-        "createdBy": facts.actor,
-        "status": "draft",
-        "pauseReason": null,
-        "lastProgressAt": null,
-        "startedAt": null,
-        "completedAt": null,
-        "stoppedAt": null,
-        "run": 0,
-        "failureReason": null,
-        "templateId": null,
-        "contacts": [],
-        "metadata": {},
-        "createdAt": now,
-        "updatedAt": now,
-    }));
-    document.extend(counters(recipients as u64));
-    document.extend(definition_fields(definition));
-    document.extend(schedule_fields(schedule, schedule.start_time()));
-    document
+    CampaignDocument {
+        id: facts.campaign_id.to_owned(),
+        user_id: facts.tenant.to_owned(),
+        created_by: facts.actor.map(str::to_owned),
+        status: CampaignStatus::Draft,
+        pause_reason: None,
+        last_progress_at: None,
+        started_at: None,
+        completed_at: None,
+        stopped_at: None,
+        resend_requested_at: None,
+        run: 0,
+        failure_reason: None,
+        template_id: None,
+        contacts: Vec::new(),
+        metadata: Map::new(),
+        created_at: facts.recorded_at,
+        updated_at: facts.recorded_at,
+        counters: RecipientCounters::all_pending(recipients as u64),
+        definition: definition_of(definition),
+        schedule: schedule_of(schedule, schedule.start_time()),
+    }
+    .into_document()
 }
 
 /// `totalRecipients` and a counter per recipient status, every recipient
 /// pending: a new campaign, a new run, a new list.
 pub fn counters(total: u64) -> Document {
-    let mut fields = object(json!({ "totalRecipients": total }));
-    for status in RecipientStatus::ALL {
-        let count = if status == RecipientStatus::Pending {
-            total
-        } else {
-            0
-        };
-        fields.insert(status.counter().into(), Value::from(count));
+    document_of(&RecipientCounters::all_pending(total))
+}
+
+fn definition_of(definition: &CampaignDefinition) -> DefinitionFields {
+    DefinitionFields {
+        session_id: definition.session_id.as_str().to_owned(),
+        description: definition.description.as_str().to_owned(),
+        personalize: definition.personalize,
+        pace: pace_of(definition.delay),
+        names: names_of(definition.name.as_str()),
+        message: message_of(&definition.message),
     }
-    fields
+}
+
+fn pace_of(delay: Option<Delay>) -> PaceFields {
+    PaceFields {
+        delay_between_messages: delay.map(Delay::millis),
+        pace: if delay.is_some() {
+            Pace::Delay
+        } else {
+            Pace::Throughput
+        },
+    }
+}
+
+fn names_of(name: &str) -> NameFields {
+    NameFields {
+        campaign_name: name.to_owned(),
+        name: name.to_owned(),
+    }
+}
+
+fn message_of(message: &CampaignMessage) -> MessageFields {
+    MessageFields {
+        message_type: message.message_type().as_str().to_owned(),
+        message_content: message.content().map(str::to_owned),
+        media_url: message.media_url().map(|url| url.as_str().to_owned()),
+        template: message.template().map(|t| TemplateFields {
+            name: t.name.clone(),
+            language: t.language.clone(),
+            variables: t.variables.clone(),
+        }),
+    }
+}
+
+fn schedule_of(schedule: &Schedule, next_run: Option<DateTime<Utc>>) -> ScheduleFields {
+    ScheduleFields {
+        schedule: ScheduleDocument {
+            kind: schedule.kind().to_owned(),
+            start_time: schedule.start_time(),
+            recurrence: schedule
+                .recurrence()
+                .map_or("none", |r| r.as_str())
+                .to_owned(),
+            timezone: schedule.timezone().map(|z| z.name().to_owned()),
+        },
+        schedule_time: next_run,
+    }
 }
 
 /// The fields that say what the campaign sends and how.
 pub fn definition_fields(definition: &CampaignDefinition) -> Document {
-    let mut fields = object(json!({
-        "sessionId": definition.session_id.as_str(),
-        "description": definition.description.as_str(),
-        "personalize": definition.personalize,
-    }));
-    fields.extend(pace_fields(definition.delay));
-    fields.extend(name_fields(definition.name.as_str()));
-    fields.extend(message_fields(&definition.message));
-    fields
+    document_of(&definition_of(definition))
 }
 
-/// `delayBetweenMessages` (seed 000) and `pace`, which says how the
-/// campaign is paced: `delay` between its own sends, or `throughput`, as
-/// fast as its number's budget allows (`delayBetweenMessages` is then null).
+/// `delayBetweenMessages` and `pace`.
 pub fn pace_fields(delay: Option<Delay>) -> Document {
-    object(json!({
-        "delayBetweenMessages": delay.map(Delay::millis),
-        "pace": if delay.is_some() { "delay" } else { "throughput" },
-    }))
+    document_of(&pace_of(delay))
 }
 
 pub fn name_fields(name: &str) -> Document {
-    object(json!({ "campaignName": name, "name": name }))
+    document_of(&names_of(name))
 }
 
 pub fn message_fields(message: &CampaignMessage) -> Document {
-    object(json!({
-        "messageType": message.message_type().as_str(),
-        "messageContent": message.content(),
-        "mediaUrl": message.media_url().map(|url| url.as_str()),
-        "template": message.template().map(|t| json!({
-            "name": t.name,
-            "language": t.language,
-            "variables": t.variables,
-        })),
-    }))
+    document_of(&message_of(message))
 }
 
-/// `schedule` as seed 001 writes it, and `scheduleTime` (seed 000): when
-/// the campaign next runs.
+/// `schedule` and `scheduleTime`, when the campaign next runs.
 pub fn schedule_fields(schedule: &Schedule, next_run: Option<DateTime<Utc>>) -> Document {
-    object(json!({
-        "schedule": {
-            "type": schedule.kind(),
-            "startTime": schedule.start_time().map(date_value),
-            "recurrence": schedule.recurrence().map_or("none", |r| r.as_str()),
-            "timezone": schedule.timezone().map(|z| z.name()),
-        },
-        "scheduleTime": next_run.map(date_value),
-    }))
+    document_of(&schedule_of(schedule, next_run))
 }
 
 /// A recipient's id: one document per (campaign, number).
@@ -134,42 +154,28 @@ pub fn recipient_id(campaign_id: &str, recipient: &Recipient) -> String {
 /// A recipient, pending. `index` is its place in the request that added it,
 /// so recipients list in the order they were added.
 pub fn recipient(facts: &CommitFacts<'_>, recipient: &Recipient, index: usize) -> Document {
-    let now = date_value(facts.recorded_at);
-    object(json!({
-        "_id": recipient_id(facts.campaign_id, recipient),
-        "campaignId": facts.campaign_id,
-        TENANT_FIELD: facts.tenant,
-        "phoneNumber": recipient.phone_number.as_str(),
-        "name": recipient.name,
-        "customData": recipient.custom_data,
-        "status": RecipientStatus::Pending.as_str(),
-        "run": 0,
-        "sentAt": null,
-        "deliveredAt": null,
-        "readAt": null,
-        "failedAt": null,
-        "errorMessage": null,
-        "messageId": null,
-        "order": order(facts.position, index),
-        "createdAt": now,
-        "updatedAt": now,
-    }))
+    RecipientDocument {
+        id: recipient_id(facts.campaign_id, recipient),
+        campaign_id: facts.campaign_id.to_owned(),
+        user_id: facts.tenant.to_owned(),
+        phone_number: recipient.phone_number.as_str().to_owned(),
+        name: recipient.name.clone(),
+        custom_data: recipient
+            .custom_data
+            .iter()
+            .map(|(key, value)| (key.clone(), Value::from(value.as_str())))
+            .collect(),
+        outcome: RecipientOutcome::pending(0, facts.recorded_at),
+        order: order(facts.position, index),
+        created_at: facts.recorded_at,
+    }
+    .into_document()
 }
 
 /// The fields of every recipient when run `run` starts: pending, with
 /// nothing of an earlier run.
 pub fn recipient_reset(run: u32, at: DateTime<Utc>) -> Document {
-    object(json!({
-        "status": RecipientStatus::Pending.as_str(),
-        "run": run,
-        "sentAt": null,
-        "deliveredAt": null,
-        "readAt": null,
-        "failedAt": null,
-        "errorMessage": null,
-        "messageId": null,
-        "updatedAt": date_value(at),
-    }))
+    document_of(&RecipientOutcome::pending(run, at))
 }
 
 /// Orders recipients by the commit that added them, then by place in it.

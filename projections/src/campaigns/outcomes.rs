@@ -62,7 +62,7 @@ pub fn changes(commit: &RecordedCommit) -> Result<Vec<Change>, ProjectionError> 
                 at,
             } => {
                 let mut fields = object(json!({
-                    "status": to.as_str(),
+                    "status": to,
                     "messageId": commit.aggregate_id,
                     "errorMessage": error,
                     "updatedAt": date_value(at),

@@ -9,7 +9,7 @@ use herald_application::ports::read_store::{
     date_value, Change, CollectionSpec, Condition, Document,
 };
 use herald_domain::campaign::{
-    Campaign, CampaignEvent, DefinitionChanges, Recipient, RecipientStatus,
+    Campaign, CampaignEvent, CampaignStatus, DefinitionChanges, Recipient, RecipientStatus,
 };
 use herald_domain::message::Message;
 use serde_json::{json, Value};
@@ -88,7 +88,7 @@ fn changes_of(facts: &CommitFacts<'_>, event: CampaignEvent) -> Vec<Change> {
             schedule,
             next_run_at,
         } => {
-            let mut fields = status("scheduled");
+            let mut fields = status(CampaignStatus::Scheduled);
             fields.extend(doc::schedule_fields(&schedule, Some(next_run_at)));
             vec![update(facts, fields, vec![])]
         }
@@ -100,7 +100,10 @@ fn changes_of(facts: &CommitFacts<'_>, event: CampaignEvent) -> Vec<Change> {
         }
         CampaignEvent::Resumed => vec![update(
             facts,
-            with(status("running"), json!({ "pauseReason": null })),
+            with(
+                status(CampaignStatus::Running),
+                json!({ "pauseReason": null }),
+            ),
             vec![],
         )],
         CampaignEvent::RecipientsNotSent {
@@ -109,7 +112,7 @@ fn changes_of(facts: &CommitFacts<'_>, event: CampaignEvent) -> Vec<Change> {
         CampaignEvent::RunCompleted { next_run_at } => vec![update(
             facts,
             with(
-                status("scheduled"),
+                status(CampaignStatus::Scheduled),
                 json!({ "scheduleTime": date_value(next_run_at) }),
             ),
             vec![],
@@ -117,7 +120,7 @@ fn changes_of(facts: &CommitFacts<'_>, event: CampaignEvent) -> Vec<Change> {
         CampaignEvent::Completed => vec![update(
             facts,
             with(
-                status("completed"),
+                status(CampaignStatus::Completed),
                 json!({ "completedAt": date_value(facts.recorded_at) }),
             ),
             vec![],
@@ -130,7 +133,7 @@ fn changes_of(facts: &CommitFacts<'_>, event: CampaignEvent) -> Vec<Change> {
         CampaignEvent::Failed { reason } => vec![update(
             facts,
             with(
-                status("failed"),
+                status(CampaignStatus::Failed),
                 json!({ "completedAt": date_value(facts.recorded_at), "failureReason": reason }),
             ),
             vec![],
@@ -138,7 +141,7 @@ fn changes_of(facts: &CommitFacts<'_>, event: CampaignEvent) -> Vec<Change> {
         CampaignEvent::Stopped => vec![update(
             facts,
             with(
-                status("stopped"),
+                status(CampaignStatus::Stopped),
                 json!({ "stoppedAt": date_value(facts.recorded_at) }),
             ),
             vec![],
@@ -216,7 +219,7 @@ fn update(facts: &CommitFacts<'_>, set: Document, increment: Vec<(&'static str, 
 /// they are.
 fn started(facts: &CommitFacts<'_>, run: u32, recipients: Option<u32>) -> Vec<Change> {
     let mut fields = with(
-        status("running"),
+        status(CampaignStatus::Running),
         json!({
             "run": run,
             "startedAt": date_value(facts.recorded_at),
@@ -271,10 +274,13 @@ fn not_sent(facts: &CommitFacts<'_>, run: u32, count: u32, reason: &str) -> Vec<
 }
 
 fn paused(reason: Option<&str>) -> Document {
-    with(status("paused"), json!({ "pauseReason": reason }))
+    with(
+        status(CampaignStatus::Paused),
+        json!({ "pauseReason": reason }),
+    )
 }
 
-fn status(status: &str) -> Document {
+fn status(status: CampaignStatus) -> Document {
     object(json!({ "status": status }))
 }
 
