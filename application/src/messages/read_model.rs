@@ -54,20 +54,8 @@ pub struct MessageDocument {
     pub campaign_id: Option<String>,
     #[serde(with = "stored_date")]
     pub timestamp: DateTime<Utc>,
-    #[serde(with = "stored_date::optional")]
-    pub sent_at: Option<DateTime<Utc>>,
-    #[serde(with = "stored_date::optional")]
-    pub delivered_at: Option<DateTime<Utc>>,
-    #[serde(with = "stored_date::optional")]
-    pub read_at: Option<DateTime<Utc>>,
-    #[serde(with = "stored_date::optional")]
-    pub failed_at: Option<DateTime<Utc>>,
-    #[serde(
-        default,
-        with = "stored_date::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub played_at: Option<DateTime<Utc>>,
+    #[serde(flatten)]
+    pub delivery: DeliveryTimes,
     #[serde(
         default,
         with = "stored_date::optional",
@@ -79,6 +67,28 @@ pub struct MessageDocument {
     pub created_at: DateTime<Utc>,
     #[serde(with = "stored_date")]
     pub updated_at: DateTime<Utc>,
+}
+
+/// When Meta reported each status of an outbound message; none of them
+/// for a new message, nor for an inbound one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryTimes {
+    #[serde(with = "stored_date::optional")]
+    pub sent_at: Option<DateTime<Utc>>,
+    #[serde(with = "stored_date::optional")]
+    pub delivered_at: Option<DateTime<Utc>>,
+    #[serde(with = "stored_date::optional")]
+    pub read_at: Option<DateTime<Utc>>,
+    #[serde(with = "stored_date::optional")]
+    pub failed_at: Option<DateTime<Utc>>,
+    /// A voice or video message was played.
+    #[serde(
+        default,
+        with = "stored_date::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub played_at: Option<DateTime<Utc>>,
 }
 
 impl MessageDocument {

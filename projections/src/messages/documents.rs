@@ -6,7 +6,7 @@
 //! `button`, …) rather than folding them into a wrong one.
 
 use chrono::{DateTime, Utc};
-use herald_application::messages::read_model::MessageDocument;
+use herald_application::messages::read_model::{DeliveryTimes, MessageDocument};
 use herald_application::ports::event_feed::RecordedCommit;
 use herald_application::ports::read_store::{date_value, Document, TENANT_FIELD};
 use herald_domain::conversation::{InboundKind, InboundMessage};
@@ -54,11 +54,7 @@ pub fn outbound(commit: &RecordedCommit, message: &Outbound<'_>) -> Document {
         message: serde_json::to_value(message.content).unwrap_or(Value::Null),
         campaign_id: message.campaign_id.map(str::to_owned),
         timestamp: message.at,
-        sent_at: None,
-        delivered_at: None,
-        read_at: None,
-        failed_at: None,
-        played_at: None,
+        delivery: DeliveryTimes::default(),
         resend_requested_at: None,
         created_by: commit.actor().map(str::to_owned),
         created_at: message.at,
@@ -122,11 +118,7 @@ pub fn inbound(commit: &RecordedCommit, inbound: &Inbound<'_>) -> Document {
         message: raw(&message.payload),
         campaign_id: None,
         timestamp: message.sent_at,
-        sent_at: None,
-        delivered_at: None,
-        read_at: None,
-        failed_at: None,
-        played_at: None,
+        delivery: DeliveryTimes::default(),
         resend_requested_at: None,
         created_by: None,
         created_at: inbound.received_at,
