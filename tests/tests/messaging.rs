@@ -190,6 +190,12 @@ on_both_stores! {
         );
         let replies = app.list("/v1/replies").await;
         assert_eq!(replies["data"][0]["text"], "Hi");
+        if let Err(error) = serde_json::from_value::<
+            herald_application::messages::read_model::ReplyDocument,
+        >(replies["data"][0].clone())
+        {
+            panic!("{} is not a ReplyDocument: {error}", replies["data"][0]);
+        }
         assert_eq!(replies["data"][0]["type"], "text");
         // Another tenant sees none of it.
         let theirs = app

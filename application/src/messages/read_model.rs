@@ -69,6 +69,43 @@ pub struct MessageDocument {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A document of the `replies` collection (seed 001): an inbound message
+/// as the inbox shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyDocument {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub user_id: String,
+    pub session_id: String,
+    /// Who wrote: their WhatsApp id.
+    pub contact_id: String,
+    pub from_number: String,
+    pub profile_name: Option<String>,
+    /// Meta's id of the message (its wamid).
+    pub message_id: String,
+    pub text: Option<String>,
+    pub media_url: Option<String>,
+    pub media_id: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub quoted_message_id: Option<String>,
+    pub campaign_id: Option<String>,
+    #[serde(with = "stored_date")]
+    pub sent_at: DateTime<Utc>,
+    #[serde(with = "stored_date")]
+    pub received_at: DateTime<Utc>,
+    #[serde(with = "stored_date")]
+    pub created_at: DateTime<Utc>,
+}
+
+impl ReplyDocument {
+    /// The document as the read store keeps it.
+    pub fn into_document(self) -> Document {
+        document_of(&self)
+    }
+}
+
 /// When Meta reported each status of an outbound message; none of them
 /// for a new message, nor for an inbound one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -6,15 +6,13 @@
 //! `button`, …) rather than folding them into a wrong one.
 
 use chrono::{DateTime, Utc};
-use herald_application::messages::read_model::{DeliveryTimes, MessageDocument};
+use herald_application::messages::read_model::{DeliveryTimes, MessageDocument, ReplyDocument};
 use herald_application::ports::event_feed::RecordedCommit;
-use herald_application::ports::read_store::{date_value, Document, TENANT_FIELD};
+use herald_application::ports::read_store::Document;
 use herald_domain::conversation::{InboundKind, InboundMessage};
 use herald_domain::message::{MessageContent, MessageStatus};
 use herald_domain::{PhoneNumber, SessionId};
-use serde_json::{json, Map, Value};
-
-use crate::changes::object;
+use serde_json::{Map, Value};
 
 pub struct Outbound<'a> {
     pub session_id: &'a SessionId,
@@ -130,24 +128,25 @@ pub fn inbound(commit: &RecordedCommit, inbound: &Inbound<'_>) -> Document {
 /// Seed 001 `replies`: the inbound view.
 pub fn reply(commit: &RecordedCommit, inbound: &Inbound<'_>) -> Document {
     let message = inbound.message;
-    object(json!({
-        "_id": inbound.id,
-        TENANT_FIELD: commit.tenant,
-        "sessionId": inbound.session_id.as_str(),
-        "contactId": message.from.as_str(),
-        "fromNumber": contact_number(message),
-        "profileName": message.profile_name,
-        "messageId": message.wamid,
-        "text": message.text,
-        "mediaUrl": null,
-        "mediaId": message.media.as_ref().map(|m| m.id.as_str()),
-        "type": message_type(&message.kind),
-        "quotedMessageId": message.context_wamid,
-        "campaignId": null,
-        "sentAt": date_value(message.sent_at),
-        "receivedAt": date_value(inbound.received_at),
-        "createdAt": date_value(inbound.received_at),
-    }))
+    ReplyDocument {
+        id: inbound.id.to_owned(),
+        user_id: commit.tenant.clone(),
+        session_id: inbound.session_id.as_str().to_owned(),
+        contact_id: message.from.as_str().to_owned(),
+        from_number: contact_number(message),
+        profile_name: message.profile_name.clone(),
+        message_id: message.wamid.clone(),
+        text: message.text.clone(),
+        media_url: None,
+        media_id: message.media.as_ref().map(|m| m.id.clone()),
+        kind: message_type(&message.kind).to_owned(),
+        quoted_message_id: message.context_wamid.clone(),
+        campaign_id: None,
+        sent_at: message.sent_at,
+        received_at: inbound.received_at,
+        created_at: inbound.received_at,
+    }
+    .into_document()
 }
 
 /// The message object as Meta sent it; kept as text if it ever is not JSON.
