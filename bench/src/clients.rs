@@ -123,6 +123,7 @@ impl Client for InprocessClient {
 pub(super) struct HttpClient {
     sender: SendRequest<Full<Bytes>>,
     uri: Uri,
+    host: HeaderValue,
     tenant: HeaderValue,
     /// The two edits sent in turn, so every command records an event.
     bodies: [Bytes; 2],
@@ -140,6 +141,7 @@ impl HttpClient {
         Ok(Self {
             sender,
             uri: format!("http://{address}{path}").parse()?,
+            host: HeaderValue::from_str(address)?,
             tenant: HeaderValue::from_str(tenant)?,
             bodies: [body(4_000), body(3_000)],
             turn: 0,
@@ -151,7 +153,7 @@ impl Client for HttpClient {
     async fn op(&mut self) -> anyhow::Result<()> {
         self.turn = 1 - self.turn;
         let request = Request::patch(self.uri.clone())
-            .header(HOST, self.uri.authority().map_or("", |a| a.as_str()))
+            .header(HOST, self.host.clone())
             .header(CONTENT_TYPE, "application/json")
             .header("X-Tenant-Id", self.tenant.clone())
             .body(Full::new(self.bodies[self.turn].clone()))?;

@@ -60,27 +60,24 @@ impl SharedFeed {
     /// Shares readings of `inner` among followers of types in `followed`;
     /// a follower of any other type reads privately.
     pub fn new(inner: Arc<dyn EventFeed>, followed: &'static [&'static str]) -> Self {
+        Self::with_capacity(inner, followed, CAPACITY)
+    }
+
+    /// As [`SharedFeed::new`], with the shared reading at most `capacity`
+    /// positions (at least one) ahead of its slowest follower.
+    pub fn with_capacity(
+        inner: Arc<dyn EventFeed>,
+        followed: &'static [&'static str],
+        capacity: usize,
+    ) -> Self {
         Self {
             hub: Arc::new(Hub {
                 inner,
                 followed,
-                capacity: CAPACITY,
+                capacity: capacity.max(1),
                 reading: Mutex::new(None),
             }),
         }
-    }
-
-    /// Keeps the shared reading at most `capacity` positions ahead of its
-    /// slowest follower (at least one).
-    #[must_use]
-    pub fn with_capacity(self, capacity: usize) -> Self {
-        let hub = Hub {
-            inner: Arc::clone(&self.hub.inner),
-            followed: self.hub.followed,
-            capacity: capacity.max(1),
-            reading: Mutex::new(None),
-        };
-        Self { hub: Arc::new(hub) }
     }
 }
 
@@ -189,7 +186,7 @@ impl Follower {
                         Ok(item) if item.position() <= self.last => {}
                         Ok(item) => {
                             self.last = item.position();
-                            return Some(Ok(self.as_followed(item)));
+                            return Some(Ok(item.as_seen_by(self.followed)));
                         }
                         Err(error) => return Some(Err(error.clone())),
                     },
@@ -216,19 +213,6 @@ impl Follower {
                     return Some(item);
                 }
             }
-        }
-    }
-
-    /// What this follower sees of an item of the shared reading.
-    fn as_followed(&self, item: &FeedItem) -> FeedItem {
-        match item {
-            FeedItem::Commit(commit) if self.followed.contains(&commit.aggregate_type.as_str()) => {
-                FeedItem::Commit(Arc::clone(commit))
-            }
-            other => FeedItem::PassedBy {
-                position: other.position(),
-                pending: other.pending(),
-            },
         }
     }
 }

@@ -690,7 +690,7 @@ mod shared_feed {
         let log = nats.event_log(EventLogConfig::default()).await;
         let service = service(&log);
         let counting = counting(&log);
-        let feed = SharedFeed::new(counting.clone(), &["campaign"]).with_capacity(2);
+        let feed = SharedFeed::with_capacity(counting.clone(), &["campaign"], 2);
         let mut fast = feed.follow(0, &["campaign"]).await.unwrap();
         let mut slow = feed.follow(0, &["campaign"]).await.unwrap();
 

@@ -55,13 +55,20 @@ pub enum FeedItem {
 
 impl FeedItem {
     fn of(commit: RecordedCommit, followed: &[&str]) -> Self {
-        if followed.contains(&commit.aggregate_type.as_str()) {
-            Self::Commit(Arc::new(commit))
-        } else {
-            Self::PassedBy {
-                position: commit.position,
-                pending: commit.pending,
+        Self::Commit(Arc::new(commit)).as_seen_by(followed)
+    }
+
+    /// What a follower of the aggregate types in `followed` is given of
+    /// this item: the commit when it follows its type, else its position.
+    pub fn as_seen_by(&self, followed: &[&str]) -> Self {
+        match self {
+            Self::Commit(commit) if followed.contains(&commit.aggregate_type.as_str()) => {
+                Self::Commit(Arc::clone(commit))
             }
+            other => Self::PassedBy {
+                position: other.position(),
+                pending: other.pending(),
+            },
         }
     }
 
