@@ -116,6 +116,11 @@ impl Connection {
     /// any, is finished, for at most the request timeout).
     async fn serve(mut self, stream: TcpStream, router: Router, limits: ServerLimits) {
         let peer = self.peer;
+        // An answer is written whole, once: holding its last segment back
+        // for the client's acknowledgement (Nagle) only delays it.
+        if let Err(error) = stream.set_nodelay(true) {
+            debug!(%peer, %error, "TCP_NODELAY could not be set");
+        }
         let state = Arc::clone(&self.admitted.connection);
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             let serving = state.serving();
