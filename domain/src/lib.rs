@@ -33,6 +33,7 @@ pub mod ids;
 pub mod message;
 pub mod phone;
 pub mod session;
+pub mod subscription;
 pub mod value;
 pub mod webhook;
 
