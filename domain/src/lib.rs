@@ -13,6 +13,11 @@
 //!   [`SessionId`]).
 //! - [`phone`]: [`PhoneNumber`], always E.164.
 //! - [`clock`]: [`Clock`], how aggregates learn the time.
+//! - [`account`]: the User and ApiKey aggregates, and the table of who
+//!   may do what.
+//! - [`subscription`]: the Subscription aggregate, a tenant's plan, its
+//!   payments and what it holds against the plan's limits.
+//! - [`secret`]: [`secret::SealedSecret`], a secret as the vault sealed it.
 //! - [`campaign`]: the Campaign aggregate.
 //! - [`session`]: the Session aggregate, a tenant's WhatsApp number.
 //! - [`conversation`]: the Conversation aggregate, a thread with a contact
@@ -24,14 +29,16 @@
 //!
 //! # Dependencies
 //! cqrs-es, serde, uuid, chrono (with chrono-tz, the time-zone database as
-//! data) and thiserror. No runtime, no I/O, no network crates.
+//! data), thiserror, phonenumber and email_address. No runtime, no I/O, no network crates.
 
+pub mod account;
 pub mod campaign;
 pub mod clock;
 pub mod conversation;
 pub mod ids;
 pub mod message;
 pub mod phone;
+pub mod secret;
 pub mod session;
 pub mod subscription;
 pub mod value;

@@ -4,6 +4,7 @@
 //! sealed by the application before a command is built, so the aggregate, its
 //! events and everything projected from them only ever see ciphertext.
 
+pub use crate::secret::SealedSecret;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -102,29 +103,6 @@ impl TryFrom<u32> for Throughput {
 impl From<Throughput> for u32 {
     fn from(throughput: Throughput) -> u32 {
         throughput.0
-    }
-}
-
-/// A secret as the vault sealed it: opaque text that only the vault, given
-/// the same tenant, session and [`SecretField`], can open. Its `Debug` never
-/// prints the text, so a sealed secret in a log line says nothing either.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SealedSecret(String);
-
-impl SealedSecret {
-    pub fn from_sealed(text: String) -> Self {
-        Self(text)
-    }
-
-    pub fn as_sealed(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SealedSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SealedSecret(..)")
     }
 }
 
