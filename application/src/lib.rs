@@ -28,6 +28,7 @@
 //! # Dependencies
 //! `herald-domain`, cqrs-es, tokio (time and sync only), serde; no adapter crate.
 
+pub mod accounts;
 pub mod campaigns;
 pub mod clock;
 pub mod commands;

@@ -26,3 +26,26 @@ impl fmt::Debug for SealedSecret {
         f.write_str("SealedSecret(..)")
     }
 }
+
+/// Which secret a sealed text holds. The vault binds it into the
+/// ciphertext, so an access token cannot be passed off as an app secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretField {
+    AccessToken,
+    AppSecret,
+    WebhookVerifyToken,
+    /// A user's password hash (Argon2id, PHC string): sealed too, so the
+    /// log does not hand an offline attack what it needs.
+    PasswordHash,
+}
+
+impl SecretField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AccessToken => "accessToken",
+            Self::AppSecret => "appSecret",
+            Self::WebhookVerifyToken => "webhookVerifyToken",
+            Self::PasswordHash => "passwordHash",
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! Herald's adapters to the outside world.
 //!
 //! # Layout
+//! - [`accounts`]: password hashing (Argon2id), access tokens (JWT), and
+//!   account e-mail to an outbox folder.
 //! - [`cloud_api`]: the WhatsApp Cloud API client (the `WhatsAppGateway`
 //!   port): requests, Graph errors, retries by error code, and pacing per
 //!   number and per recipient.
@@ -18,6 +20,7 @@
 //! async-nats, tokio, reqwest (rustls with ring). Nothing here is chosen by the inner crates: the
 //! binary picks these adapters.
 
+pub mod accounts;
 pub mod cloud_api;
 pub mod crypto;
 pub mod jetstream;

@@ -58,7 +58,7 @@ fn session(vault: &AesGcmVault, number: &str, tenant: &str, secret: &str) -> Rou
     let session_id = SessionId::parse(&format!("{tenant}-session")).unwrap();
     let binding = SecretBinding {
         tenant: &tenant,
-        session: &session_id,
+        owner: session_id.as_str(),
         field: SecretField::AppSecret,
     };
     let app_secret = vault.seal(secret, binding).unwrap();

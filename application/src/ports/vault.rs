@@ -3,16 +3,17 @@
 //! signature check).
 
 use herald_domain::session::{SealedSecret, SecretField};
-use herald_domain::{SessionId, TenantId};
+use herald_domain::TenantId;
 use std::fmt;
 
 /// What a sealed secret is bound to. Opening it under any other binding
-/// fails, so a ciphertext copied to another tenant, session or field is
+/// fails, so a ciphertext copied to another tenant, owner or field is
 /// useless there.
 #[derive(Debug, Clone, Copy)]
 pub struct SecretBinding<'a> {
     pub tenant: &'a TenantId,
-    pub session: &'a SessionId,
+    /// The id of the aggregate the secret belongs to: a session, a user.
+    pub owner: &'a str,
     pub field: SecretField,
 }
 

@@ -165,7 +165,7 @@ impl<S: TenantEventStores<Session>> SessionService<S> {
     ) -> Result<CloudApiAccess, SessionCommandError> {
         let binding = SecretBinding {
             tenant,
-            session: id,
+            owner: id.as_str(),
             field: SecretField::AccessToken,
         };
         let token = self
@@ -187,7 +187,7 @@ impl<S: TenantEventStores<Session>> SessionService<S> {
         let seal = |field: SecretField, text: &str| {
             let binding = SecretBinding {
                 tenant,
-                session,
+                owner: session.as_str(),
                 field,
             };
             self.vault

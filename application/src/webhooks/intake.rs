@@ -258,7 +258,7 @@ impl<S: TenantEventStores<Webhook>> WebhookIntake<S> {
     ) -> Result<(), IntakeError> {
         let binding = SecretBinding {
             tenant: &session.tenant,
-            session: &session.session_id,
+            owner: session.session_id.as_str(),
             field: SecretField::AppSecret,
         };
         let mismatch = || {

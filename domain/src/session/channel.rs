@@ -4,7 +4,7 @@
 //! sealed by the application before a command is built, so the aggregate, its
 //! events and everything projected from them only ever see ciphertext.
 
-pub use crate::secret::SealedSecret;
+pub use crate::secret::{SealedSecret, SecretField};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -106,40 +106,11 @@ impl From<Throughput> for u32 {
     }
 }
 
-/// Which secret of a channel a sealed text holds. The vault binds it into the
-/// ciphertext, so an access token cannot be passed off as an app secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SecretField {
-    AccessToken,
-    AppSecret,
-    WebhookVerifyToken,
-}
-
-impl SecretField {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AccessToken => "accessToken",
-            Self::AppSecret => "appSecret",
-            Self::WebhookVerifyToken => "webhookVerifyToken",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CloudApiSecrets {
     pub access_token: SealedSecret,
     pub app_secret: SealedSecret,
     pub webhook_verify_token: SealedSecret,
-}
-
-impl CloudApiSecrets {
-    pub fn get(&self, field: SecretField) -> &SealedSecret {
-        match field {
-            SecretField::AccessToken => &self.access_token,
-            SecretField::AppSecret => &self.app_secret,
-            SecretField::WebhookVerifyToken => &self.webhook_verify_token,
-        }
-    }
 }
 
 /// The official Cloud API channel: the number's Graph ids and sealed secrets.

@@ -29,6 +29,8 @@ pub struct SecretKey {
     /// A second key derived from this one, for fingerprints: the AES key
     /// itself is never used for anything but AES.
     fingerprint_key: Vec<u8>,
+    /// A third, for signing access tokens.
+    signing_key: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,10 +51,12 @@ impl SecretKey {
         let cipher = Aes256Gcm::new_from_slice(bytes).map_err(|_| SecretKeyError)?;
         let id = hex::encode(&derive(b"herald key id", bytes)[..4]);
         let fingerprint_key = derive(b"herald fingerprint key", bytes);
+        let signing_key = derive(b"herald access token key", bytes);
         Ok(Self {
             id,
             cipher,
             fingerprint_key,
+            signing_key,
         })
     }
 
@@ -103,6 +107,15 @@ impl AesGcmVault {
         Self { current, earlier }
     }
 
+    /// The keys access tokens are signed with, by key id: the current one
+    /// first (it signs), then the earlier ones (they still check).
+    pub fn signing_keys(&self) -> Vec<(String, Vec<u8>)> {
+        std::iter::once(&self.current)
+            .chain(&self.earlier)
+            .map(|key| (key.id.clone(), key.signing_key.clone()))
+            .collect()
+    }
+
     fn key(&self, id: &str) -> Option<&SecretKey> {
         std::iter::once(&self.current)
             .chain(&self.earlier)
@@ -114,7 +127,7 @@ fn associated_data(binding: SecretBinding<'_>) -> String {
     format!(
         "herald/{FORMAT}/{}/{}/{}",
         binding.tenant,
-        binding.session,
+        binding.owner,
         binding.field.as_str()
     )
 }
@@ -230,7 +243,7 @@ mod tests {
     ) -> SecretBinding<'a> {
         SecretBinding {
             tenant,
-            session,
+            owner: session.as_str(),
             field,
         }
     }

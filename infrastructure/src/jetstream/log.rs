@@ -27,6 +27,9 @@ pub struct EventLogConfig {
     pub lease_bucket: String,
     /// The bucket of each business number's send budget.
     pub pace_bucket: String,
+    /// The bucket of unique names (e-mail addresses, usernames) and the
+    /// accounts that hold them.
+    pub names_bucket: String,
     /// How long a lease lasts unless renewed: how long a dead node's job
     /// waits before another node takes it.
     pub lease_ttl: Duration,
@@ -48,6 +51,7 @@ impl Default for EventLogConfig {
             cache_capacity: 10_000,
             lease_bucket: "HERALD_LEASES".into(),
             pace_bucket: "HERALD_PACE".into(),
+            names_bucket: "HERALD_NAMES".into(),
             lease_ttl: Duration::from_secs(6),
             work_ack_wait: Duration::from_secs(60),
         }
@@ -73,6 +77,7 @@ pub struct EventLog {
     pub(crate) snapshots: kv::Store,
     pub(crate) leases: kv::Store,
     pub(crate) pace: kv::Store,
+    pub(crate) names: kv::Store,
     pub(crate) config: Arc<EventLogConfig>,
 }
 
@@ -119,12 +124,14 @@ impl EventLog {
         let snapshots = ensure_bucket(&jetstream, snapshots_config(&config)).await?;
         let leases = ensure_bucket(&jetstream, leases_config(&config)).await?;
         let pace = ensure_bucket(&jetstream, pace_config(&config)).await?;
+        let names = ensure_bucket(&jetstream, names_config(&config)).await?;
         Ok(Self {
             jetstream,
             stream,
             snapshots,
             leases,
             pace,
+            names,
             config: Arc::new(config),
         })
     }
@@ -212,6 +219,19 @@ fn pace_config(config: &EventLogConfig) -> kv::Config {
         description: "Herald send budgets: when each number may send next".into(),
         history: 1,
         max_age: Duration::from_secs(3600),
+        storage: stream::StorageType::File,
+        num_replicas: config.replicas,
+        ..Default::default()
+    }
+}
+
+/// Names are kept as long as their accounts: no age limit, one revision.
+fn names_config(config: &EventLogConfig) -> kv::Config {
+    kv::Config {
+        bucket: config.names_bucket.clone(),
+        description: "Herald unique names: which account holds each e-mail address and username"
+            .into(),
+        history: 1,
         storage: stream::StorageType::File,
         num_replicas: config.replicas,
         ..Default::default()

@@ -18,6 +18,7 @@
 //!   manager's nodes, each acknowledged when handled.
 //! - [`leases`]: which node does a job only one node may do at a time.
 //! - [`budget`]: each number's send budget, shared by every node.
+//! - [`names`]: unique names (e-mail addresses, usernames), claimed once.
 
 pub mod budget;
 pub mod cache;
@@ -27,6 +28,7 @@ pub mod feed;
 pub mod leases;
 mod loaded;
 pub mod log;
+pub mod names;
 pub mod publish;
 pub mod reading;
 pub mod snapshots;
@@ -38,4 +40,5 @@ pub use feed::JetStreamEventFeed;
 pub use leases::JetStreamLeases;
 pub use loaded::LoadedAggregate;
 pub use log::{EventLog, EventLogConfig, EventLogError};
+pub use names::JetStreamNameRegistry;
 pub use work::JetStreamWorkFeed;
