@@ -38,6 +38,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create a tenant's first admin, or issue an API key.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
     /// Inspect or rebuild projections.
     Projections {
         #[command(subcommand)]
@@ -49,6 +54,35 @@ enum Command {
     Bench {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountsCommand {
+    /// Create a tenant and its first user, an admin. The password is read
+    /// from HERALD_ADMIN_PASSWORD, or else from the first line of stdin.
+    CreateAdmin {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        full_name: Option<String>,
+    },
+    /// Issue an API key for a tenant and print it (once).
+    IssueKey {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: read, write, admin.
+        #[arg(long, default_value = "read,write")]
+        permissions: String,
+        /// Days until it expires; by default it does not.
+        #[arg(long)]
+        days: Option<u32>,
     },
 }
 
@@ -80,6 +114,27 @@ async fn main() -> ExitCode {
             tenant,
             json,
         } => cli::history::history(&settings, &aggregate_type, &id, tenant.as_deref(), json).await,
+        Command::Accounts {
+            command:
+                AccountsCommand::CreateAdmin {
+                    tenant,
+                    email,
+                    username,
+                    full_name,
+                },
+        } => {
+            cli::accounts::create_admin(&settings, &tenant, &email, &username, full_name.as_deref())
+                .await
+        }
+        Command::Accounts {
+            command:
+                AccountsCommand::IssueKey {
+                    tenant,
+                    name,
+                    permissions,
+                    days,
+                },
+        } => cli::accounts::issue_key(&settings, &tenant, &name, &permissions, days).await,
         Command::Projections {
             command: ProjectionsCommand::Status,
         } => cli::projections::status(&settings).await,

@@ -1,5 +1,6 @@
 //! Herald's configuration, read once from `HERALD_*` variables.
 
+use herald_application::accounts::AccountSettings;
 use herald_projections::binding::OnMismatch;
 
 use crate::http::server::{AdmissionLimits, LaneLimits};
@@ -98,6 +99,15 @@ pub struct Settings {
     /// `HERALD_PREVIOUS_SECRET_KEYS`: earlier keys, comma-separated, still
     /// accepted for opening what they sealed after a rotation.
     pub previous_secret_keys: Vec<Redacted>,
+    /// Accounts: `HERALD_PUBLIC_URL` (default `http://<HERALD_HTTP_ADDR>`),
+    /// where links in account e-mails point;
+    /// `HERALD_ACCESS_TOKEN_SECONDS` (900) and
+    /// `HERALD_REFRESH_TOKEN_DAYS` (30), how long tokens last;
+    /// `HERALD_ACCOUNT_RECHECK_MS` (2000), how long a node trusts what it
+    /// last read of an account (a deactivation made on another node takes
+    /// this long to reach it). Verification links last 24 hours and reset
+    /// links one hour, as seed 000 has them.
+    pub accounts: AccountSettings,
 }
 
 /// A setting that must not show in logs: `Debug` prints `***`.
@@ -294,8 +304,38 @@ impl Settings {
                         .collect()
                 })
                 .unwrap_or_default(),
+            accounts: account_settings(&get)?,
         })
     }
+}
+
+fn account_settings<'a>(
+    get: &impl Fn(&str) -> Option<&'a str>,
+) -> Result<AccountSettings, SettingsError> {
+    let defaults = AccountSettings::default();
+    let http_addr = get("HERALD_HTTP_ADDR").unwrap_or("127.0.0.1:8080");
+    let seconds: u64 = parse(
+        get("HERALD_ACCESS_TOKEN_SECONDS").unwrap_or("900"),
+        "HERALD_ACCESS_TOKEN_SECONDS",
+        "a number of seconds",
+    )?;
+    let days: u64 = parse(
+        get("HERALD_REFRESH_TOKEN_DAYS").unwrap_or("30"),
+        "HERALD_REFRESH_TOKEN_DAYS",
+        "a number of days",
+    )?;
+    Ok(AccountSettings {
+        public_url: get("HERALD_PUBLIC_URL")
+            .map_or_else(|| format!("http://{http_addr}"), str::to_owned),
+        access_lifetime: Duration::from_secs(seconds),
+        refresh_lifetime: Duration::from_secs(days * 24 * 3600),
+        recheck_after: millis(
+            get("HERALD_ACCOUNT_RECHECK_MS"),
+            "HERALD_ACCOUNT_RECHECK_MS",
+            2_000,
+        )?,
+        ..defaults
+    })
 }
 
 /// Where `./scripts/install-tools` puts nats-server, relative to the

@@ -6,6 +6,9 @@
 
 use anyhow::Context;
 use axum::Router;
+use herald_application::accounts::{
+    AccountParts, AccountService, Accounts, ApiKeyService, ApiKeys,
+};
 use herald_application::campaigns::service::SessionLookup;
 use herald_application::campaigns::{
     CampaignQueries, CampaignScheduler, CampaignSender, CampaignService, SenderConfig,
@@ -24,16 +27,18 @@ use herald_application::use_cases::SessionCommands;
 use herald_application::webhooks::processor::SentMessages;
 use herald_application::webhooks::{ReadModelDirectory, WebhookIntake, WebhookProcessor};
 use herald_application::workers::{run_worker, Worker};
+use herald_domain::account::{ApiKey, User};
 use herald_domain::campaign::Campaign;
 use herald_domain::conversation::Conversation;
 use herald_domain::message::Message;
 use herald_domain::session::Session;
 use herald_domain::webhook::Webhook;
 use herald_domain::Clock;
+use herald_infrastructure::accounts::{Argon2Hasher, JwtAccessTokens, OutboxMailer};
 use herald_infrastructure::cloud_api::{CloudApiClient, CloudApiConfig};
 use herald_infrastructure::jetstream::{
     EventLog, EventLogConfig, JetStreamEventFeed, JetStreamEventStore, JetStreamLeases,
-    JetStreamNumberBudget, JetStreamWorkFeed,
+    JetStreamNameRegistry, JetStreamNumberBudget, JetStreamWorkFeed,
 };
 use herald_infrastructure::nats_server::{Durability, NatsServer, NatsServerConfig};
 use herald_projections::binding::bind_to_log;
@@ -374,6 +379,8 @@ const WORKER_CONCURRENCY: usize = 32;
 /// manager of the node, so that each aggregate is cached once and a load
 /// after another part's command reads only what that command added.
 struct EventStores {
+    users: JetStreamEventStore<User>,
+    api_keys: JetStreamEventStore<ApiKey>,
     campaigns: JetStreamEventStore<Campaign>,
     sessions: JetStreamEventStore<Session>,
     messages: JetStreamEventStore<Message>,
@@ -384,6 +391,8 @@ struct EventStores {
 impl EventStores {
     fn on(log: &EventLog) -> Self {
         Self {
+            users: JetStreamEventStore::new(log.clone()),
+            api_keys: JetStreamEventStore::new(log.clone()),
             campaigns: JetStreamEventStore::new(log.clone()),
             sessions: JetStreamEventStore::new(log.clone()),
             messages: JetStreamEventStore::new(log.clone()),
@@ -407,8 +416,12 @@ fn services(
     positions: ProjectionPositions,
     runners: &[Arc<ProjectionRunner>],
 ) -> anyhow::Result<(AppState, Arc<Sessions>)> {
-    let vault: Arc<dyn Vault> = Arc::new(open_vault(settings)?);
+    let opened = open_vault(settings)?;
+    let signing_keys = opened.signing_keys();
+    let vault: Arc<dyn Vault> = Arc::new(opened);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (accounts, api_keys) =
+        account_services(stores, backends, settings, signing_keys, &vault, &clock)?;
     let store = &backends.read_store;
     let queries =
         |positions: ProjectionPositions| (Arc::clone(store), positions, settings.read_wait);
@@ -440,6 +453,8 @@ fn services(
         .map(|runner| Arc::clone(runner) as Arc<dyn ProjectionMonitor>)
         .collect();
     let state = AppState::new(http::Services {
+        accounts,
+        api_keys,
         campaigns: Arc::new(
             CampaignService::new(stores.campaigns.clone(), Arc::clone(&clock))
                 .checking_sessions(Arc::clone(&sessions) as Arc<dyn SessionLookup>),
@@ -460,6 +475,58 @@ fn services(
     });
     Ok((state, sessions))
 }
+
+/// Signing up and in, and API keys: the accounts services over the event
+/// log, with Argon2id, JWTs signed with a key derived from the vault's,
+/// names claimed in NATS, and e-mail to `<data dir>/outbox`.
+fn account_services(
+    stores: &EventStores,
+    backends: &Backends,
+    settings: &Settings,
+    signing_keys: Vec<(String, Vec<u8>)>,
+    vault: &Arc<dyn Vault>,
+    clock: &Arc<dyn Clock>,
+) -> anyhow::Result<(Arc<dyn Accounts>, Arc<dyn ApiKeys>)> {
+    let hasher = Argon2Hasher::owasp(PASSWORD_HASHES_AT_ONCE)
+        .map_err(|e| anyhow::anyhow!("the password hasher cannot start: {e}"))?;
+    let parts = AccountParts {
+        hasher: Arc::new(hasher),
+        access_tokens: Arc::new(JwtAccessTokens::new(signing_keys)),
+        names: Arc::new(JetStreamNameRegistry::new(&backends.event_log)),
+        mailer: Arc::new(OutboxMailer::new(settings.data_dir.join("outbox"))),
+        vault: Arc::clone(vault),
+        clock: Arc::clone(clock),
+        settings: settings.accounts.clone(),
+    };
+    let accounts = AccountService::new(stores.users.clone(), parts);
+    let api_keys = ApiKeyService::new(
+        stores.api_keys.clone(),
+        Arc::clone(vault),
+        Arc::clone(clock),
+        settings.accounts.recheck_after,
+    );
+    Ok((Arc::new(accounts), Arc::new(api_keys)))
+}
+
+/// The accounts services for the operator's verbs, over `backends`.
+///
+/// # Errors
+/// When the vault's key is not usable.
+pub fn operator_accounts(
+    backends: &Backends,
+    settings: &Settings,
+) -> anyhow::Result<(Arc<dyn Accounts>, Arc<dyn ApiKeys>)> {
+    let opened = open_vault(settings)?;
+    let signing_keys = opened.signing_keys();
+    let vault: Arc<dyn Vault> = Arc::new(opened);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let stores = EventStores::on(&backends.event_log);
+    account_services(&stores, backends, settings, signing_keys, &vault, &clock)
+}
+
+/// Password hashes computed at once: each takes 19 MiB and one core for
+/// tens of milliseconds, so more than the cores would only queue.
+const PASSWORD_HASHES_AT_ONCE: usize = 2;
 
 /// Every process manager Herald runs.
 fn workers(

@@ -21,11 +21,12 @@ async fn embedded_herald_survives_a_kill_and_stops_cleanly() {
     herald_infrastructure::tls::install_crypto_provider();
     let client = reqwest::Client::new();
     let mut first = Serving::start(data.path()).await;
-    let session = support::create_session(&client, &first.url(""), "acme").await;
+    let key = first.api_key("acme");
+    let session = support::create_session(&client, &first.url(""), &key).await;
     let body = serde_json::json!({ "campaignName": "Survivor", "sessionId": session, "messageType": "text", "messageContent": "Hi", "recipients": ["+14155550100"] });
     let created: serde_json::Value = client
         .post(first.url("/v1/campaigns"))
-        .header("X-Tenant-Id", "acme")
+        .bearer_auth(&key)
         .json(&body)
         .send()
         .await
@@ -36,7 +37,7 @@ async fn embedded_herald_survives_a_kill_and_stops_cleanly() {
     let id = created["id"].as_str().expect("an id").to_owned();
     let started = client
         .post(first.url(&format!("/v1/campaigns/{id}/start")))
-        .header("X-Tenant-Id", "acme")
+        .bearer_auth(&key)
         .send()
         .await
         .unwrap();
@@ -54,7 +55,7 @@ async fn embedded_herald_survives_a_kill_and_stops_cleanly() {
     let read: serde_json::Value = loop {
         let answer = client
             .get(second.url(&format!("/v1/campaigns/{id}?minPosition={position}")))
-            .header("X-Tenant-Id", "acme")
+            .bearer_auth(&key)
             .send()
             .await
             .unwrap();

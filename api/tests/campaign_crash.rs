@@ -52,6 +52,8 @@ struct Rig {
     number: FakeNumber,
     /// Where the fake posts webhooks: the first node's address.
     webhook_address: String,
+    /// The tenant's API key, issued beside the first node asked.
+    key: std::sync::OnceLock<String>,
     _nats_dir: tempfile::TempDir,
 }
 
@@ -106,6 +108,7 @@ impl Rig {
             graph,
             number,
             webhook_address,
+            key: std::sync::OnceLock::new(),
             _nats_dir: nats_dir,
         }
     }
@@ -138,11 +141,15 @@ impl Rig {
         self.node(data, &self.webhook_address.clone()).await
     }
 
-    async fn post(&self, url: String, body: &Value) -> Value {
+    fn key(&self, node: &Serving) -> &str {
+        self.key.get_or_init(|| node.api_key(TENANT))
+    }
+
+    async fn post(&self, node: &Serving, path: &str, body: &Value) -> Value {
         let answer = self
             .client
-            .post(url)
-            .header("X-Tenant-Id", TENANT)
+            .post(node.url(path))
+            .bearer_auth(self.key(node))
             .json(body)
             .send()
             .await
@@ -159,7 +166,8 @@ impl Rig {
         let number = &self.number;
         let session = self
             .post(
-                node.url("/v1/sessions"),
+                node,
+                "/v1/sessions",
                 &json!({
                     "phoneNumber": format!("+{}", number.display_phone_number),
                     "sessionName": "Crash line",
@@ -174,15 +182,16 @@ impl Rig {
             .as_str()
             .expect("a session id")
             .to_owned();
-        let connect = node.url(&format!("/v1/sessions/{session}/connect"));
-        let connected = self.post(connect, &json!({})).await;
+        let connect = format!("/v1/sessions/{session}/connect");
+        let connected = self.post(node, &connect, &json!({})).await;
         assert_eq!(connected["status"], "connected", "{connected}");
         let audience: Vec<Value> = (0..recipients)
             .map(|i| json!({ "phoneNumber": format!("+1650{i:07}"), "name": format!("Guest {i}") }))
             .collect();
         let created = self
             .post(
-                node.url("/v1/campaigns"),
+                node,
+                "/v1/campaigns",
                 &json!({
                     "campaignName": "Crash test",
                     "sessionId": session,
@@ -194,8 +203,8 @@ impl Rig {
             )
             .await;
         let id = created["id"].as_str().expect("a campaign id").to_owned();
-        let start = node.url(&format!("/v1/campaigns/{id}/start"));
-        self.post(start, &json!({})).await;
+        let start = format!("/v1/campaigns/{id}/start");
+        self.post(node, &start, &json!({})).await;
         id
     }
 
@@ -227,7 +236,7 @@ impl Rig {
         let answer = self
             .client
             .get(node.url(&format!("/v1/campaigns/{id}")))
-            .header("X-Tenant-Id", TENANT)
+            .bearer_auth(self.key(node))
             .send()
             .await
             .ok()?;
@@ -242,7 +251,7 @@ impl Rig {
             let answer = self
                 .client
                 .get(node.url(&path))
-                .header("X-Tenant-Id", TENANT)
+                .bearer_auth(self.key(node))
                 .send()
                 .await
                 .expect("the request is sent");
@@ -300,8 +309,8 @@ impl Rig {
 
         // Herald never resends an unknown send on its own; the business
         // may ask, and then each of them reaches the fake once.
-        let resend = node.url(&format!("/v1/campaigns/{id}/resend-unknown"));
-        self.post(resend, &json!({})).await;
+        let resend = format!("/v1/campaigns/{id}/resend-unknown");
+        self.post(node, &resend, &json!({})).await;
         let (sends, _) = self.settled(node, id, total, Some(0), deadline).await;
         assert_eq!(sends.len(), total, "every recipient at the fake once");
         let campaign = self.campaign(node, id).await.unwrap_or_default();

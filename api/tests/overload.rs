@@ -57,7 +57,7 @@ impl Answers {
 }
 
 /// Sends the list query again and again until `going` turns false.
-async fn client(url: String, going: Arc<AtomicBool>) -> Answers {
+async fn client(url: String, key: String, going: Arc<AtomicBool>) -> Answers {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -66,7 +66,7 @@ async fn client(url: String, going: Arc<AtomicBool>) -> Answers {
     let mut first = true;
     while going.load(Ordering::Relaxed) {
         let started = Instant::now();
-        let answer = http.get(&url).header("X-Tenant-Id", TENANT).send().await;
+        let answer = http.get(&url).bearer_auth(&key).send().await;
         let took = started.elapsed();
         answers.slowest = answers.slowest.max(took);
         if !first {
@@ -90,7 +90,13 @@ async fn client(url: String, going: Arc<AtomicBool>) -> Answers {
     answers
 }
 
-async fn create_campaign(http: &reqwest::Client, base: &str, session: &str, n: usize) -> u16 {
+async fn create_campaign(
+    http: &reqwest::Client,
+    base: &str,
+    key: &str,
+    session: &str,
+    n: usize,
+) -> u16 {
     let body = json!({
         "campaignName": format!("Campaign {n}"),
         "sessionId": session,
@@ -99,7 +105,7 @@ async fn create_campaign(http: &reqwest::Client, base: &str, session: &str, n: u
         "recipients": [{"phoneNumber": "+16505550100", "name": "Ada"}],
     });
     http.post(format!("{base}/v1/campaigns"))
-        .header("X-Tenant-Id", TENANT)
+        .bearer_auth(key)
         .json(&body)
         .send()
         .await
@@ -120,16 +126,17 @@ async fn far_more_reads_than_herald_can_serve_are_refused_promptly_in_bounded_me
     let herald = Serving::start_with(data.path(), options).await;
     let base = herald.url("");
     let http = reqwest::Client::new();
-    let session = create_session(&http, &base, TENANT).await;
+    let key = herald.api_key(TENANT);
+    let session = create_session(&http, &base, &key).await;
     for n in 0..50 {
-        assert_eq!(create_campaign(&http, &base, &session, n).await, 201);
+        assert_eq!(create_campaign(&http, &base, &key, &session, n).await, 201);
     }
     // Warm: the list is projected and its pages have been read once.
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let page: Value = http
             .get(format!("{base}{LIST}"))
-            .header("X-Tenant-Id", TENANT)
+            .bearer_auth(&key)
             .send()
             .await
             .expect("Herald answers")
@@ -146,14 +153,20 @@ async fn far_more_reads_than_herald_can_serve_are_refused_promptly_in_bounded_me
 
     let going = Arc::new(AtomicBool::new(true));
     let clients: Vec<_> = (0..CLIENTS)
-        .map(|_| tokio::spawn(client(format!("{base}{LIST}"), Arc::clone(&going))))
+        .map(|_| {
+            tokio::spawn(client(
+                format!("{base}{LIST}"),
+                key.clone(),
+                Arc::clone(&going),
+            ))
+        })
         .collect();
     let started = Instant::now();
     let mut peak = before;
     let mut commands = Vec::new();
     while started.elapsed() < LOAD {
         peak = peak.max(resident_kib(herald.pid()));
-        commands.push(create_campaign(&http, &base, &session, 100 + commands.len()).await);
+        commands.push(create_campaign(&http, &base, &key, &session, 100 + commands.len()).await);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     going.store(false, Ordering::Relaxed);
@@ -196,7 +209,7 @@ async fn far_more_reads_than_herald_can_serve_are_refused_promptly_in_bounded_me
     for _ in 0..20 {
         let answer = http
             .get(format!("{base}{LIST}"))
-            .header("X-Tenant-Id", TENANT)
+            .bearer_auth(&key)
             .send()
             .await
             .expect("Herald answers");

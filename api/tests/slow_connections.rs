@@ -92,6 +92,7 @@ async fn slow_connections_never_stop_herald_from_answering() {
 
     let probed = probe(
         herald.url(""),
+        herald.api_key("acme"),
         &["/healthz", "/v1/campaigns"],
         Duration::from_millis(100),
         || Instant::now() < until,

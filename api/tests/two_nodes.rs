@@ -50,7 +50,12 @@ const LOAD_PAUSE: Duration = Duration::from_millis(25);
 
 /// Creates campaigns on the nodes in turn until `running` turns false;
 /// gives the ids of those answered 201. A node that is down is skipped.
-async fn load(urls: Vec<String>, session: String, running: Arc<AtomicBool>) -> Vec<String> {
+async fn load(
+    urls: Vec<String>,
+    key: String,
+    session: String,
+    running: Arc<AtomicBool>,
+) -> Vec<String> {
     let client = reqwest::Client::new();
     let mut created = Vec::new();
     let mut turn = 0;
@@ -62,7 +67,7 @@ async fn load(urls: Vec<String>, session: String, running: Arc<AtomicBool>) -> V
             "messageType": "text", "messageContent": "Hi", "recipients": ["+14155550100"] });
         let answer = client
             .post(format!("{url}/v1/campaigns"))
-            .header("X-Tenant-Id", TENANT)
+            .bearer_auth(&key)
             .timeout(Duration::from_secs(5))
             .json(&body)
             .send()
@@ -84,11 +89,11 @@ async fn load(urls: Vec<String>, session: String, running: Arc<AtomicBool>) -> V
 }
 
 /// Every campaign of the tenant, as the read models show it on `node`.
-async fn campaigns(client: &reqwest::Client, node: &Serving) -> Vec<Value> {
+async fn campaigns(client: &reqwest::Client, node: &Serving, key: &str) -> Vec<Value> {
     let mut all = Vec::new();
     for page in 1.. {
         let url = node.url(&format!("/v1/campaigns?limit=100&page={page}"));
-        let answer = client.get(url).header("X-Tenant-Id", TENANT).send().await;
+        let answer = client.get(url).bearer_auth(key).send().await;
         let body: Value = answer.expect("an answer").json().await.expect("JSON");
         let data = body["data"].as_array().cloned().unwrap_or_default();
         if data.is_empty() {
@@ -169,8 +174,9 @@ async fn killing_the_projecting_node_moves_its_leases_and_loses_nothing() {
 
     let running = Arc::new(AtomicBool::new(true));
     let urls = vec![first.url(""), survivor.url("")];
-    let session = create_session(&client, &first.url(""), TENANT).await;
-    let loading = tokio::spawn(load(urls, session, Arc::clone(&running)));
+    let key = first.api_key(TENANT);
+    let session = create_session(&client, &first.url(""), &key).await;
+    let loading = tokio::spawn(load(urls, key.clone(), session, Arc::clone(&running)));
     tokio::time::sleep(Duration::from_secs(2)).await;
     first.signal("KILL");
     let killed_at = Instant::now();
@@ -186,7 +192,7 @@ async fn killing_the_projecting_node_moves_its_leases_and_loses_nothing() {
     running.store(false, Ordering::Relaxed);
     let created = loading.await.expect("the load ends");
     caught_up(&client, &survivor).await;
-    let projected = campaigns(&client, &survivor).await;
+    let projected = campaigns(&client, &survivor, &key).await;
 
     let rebuilt = herald(dirs[2].path(), "127.0.0.1:0")
         .envs(env.clone())
@@ -198,7 +204,7 @@ async fn killing_the_projecting_node_moves_its_leases_and_loses_nothing() {
         "{}",
         String::from_utf8_lossy(&rebuilt.stderr)
     );
-    let after_rebuild = campaigns(&client, &survivor).await;
+    let after_rebuild = campaigns(&client, &survivor, &key).await;
 
     eprintln!(
         "{} campaigns created; the leases moved {taken_over:?} after the kill",

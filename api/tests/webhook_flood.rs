@@ -83,6 +83,7 @@ async fn an_unsigned_webhook_flood_leaves_other_requests_fast_and_the_log_small(
     let still = Arc::clone(&flooding);
     let probing = tokio::spawn(probe(
         herald.url(""),
+        herald.api_key("acme"),
         &["/healthz", "/v1/campaigns?limit=50"],
         Duration::from_millis(20),
         move || still.load(Ordering::Relaxed),

@@ -10,6 +10,8 @@ pub mod keys {
     pub const COMMAND_ID: &str = "commandId";
     pub const TENANT: &str = "tenant";
     pub const ACTOR: &str = "actor";
+    /// The actor's role (`admin`, `manager`, `agent`) or `api_key`.
+    pub const ROLE: &str = "role";
     pub const CORRELATION_ID: &str = "correlationId";
     pub const IP: &str = "ip";
     pub const USER_AGENT: &str = "userAgent";
@@ -29,6 +31,8 @@ pub struct CommandMetadata {
     pub tenant: TenantId,
     /// Who asked: a user, an API key, or a Herald process.
     pub actor: String,
+    /// The actor's role when it asked, for the audit log.
+    pub role: Option<String>,
     pub correlation_id: String,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
@@ -45,6 +49,7 @@ impl CommandMetadata {
             command_id,
             tenant,
             actor: actor.into(),
+            role: None,
             correlation_id: command_id.to_string(),
             ip: None,
             user_agent: None,
@@ -69,6 +74,7 @@ impl CommandMetadata {
             (keys::CORRELATION_ID.to_owned(), self.correlation_id.clone()),
         ]);
         let optional = [
+            (keys::ROLE, &self.role),
             (keys::IP, &self.ip),
             (keys::USER_AGENT, &self.user_agent),
             (keys::IDEMPOTENCY_KEY, &self.idempotency_key),

@@ -164,9 +164,10 @@ async fn one_run(
             .spawn()
             .context("starting herald serve")?,
     );
-    let http = reqwest::Client::new();
     let base = format!("http://{herald_address}");
-    wait_for(&http, &format!("{base}/healthz")).await?;
+    wait_for(&reqwest::Client::new(), &format!("{base}/healthz")).await?;
+    let key = crate::issue_key(nats.url(), dir.path(), TENANT)?;
+    let http = crate::authorized(reqwest::Client::builder(), &key)?;
     wait_for(&http, &format!("http://{graph_address}/stats")).await?;
 
     let mut campaigns = Vec::new();
@@ -285,12 +286,7 @@ async fn prepare_campaign(
 }
 
 async fn post(http: &reqwest::Client, url: &str, body: &Value) -> anyhow::Result<Value> {
-    let answer = http
-        .post(url)
-        .header("X-Tenant-Id", TENANT)
-        .json(body)
-        .send()
-        .await?;
+    let answer = http.post(url).json(body).send().await?;
     let status = answer.status();
     let body: Value = answer.json().await.unwrap_or_default();
     anyhow::ensure!(status.is_success(), "{url} answered {status}: {body}");

@@ -2,7 +2,7 @@
 
 use async_nats::header::NATS_MESSAGE_ID;
 use async_nats::jetstream::message::PublishMessage;
-use axum::http::header::{CONTENT_TYPE, HOST};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use axum::http::{HeaderValue, Request, Uri};
 use bytes::Bytes;
 use herald_application::ports::event_feed::RecordedCommit;
@@ -124,7 +124,9 @@ pub(super) struct HttpClient {
     sender: SendRequest<Full<Bytes>>,
     uri: Uri,
     host: HeaderValue,
-    tenant: HeaderValue,
+    /// `Bearer <API key>`: the command path is measured with
+    /// authentication on, as clients use it.
+    authorization: HeaderValue,
     /// The two edits sent in turn, so every command records an event.
     bodies: [Bytes; 2],
     turn: usize,
@@ -132,7 +134,7 @@ pub(super) struct HttpClient {
 
 impl HttpClient {
     /// Connects to `address` (`host:port`) for PATCHes of `path`.
-    pub(super) async fn connect(address: &str, path: &str, tenant: &str) -> anyhow::Result<Self> {
+    pub(super) async fn connect(address: &str, path: &str, key: &str) -> anyhow::Result<Self> {
         let stream = tokio::net::TcpStream::connect(address).await?;
         stream.set_nodelay(true)?;
         let (sender, connection) = handshake(TokioIo::new(stream)).await?;
@@ -142,7 +144,7 @@ impl HttpClient {
             sender,
             uri: format!("http://{address}{path}").parse()?,
             host: HeaderValue::from_str(address)?,
-            tenant: HeaderValue::from_str(tenant)?,
+            authorization: HeaderValue::from_str(&format!("Bearer {key}"))?,
             bodies: [body(4_000), body(3_000)],
             turn: 0,
         })
@@ -155,7 +157,7 @@ impl Client for HttpClient {
         let request = Request::patch(self.uri.clone())
             .header(HOST, self.host.clone())
             .header(CONTENT_TYPE, "application/json")
-            .header("X-Tenant-Id", self.tenant.clone())
+            .header(AUTHORIZATION, self.authorization.clone())
             .body(Full::new(self.bodies[self.turn].clone()))?;
         self.sender.ready().await?;
         let response = self.sender.send_request(request).await?;

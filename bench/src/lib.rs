@@ -294,6 +294,52 @@ async fn start(
 ///
 /// # Errors
 /// When this binary's folder cannot be found, or it holds no such binary.
+/// An API key of `tenant` with every permission, issued as an operator
+/// does (`herald accounts issue-key`) beside a `herald serve` on
+/// `nats_url` and `data_dir`.
+///
+/// # Errors
+/// When the verb fails.
+pub fn issue_key(
+    nats_url: &str,
+    data_dir: &std::path::Path,
+    tenant: &str,
+) -> anyhow::Result<String> {
+    let output = std::process::Command::new(sibling_binary("herald")?)
+        .args([
+            "accounts",
+            "issue-key",
+            "--tenant",
+            tenant,
+            "--name",
+            "bench",
+        ])
+        .args(["--permissions", "admin"])
+        .env("HERALD_NATS_URL", nats_url)
+        .env("HERALD_DATA_DIR", data_dir)
+        .env_remove("HERALD_MONGODB_URI")
+        .env("RUST_LOG", "warn")
+        .output()
+        .context("running herald accounts issue-key")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "issue-key failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8(output.stdout)?.trim().to_owned())
+}
+
+/// A client that sends `key` with every request.
+///
+/// # Errors
+/// When the key is not a header value, or the client cannot be built.
+pub fn authorized(builder: reqwest::ClientBuilder, key: &str) -> anyhow::Result<reqwest::Client> {
+    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {key}"))?;
+    value.set_sensitive(true);
+    let headers = reqwest::header::HeaderMap::from_iter([(reqwest::header::AUTHORIZATION, value)]);
+    Ok(builder.default_headers(headers).build()?)
+}
+
 pub fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
     let me = std::env::current_exe().context("this binary's path")?;
     let sibling = me.with_file_name(name);

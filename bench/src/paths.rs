@@ -7,6 +7,7 @@ use herald_application::campaigns::CampaignService;
 use herald_application::ports::event_store::TenantEventStores;
 use herald_application::progress::ProjectionPositions;
 use herald_application::CommandMetadata;
+use herald_domain::account::{KeyName, Permission};
 use herald_domain::campaign::{
     Campaign, CampaignDefinition, CampaignEvent, CampaignMessage, CampaignName, DefinitionChanges,
     Delay, Description, NewCampaign, Recipient, Schedule,
@@ -93,6 +94,8 @@ pub struct BenchServers {
     inprocess: Herald,
     http: Herald,
     http_address: String,
+    /// The bench tenant's API key, which the HTTP clients send.
+    http_key: String,
     http_server: tokio::task::JoinHandle<()>,
     raw_body: Bytes,
     lag_after_http: AtomicU64,
@@ -143,6 +146,20 @@ impl BenchServers {
             Arc::new(herald_application::clock::SystemClock),
         );
         let tenant = TenantId::parse("bench")?;
+        let http_key = http
+            .state()
+            .api_keys
+            .create(
+                &tenant,
+                KeyName::parse("bench")?,
+                vec![Permission::Write],
+                None,
+                None,
+                &CommandMetadata::new(tenant.clone(), "bench"),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("the bench's key: {e}"))?
+            .secret;
         Ok(Self {
             raw_body: raw_commit_body(&tenant)?,
             dir,
@@ -154,6 +171,7 @@ impl BenchServers {
             inprocess,
             http,
             http_address,
+            http_key,
             http_server,
             lag_after_http: AtomicU64::new(0),
         })
@@ -204,16 +222,11 @@ impl BenchServers {
             PathArg::Http => {
                 let ids = self.campaigns(clients, history).await?;
                 let address = self.http_address.trim_start_matches("http://");
-                let clients =
-                    futures::future::try_join_all(
-                        ids.into_iter().map(|id| {
-                            let path = format!("/v1/campaigns/{id}");
-                            async move {
-                                HttpClient::connect(address, &path, self.tenant.as_str()).await
-                            }
-                        }),
-                    )
-                    .await?;
+                let clients = futures::future::try_join_all(ids.into_iter().map(|id| {
+                    let path = format!("/v1/campaigns/{id}");
+                    async move { HttpClient::connect(address, &path, &self.http_key).await }
+                }))
+                .await?;
                 let projecting = self.project_until_caught_up().await?;
                 let measured = closed_loop::<HttpClient>(clients, WARMUP, duration).await;
                 let lag = self.lag().await;

@@ -156,12 +156,15 @@ pub async fn run(settings: &Settings, args: &QueriesArgs) -> anyhow::Result<()> 
         "sqlite"
     };
     let herald = Process(herald.spawn().context("starting herald serve")?);
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(1_024)
-        .timeout(Duration::from_secs(30))
-        .build()?;
     let base = format!("http://{address}");
-    wait_for(&http, &format!("{base}/healthz")).await?;
+    wait_for(&reqwest::Client::new(), &format!("{base}/healthz")).await?;
+    let key = crate::issue_key(nats.url(), &dir.path().join("herald"), TENANT)?;
+    let http = crate::authorized(
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(1_024)
+            .timeout(Duration::from_secs(30)),
+        &key,
+    )?;
     let catching_up = Instant::now();
     let commits = caught_up(&http, &base).await?;
     let catch_up_commits_per_s = commits as f64 / catching_up.elapsed().as_secs_f64();
@@ -408,7 +411,7 @@ async fn drive(
         tokio::time::sleep_until(scheduled.into()).await;
         let (http, url) = (http.clone(), requests[i % requests.len()].clone());
         answers.spawn(async move {
-            let answer = http.get(&url).header("X-Tenant-Id", TENANT).send().await;
+            let answer = http.get(&url).send().await;
             let status = match answer {
                 Ok(answer) => {
                     let status = answer.status().as_u16();

@@ -26,6 +26,11 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A tenant of this test's own.
     pub tenant: String,
+    /// An API key of that tenant with every permission, which
+    /// [`TestApp::request`] sends.
+    pub api_key: String,
+    /// Keys made for other tenants a test acts as ([`TestApp::request_as`]).
+    other_keys: tokio::sync::Mutex<HashMap<String, String>>,
     pub herald: Herald,
     /// The settings Herald started with.
     pub settings: Settings,
@@ -71,17 +76,25 @@ pub async fn spawn_app_with_settings(
     settings.graph_api_url = graph.base_url().to_owned();
     stores::point_at_store(&mut settings, &stores::fresh_database());
     adjust(&mut settings);
-    let herald = Herald::start(&settings).await.expect("Herald starts");
+    // Boxed, as every large future here: a test's future holds what it
+    // awaits, and it runs on a test thread's stack.
+    let herald = Box::pin(Herald::start(&settings))
+        .await
+        .expect("Herald starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("an address"));
     let server = tokio::spawn(herald.serve(listener, std::future::pending()));
+    let tenant = format!("tenant-{}", Uuid::new_v4().simple());
+    let api_key = Box::pin(issue_key(&herald, &tenant)).await;
     TestApp {
         address,
         graph,
         client: http_client(),
-        tenant: format!("tenant-{}", Uuid::new_v4().simple()),
+        tenant,
+        api_key,
+        other_keys: tokio::sync::Mutex::new(HashMap::new()),
         herald,
         settings,
         server,
@@ -89,6 +102,31 @@ pub async fn spawn_app_with_settings(
         data,
         campaign_session: tokio::sync::OnceCell::new(),
     }
+}
+
+/// An API key of `tenant` with every permission, made as the operator's
+/// `herald accounts issue-key` makes one.
+///
+/// # Panics
+/// When `tenant` is not a tenant id, or Herald refuses.
+pub async fn issue_key(herald: &Herald, tenant: &str) -> String {
+    use herald_domain::account::{KeyName, Permission};
+    let tenant = TenantId::parse(tenant).expect("a tenant id");
+    let metadata = herald_application::CommandMetadata::new(tenant.clone(), "operator");
+    herald
+        .state()
+        .api_keys
+        .create(
+            &tenant,
+            KeyName::parse("tests").expect("a key name"),
+            vec![Permission::Admin],
+            None,
+            None,
+            &metadata,
+        )
+        .await
+        .expect("a key is made")
+        .secret
 }
 
 /// The first back-off after a temporary Graph error, in every test's Herald.
@@ -201,15 +239,32 @@ pub fn campaign_body() -> Value {
 }
 
 impl TestApp {
-    /// A request as this test's tenant.
+    /// A request as this test's tenant, with its admin API key.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.request_as(&self.tenant, method, path)
+        self.request_with_key(&self.api_key, method, path)
     }
 
-    pub fn request_as(&self, tenant: &str, method: Method, path: &str) -> RequestBuilder {
+    /// A request as `tenant`, with an admin API key made for it on first use.
+    pub async fn request_as(&self, tenant: &str, method: Method, path: &str) -> RequestBuilder {
+        let key = {
+            let mut keys = self.other_keys.lock().await;
+            match keys.get(tenant) {
+                Some(key) => key.clone(),
+                None => {
+                    let key = Box::pin(issue_key(&self.herald, tenant)).await;
+                    keys.insert(tenant.to_owned(), key.clone());
+                    key
+                }
+            }
+        };
+        self.request_with_key(&key, method, path)
+    }
+
+    /// A request with `token` (an API key or an access token) as its bearer.
+    pub fn request_with_key(&self, token: &str, method: Method, path: &str) -> RequestBuilder {
         self.client
             .request(method, format!("{}{path}", self.address))
-            .header("X-Tenant-Id", tenant)
+            .bearer_auth(token)
     }
 
     /// Posts `body` as it is, declared as JSON: for bodies a JSON
@@ -389,16 +444,16 @@ fn campaign_number() -> herald_fake_graph::FakeNumber {
     )
 }
 
-/// Creates a session (not connected) for `tenant` on the Herald at
-/// `address`, for campaigns to name; gives its id.
+/// Creates a session (not connected) on the Herald at `address`, for the
+/// tenant of `key`, for campaigns to name; gives its id.
 ///
 /// # Panics
 /// When Herald refuses it.
-pub async fn create_session(client: &reqwest::Client, address: &str, tenant: &str) -> String {
+pub async fn create_session(client: &reqwest::Client, address: &str, key: &str) -> String {
     let number = campaign_number();
     let created = client
         .post(format!("{address}/v1/sessions"))
-        .header("X-Tenant-Id", tenant)
+        .bearer_auth(key)
         .json(&crate::whatsapp::session_body(&number))
         .send()
         .await

@@ -15,6 +15,7 @@
 //!   one publish, as a network can.
 //! - [`stores`]: the read stores tests run on, SQLite and MongoDB.
 
+pub mod accounts;
 pub mod app;
 pub mod campaigns;
 pub mod cluster;

@@ -39,6 +39,7 @@ struct Answer {
 
 async fn client_loop(
     url: String,
+    key: String,
     body: Value,
     running: Arc<AtomicBool>,
     answers: Arc<Mutex<Vec<Answer>>>,
@@ -48,7 +49,7 @@ async fn client_loop(
         let sent = Instant::now();
         let answer = client
             .post(format!("{url}/v1/campaigns"))
-            .header("X-Tenant-Id", TENANT)
+            .bearer_auth(&key)
             .timeout(Duration::from_secs(30))
             .json(&body)
             .send()
@@ -118,14 +119,21 @@ async fn commands_survive_the_stream_leader_killed_and_started_again() {
         .timeout(Duration::from_millis(250))
         .build(inspector);
 
-    let session = create_session(&herald_tests::app::http_client(), &url, TENANT).await;
+    let key = herald_tests::app::issue_key(&herald, TENANT).await;
+    let session = create_session(&herald_tests::app::http_client(), &url, &key).await;
     let mut body = campaign_body();
     body["sessionId"] = Value::from(session);
     let running = Arc::new(AtomicBool::new(true));
     let answers = Arc::new(Mutex::new(Vec::new()));
     let clients: Vec<_> = (0..CLIENTS)
         .map(|_| {
-            let run = client_loop(url.clone(), body.clone(), running.clone(), answers.clone());
+            let run = client_loop(
+                url.clone(),
+                key.clone(),
+                body.clone(),
+                running.clone(),
+                answers.clone(),
+            );
             tokio::spawn(run)
         })
         .collect();

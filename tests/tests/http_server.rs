@@ -68,8 +68,8 @@ async fn a_body_that_trickles_in_is_cut_off_by_the_request_timeout() {
     let app = spawn_app_with_limits(100).await;
     let mut stream = connect(&app).await;
     let head = format!(
-        "POST /v1/campaigns HTTP/1.1\r\nHost: herald\r\nX-Tenant-Id: {}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"campaignName\":",
-        app.tenant
+        "POST /v1/campaigns HTTP/1.1\r\nHost: herald\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"campaignName\":",
+        app.api_key
     );
     stream.write_all(head.as_bytes()).await.unwrap();
 
@@ -119,9 +119,9 @@ async fn a_slow_request_in_flight_is_not_evicted_for_a_new_connection() {
     let app = limited_app(1, HEADER_TIMEOUT, Duration::from_millis(600)).await;
     let mut busy = connect(&app).await;
     let head = format!(
-        "GET /v1/campaigns?minPosition={} HTTP/1.1\r\nHost: herald\r\nX-Tenant-Id: {}\r\n\r\n",
+        "GET /v1/campaigns?minPosition={} HTTP/1.1\r\nHost: herald\r\nAuthorization: Bearer {}\r\n\r\n",
         app.append_unreadable_commit().await,
-        app.tenant
+        app.api_key
     );
     busy.write_all(head.as_bytes()).await.unwrap();
     past_the_grace().await;

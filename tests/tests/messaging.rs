@@ -200,6 +200,7 @@ on_both_stores! {
         // Another tenant sees none of it.
         let theirs = app
             .request_as("another-tenant", reqwest::Method::GET, "/v1/messages")
+            .await
             .send()
             .await
             .unwrap()

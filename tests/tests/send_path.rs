@@ -253,6 +253,7 @@ async fn a_send_cut_off_by_a_crash_waits_for_its_webhook_then_counts_as_unknown(
             Method::POST,
             &format!("/v1/messages/{silent}/resend"),
         )
+        .await
         .send()
         .await
         .expect("the request is sent");

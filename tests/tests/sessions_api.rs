@@ -143,6 +143,7 @@ on_both_stores! {
         // Another tenant may have the same number.
         let other = app
             .request_as("another-tenant", Method::POST, "/v1/sessions")
+            .await
             .json(&body)
             .send()
             .await
@@ -219,6 +220,7 @@ on_both_stores! {
         // but it proves nothing.
         let early = app
             .request_as("another-tenant", Method::POST, "/v1/sessions")
+            .await
             .json(&session_body(&number))
             .send()
             .await
@@ -233,6 +235,7 @@ on_both_stores! {
                 Method::POST,
                 &format!("/v1/sessions/{early_id}/connect"),
             )
+            .await
             .send()
             .await
             .unwrap();
@@ -241,6 +244,7 @@ on_both_stores! {
 
         let late = app
             .request_as("a-third-tenant", Method::POST, "/v1/sessions")
+            .await
             .json(&session_body(&number))
             .send()
             .await

@@ -283,6 +283,7 @@ on_both_stores! {
         };
         let registered = app
             .request_as(&attacker, Method::POST, "/v1/sessions")
+            .await
             .json(&session_body(&claimed))
             .send()
             .await
@@ -308,6 +309,7 @@ on_both_stores! {
                 Method::POST,
                 &format!("/v1/sessions/{attacker_session}/connect"),
             )
+            .await
             .send()
             .await
             .expect("the request is sent");
@@ -365,6 +367,7 @@ async fn connected_session_as(app: &TestApp, tenant: &str, number: FakeNumber) -
     app.graph.add_number(number.clone());
     let created = app
         .request_as(tenant, Method::POST, "/v1/sessions")
+        .await
         .json(&session_body(&number))
         .send()
         .await
@@ -373,13 +376,18 @@ async fn connected_session_as(app: &TestApp, tenant: &str, number: FakeNumber) -
     let (id, _) = receipt(created).await;
     let connected = app
         .request_as(tenant, Method::POST, &format!("/v1/sessions/{id}/connect"))
+        .await
         .send()
         .await
         .expect("the request is sent");
     assert_eq!(connected.status(), 202);
     let (_, position) = receipt(connected).await;
     let path = format!("/v1/sessions/{id}?minPosition={position}");
-    let read = app.request_as(tenant, Method::GET, &path).send().await;
+    let read = app
+        .request_as(tenant, Method::GET, &path)
+        .await
+        .send()
+        .await;
     assert_eq!(read.expect("the request is sent").status(), 200);
     TestSession { id, number }
 }
@@ -973,7 +981,7 @@ async fn wait_until_webhooks_processed(app: &TestApp) {
 }
 
 async fn get_json_as(app: &TestApp, tenant: &str, path: &str) -> Value {
-    let response = app.request_as(tenant, Method::GET, path).send().await;
+    let response = app.request_as(tenant, Method::GET, path).await.send().await;
     let response = response.expect("the request is sent");
     assert_eq!(response.status(), 200, "{path}");
     response.json().await.expect("a JSON document")

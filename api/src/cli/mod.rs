@@ -3,8 +3,10 @@
 //! - [`serve`]: the HTTP API and the projections, until SIGINT or SIGTERM.
 //! - [`history`]: an aggregate's events, in order, as recorded.
 //! - [`projections`]: each projection's checkpoint and lag; rebuilds.
+//! - [`accounts`]: a tenant's first admin, and API keys.
 //! - [`bench`]: runs `herald-bench`.
 
+pub mod accounts;
 pub mod bench;
 pub mod history;
 pub mod projections;

@@ -6,6 +6,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use herald_application::accounts::AccountsError;
 use herald_application::campaigns::QueryError;
 use herald_application::commands::CommandError;
 use herald_application::messages::SendRefusal;
@@ -27,8 +28,11 @@ pub enum ApiError {
         message: String,
         field: Option<String>,
     },
-    /// 401: no credentials (until accounts exist, no `X-Tenant-Id`).
+    /// 401: no credentials, or none that check.
     Unauthenticated(String),
+    /// 401: credentials refused for a reason the client can act on
+    /// (`bad_credentials`, `token_expired`, `token_reused`).
+    Refused { code: &'static str, message: String },
     /// 403: the credentials are known to be wrong for this request.
     Forbidden(String),
     /// 404: nothing of this tenant under this id.
@@ -87,6 +91,9 @@ impl ApiError {
                 message.clone(),
                 None,
             ),
+            Self::Refused { code, message } => {
+                (StatusCode::UNAUTHORIZED, code, message.clone(), None)
+            }
             Self::Forbidden(message) => (StatusCode::FORBIDDEN, "forbidden", message.clone(), None),
             Self::NotFound(message) => (StatusCode::NOT_FOUND, "not_found", message.clone(), None),
             Self::Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone(), None),
@@ -138,12 +145,58 @@ impl IntoResponse for ApiError {
             Json(json!({ "error": { "code": code, "message": message, "field": field } })),
         )
             .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
+    }
+}
+
+impl From<AccountsError> for ApiError {
+    fn from(error: AccountsError) -> Self {
+        let message = error.to_string();
+        match error {
+            AccountsError::Invalid(field) => Self::invalid(field),
+            AccountsError::Taken(_) => Self::Conflict {
+                code: "taken",
+                message,
+            },
+            AccountsError::BadCredentials => Self::Refused {
+                code: "bad_credentials",
+                message,
+            },
+            AccountsError::Unauthenticated(reason) => Self::Unauthenticated(reason.to_owned()),
+            AccountsError::TokenExpired => Self::Refused {
+                code: "token_expired",
+                message,
+            },
+            AccountsError::TokenReused => Self::Refused {
+                code: "token_reused",
+                message,
+            },
+            AccountsError::Deactivated => Self::Forbidden(message),
+            AccountsError::Forbidden(reason) => Self::Forbidden(reason),
+            AccountsError::NotFound => Self::NotFound("not found".into()),
+            AccountsError::Conflict(reason) => Self::Conflict {
+                code: "not_allowed",
+                message: reason,
+            },
+            AccountsError::Unavailable(detail) => {
+                tracing::warn!(%detail, "an account store is unavailable");
+                Self::Unavailable {
+                    code: "unavailable",
+                    message: "a store Herald needs cannot be reached; try again".into(),
+                }
+            }
+            AccountsError::Internal(detail) => Self::Internal(detail),
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
+use herald_application::accounts::Principal;
 use herald_application::CommandMetadata;
 use herald_domain::TenantId;
 use std::collections::HashMap;
@@ -12,8 +13,6 @@ use std::net::SocketAddr;
 
 use super::error::ApiError;
 
-pub const TENANT_HEADER: &str = "x-tenant-id";
-pub const ACTOR_HEADER: &str = "x-actor-id";
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 /// As clients write it, for error messages.
@@ -21,31 +20,33 @@ pub const IDEMPOTENCY_HEADER_NAME: &str = "Idempotency-Key";
 /// Longest idempotency key taken, as most APIs that take one.
 const MAX_IDEMPOTENCY_KEY: usize = 255;
 
-/// The tenant a request acts for. Until accounts exist it comes from the
-/// `X-Tenant-Id` header; every read and write is scoped to it.
+/// The caller, as its credentials were checked by the route's access
+/// (see [`super::access`]).
+pub struct Signed(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Signed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .map(Self)
+            .ok_or_else(|| ApiError::Unauthenticated("sign in first".into()))
+    }
+}
+
+/// The tenant a request acts for: the caller's, from its credentials.
+/// Every read and write is scoped to it.
 pub struct Tenant(pub TenantId);
 
 impl<S: Send + Sync> FromRequestParts<S> for Tenant {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        let value = parts.headers.get(TENANT_HEADER).ok_or_else(|| {
-            ApiError::Unauthenticated("the X-Tenant-Id header is required".into())
-        })?;
-        let text = value.to_str().map_err(|_| {
-            ApiError::bad_request(
-                "invalid_header",
-                "X-Tenant-Id must be plain text",
-                Some("X-Tenant-Id"),
-            )
-        })?;
-        TenantId::parse(text).map(Self).map_err(|e| {
-            ApiError::bad_request(
-                "invalid_header",
-                format!("X-Tenant-Id {e}"),
-                Some("X-Tenant-Id"),
-            )
-        })
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Signed(principal) = Signed::from_request_parts(parts, state).await?;
+        Ok(Self(principal.tenant))
     }
 }
 
@@ -56,21 +57,44 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Tenant(tenant) = Tenant::from_request_parts(parts, state).await?;
-        let actor = header_text(&parts.headers, ACTOR_HEADER, 128)
-            .unwrap_or_else(|| format!("tenant:{tenant}"));
-        let mut metadata = CommandMetadata::new(tenant, actor);
-        if let Some(correlation) = header_text(&parts.headers, CORRELATION_HEADER, 128) {
-            metadata.correlation_id = correlation;
-        }
-        metadata.user_agent = header_text(&parts.headers, header::USER_AGENT.as_str(), 512);
-        metadata.idempotency_key = idempotency_key(&parts.headers)?;
-        metadata.ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip().to_string());
+        let Signed(principal) = Signed::from_request_parts(parts, state).await?;
+        let mut metadata = request_metadata(parts, principal.tenant.clone(), "anonymous")?;
+        metadata.actor = principal.actor_label();
+        metadata.role = Some(principal.role_label().to_owned());
         Ok(Self(metadata))
     }
+}
+
+/// Where a request came from, for a request that has no signed-in caller
+/// yet (signing up or in): the command's actor is set once it is known.
+pub struct Origin(pub CommandMetadata);
+
+impl<S: Send + Sync> FromRequestParts<S> for Origin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        #[allow(clippy::expect_used)]
+        let nobody = TenantId::parse("unknown").expect("a valid tenant id");
+        request_metadata(parts, nobody, "anonymous").map(Self)
+    }
+}
+
+fn request_metadata(
+    parts: &Parts,
+    tenant: TenantId,
+    actor: &str,
+) -> Result<CommandMetadata, ApiError> {
+    let mut metadata = CommandMetadata::new(tenant, actor);
+    if let Some(correlation) = header_text(&parts.headers, CORRELATION_HEADER, 128) {
+        metadata.correlation_id = correlation;
+    }
+    metadata.user_agent = header_text(&parts.headers, header::USER_AGENT.as_str(), 512);
+    metadata.idempotency_key = idempotency_key(&parts.headers)?;
+    metadata.ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip().to_string());
+    Ok(metadata)
 }
 
 /// The `Idempotency-Key`, if given: 1 to 255 visible ASCII characters.

@@ -1,21 +1,22 @@
 //! Liveness, readiness and Prometheus metrics.
 
 use axum::extract::State;
+use axum::http::Method;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use herald_projections::ProjectionStatus;
 use serde_json::json;
 use std::fmt::Write;
 
+use super::access::{Access, Routes};
 use super::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(Method::GET, "/healthz", Access::Public, healthz)
+        .add(Method::GET, "/readyz", Access::Public, readyz)
+        .add(Method::GET, "/metrics", Access::Public, metrics)
 }
 
 /// The process is up.

@@ -1,5 +1,8 @@
 //! The HTTP API: routes under `/v1`, health and metrics.
 //!
+//! - [`access`]: every route with the access it needs, and the check of
+//!   the caller's credentials against it.
+//! - [`accounts`]: signing up and in, tokens, users and API keys.
 //! - [`campaigns`]: the campaign endpoints; [`sessions`]: the session
 //!   endpoints.
 //! - [`messages`]: sending a message, and the message and reply lists.
@@ -12,6 +15,8 @@
 //! - [`server`]: connections and their limits: head and request timeouts,
 //!   and a cap that slow clients cannot exhaust.
 
+pub mod access;
+pub mod accounts;
 pub mod body;
 pub mod campaigns;
 pub mod error;
@@ -27,6 +32,7 @@ pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
+use herald_application::accounts::{Accounts, ApiKeys};
 use herald_application::campaigns::CampaignQueries;
 use herald_application::messages::MessageQueries;
 use herald_application::sessions::SessionQueries;
@@ -64,6 +70,8 @@ impl std::ops::Deref for AppState {
 /// The services behind the routes, as ports: which event store and which
 /// projection runners serve them is start-up's business (`system.rs`).
 pub struct Services {
+    pub accounts: Arc<dyn Accounts>,
+    pub api_keys: Arc<dyn ApiKeys>,
     pub campaigns: Arc<dyn CampaignCommands>,
     pub campaign_queries: Arc<CampaignQueries>,
     pub sessions: Arc<dyn SessionCommands>,
@@ -76,22 +84,34 @@ pub struct Services {
     pub admission: server::Admission,
 }
 
-/// Every route, with the body limit, the request timeout, admission and
-/// the request log around them.
-pub fn router(state: AppState, request_timeout: Duration) -> Router {
-    Router::new()
+/// Every route but the long-lived ones, as declared with its access.
+fn bounded_routes() -> access::Routes {
+    accounts::routes()
         .merge(campaigns::routes())
         .merge(sessions::routes())
         .merge(messages::routes())
         .merge(webhooks::routes())
         .merge(health::routes())
+}
+
+/// Every route of the API with the access it needs: what the isolation
+/// tests go through, so a route added without them fails them.
+pub fn endpoints() -> Vec<access::Endpoint> {
+    bounded_routes().merge(campaigns::streams()).endpoints()
+}
+
+/// Every route, with the body limit, the request timeout, admission and
+/// the request log around them.
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    bounded_routes()
+        .into_router(&state)
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             request_timeout,
             server::request_timeout,
         ))
-        .merge(campaigns::streams())
+        .merge(campaigns::streams().into_router(&state))
         .layer(axum::middleware::from_fn_with_state(
             state.admission.clone(),
             server::admit,

@@ -2,12 +2,12 @@
 //! notifications (POST), verified by signature and recorded before the 200.
 
 use axum::extract::State;
+use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use herald_application::webhooks::IntakeError;
 
+use super::access::{Access, Routes};
 use super::body::RawBody;
 use super::error::ApiError;
 use super::extract::QueryParams;
@@ -18,8 +18,16 @@ pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
 /// Meta's challenge is a number; anything longer than this is not one.
 const MAX_CHALLENGE: usize = 256;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/v1/webhooks/whatsapp", get(verify).post(receive))
+/// Public: Meta signs what it sends, and the signature is checked.
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(Method::GET, "/v1/webhooks/whatsapp", Access::Public, verify)
+        .add(
+            Method::POST,
+            "/v1/webhooks/whatsapp",
+            Access::Public,
+            receive,
+        )
 }
 
 async fn verify(State(app): State<AppState>, params: QueryParams) -> Result<Response, ApiError> {

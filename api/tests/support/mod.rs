@@ -74,6 +74,8 @@ pub struct ServeOptions {
 pub struct Serving {
     child: Child,
     pub address: String,
+    data: PathBuf,
+    env: Vec<(&'static str, String)>,
 }
 
 impl Serving {
@@ -84,7 +86,10 @@ impl Serving {
     pub async fn start_with(data: &Path, options: ServeOptions) -> Self {
         let address = options.address.unwrap_or_else(free_address);
         let mut command = herald(data, &address);
-        command.arg("serve").stdout(Stdio::null()).envs(options.env);
+        command
+            .arg("serve")
+            .stdout(Stdio::null())
+            .envs(options.env.clone());
         match &options.log {
             Some(path) => command.stderr(std::fs::File::create(path).expect("a log file")),
             None => command.stderr(Stdio::null()),
@@ -107,9 +112,44 @@ impl Serving {
             }
         }
         let child = command.spawn().expect("herald starts");
-        let serving = Self { child, address };
+        let serving = Self {
+            child,
+            address,
+            data: data.to_owned(),
+            env: options.env,
+        };
         serving.wait_until_healthy().await;
         serving
+    }
+
+    /// An API key of `tenant` with every permission, issued as an operator
+    /// does: `herald accounts issue-key`, beside this server.
+    ///
+    /// # Panics
+    /// When the verb fails.
+    pub fn api_key(&self, tenant: &str) -> String {
+        let output = herald(&self.data, &self.address)
+            .envs(self.env.clone())
+            .args([
+                "accounts",
+                "issue-key",
+                "--tenant",
+                tenant,
+                "--name",
+                "tests",
+            ])
+            .args(["--permissions", "admin"])
+            .output()
+            .expect("herald accounts issue-key runs");
+        assert!(
+            output.status.success(),
+            "issue-key failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout)
+            .expect("the key is text")
+            .trim()
+            .to_owned()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -215,6 +255,7 @@ impl Probed {
 /// health check does, every `interval`, while `going` says so.
 pub async fn probe(
     base: String,
+    key: String,
     paths: &[&str],
     interval: Duration,
     going: impl Fn() -> bool,
@@ -230,7 +271,7 @@ pub async fn probe(
             let started = Instant::now();
             let answer = client
                 .get(format!("{base}{path}"))
-                .header("X-Tenant-Id", "acme")
+                .bearer_auth(&key)
                 .send()
                 .await;
             match answer {
@@ -246,14 +287,14 @@ pub async fn probe(
     probed
 }
 
-/// Creates a session (not connected) for `tenant` on the Herald at `url`,
-/// for campaigns to name (a campaign must name a session its tenant has);
-/// gives its id.
+/// Creates a session (not connected) on the Herald at `url` for the tenant
+/// of `key`, for campaigns to name (a campaign must name a session its
+/// tenant has); gives its id.
 ///
 /// # Panics
 /// When Herald refuses it.
 #[allow(dead_code)]
-pub async fn create_session(client: &reqwest::Client, url: &str, tenant: &str) -> String {
+pub async fn create_session(client: &reqwest::Client, url: &str, key: &str) -> String {
     let body = serde_json::json!({
         "phoneNumber": "+15550009999",
         "sessionName": "Campaigns",
@@ -265,7 +306,7 @@ pub async fn create_session(client: &reqwest::Client, url: &str, tenant: &str) -
     });
     let created = client
         .post(format!("{url}/v1/sessions"))
-        .header("X-Tenant-Id", tenant)
+        .bearer_auth(key)
         .json(&body)
         .send()
         .await

@@ -165,7 +165,9 @@ impl<K: TenantEventStores<ApiKey>> ApiKeyService<K> {
         Ok(principal)
     }
 
-    async fn load(&self, tenant: &TenantId, id: Uuid) -> Result<ApiKey, AccountsError> {
+    /// # Errors
+    /// When the store fails.
+    pub async fn load(&self, tenant: &TenantId, id: Uuid) -> Result<ApiKey, AccountsError> {
         self.keys
             .load(tenant, &id.to_string())
             .await
@@ -179,8 +181,12 @@ impl<K: TenantEventStores<ApiKey>> ApiKeyService<K> {
         command: ApiKeyCommand,
         request: &CommandMetadata,
     ) -> Result<CommandReceipt, AccountsError> {
+        // One request may run several commands (a sign-up records the
+        // account, then its verification link): each has an id of its
+        // own, and they share the request's correlation id.
         let metadata = CommandMetadata {
             tenant: tenant.clone(),
+            command_id: Uuid::now_v7(),
             ..request.clone()
         };
         let receipt = self

@@ -10,6 +10,7 @@
 //! - [`principal`]: [`Principal`], the tenant and actor of a request.
 //! - [`ports`]: the password hasher, the access-token signer, the registry
 //!   of unique names, the mailer.
+//! - [`use_cases`]: both services as traits, as the HTTP API holds them.
 //! - [`recent`]: accounts as a node last read them, for a short while.
 //! - [`error`]: [`AccountsError`], why an operation was refused.
 
@@ -20,8 +21,12 @@ pub mod ports;
 pub mod principal;
 pub mod recent;
 pub mod service;
+pub mod use_cases;
 
 pub use error::AccountsError;
 pub use keys::{ApiKeyService, CreatedKey};
 pub use principal::{Actor, Principal};
-pub use service::{AccountParts, AccountService, AccountSettings, SignUp, SignedUp, Tokens};
+pub use service::{
+    AccountParts, AccountService, AccountSettings, Invite, SignUp, SignedUp, Tokens,
+};
+pub use use_cases::{Accounts, ApiKeys};

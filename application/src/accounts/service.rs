@@ -67,6 +67,15 @@ pub struct SignUp {
     pub profile: Profile,
 }
 
+/// A user an admin adds to its tenant.
+#[derive(Debug, Clone)]
+pub struct Invite {
+    pub email: Email,
+    pub username: Username,
+    pub role: Role,
+    pub profile: Profile,
+}
+
 #[derive(Debug, Clone)]
 pub struct SignedUp {
     pub tenant: TenantId,
@@ -167,12 +176,15 @@ impl<U: TenantEventStores<User>> AccountService<U> {
     pub async fn invite(
         &self,
         admin: &Principal,
-        email: Email,
-        username: Username,
-        role: Role,
-        profile: Profile,
+        invite: Invite,
         request: &CommandMetadata,
     ) -> Result<(Uuid, CommandReceipt), AccountsError> {
+        let Invite {
+            email,
+            username,
+            role,
+            profile,
+        } = invite;
         let user = Uuid::now_v7();
         // Nobody knows this password: the invited user sets one.
         let placeholder = Password::parse(&super::credentials::random_secret(), "password")
@@ -704,8 +716,19 @@ impl<U: TenantEventStores<User>> AccountService<U> {
         })
     }
 
-    pub fn access_tokens(&self) -> &Arc<dyn AccessTokens> {
-        &self.parts.access_tokens
+    /// The principal a user's access token (a JWT) stands for.
+    ///
+    /// # Errors
+    /// `TokenExpired`, or `Unauthenticated` for a token that does not
+    /// check or whose sign-in has ended.
+    pub async fn authenticate(&self, token: &str) -> Result<Principal, AccountsError> {
+        let claims = self.parts.access_tokens.check(token).map_err(|e| match e {
+            super::ports::AccessTokenError::Expired => AccountsError::TokenExpired,
+            super::ports::AccessTokenError::Invalid => {
+                AccountsError::Unauthenticated("the access token is not valid")
+            }
+        })?;
+        self.principal_for(claims).await
     }
 
     /// # Errors
@@ -724,8 +747,12 @@ impl<U: TenantEventStores<User>> AccountService<U> {
         command: UserCommand,
         request: &CommandMetadata,
     ) -> Result<CommandReceipt, AccountsError> {
+        // One request may run several commands (a sign-up records the
+        // account, then its verification link): each has an id of its
+        // own, and they share the request's correlation id.
         let metadata = CommandMetadata {
             tenant: tenant.clone(),
+            command_id: Uuid::now_v7(),
             ..request.clone()
         };
         let receipt = self

@@ -144,6 +144,11 @@ impl ApiKey {
         self.state.as_ref().is_some_and(|s| s.revoked)
     }
 
+    /// What the key was made with (its secret only as a keyed hash).
+    pub fn details(&self) -> Option<&NewApiKey> {
+        self.state.as_ref().map(|s| &s.key)
+    }
+
     pub fn last_used(&self) -> Option<DateTime<Utc>> {
         self.state.as_ref().and_then(|s| s.last_used)
     }

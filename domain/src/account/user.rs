@@ -54,6 +54,7 @@ struct UserState {
     verification: Option<OneTimeToken>,
     reset: Option<OneTimeToken>,
     last_login: Option<DateTime<Utc>>,
+    registered_at: DateTime<Utc>,
     families: BTreeMap<String, RefreshFamily>,
 }
 
@@ -95,6 +96,7 @@ impl Aggregate for User {
                     password,
                     role,
                     profile,
+                    at,
                     ..
                 },
             ) => {
@@ -109,6 +111,7 @@ impl Aggregate for User {
                     verification: None,
                     reset: None,
                     last_login: None,
+                    registered_at: at,
                     families: BTreeMap::new(),
                 });
             }
@@ -145,6 +148,14 @@ impl User {
 
     pub fn email_verified(&self) -> bool {
         self.state.as_ref().is_some_and(|s| s.email_verified)
+    }
+
+    pub fn profile(&self) -> Option<&Profile> {
+        self.state.as_ref().map(|s| &s.profile)
+    }
+
+    pub fn registered_at(&self) -> Option<DateTime<Utc>> {
+        self.state.as_ref().map(|s| s.registered_at)
     }
 
     pub fn last_login(&self) -> Option<DateTime<Utc>> {

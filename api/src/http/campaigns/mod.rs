@@ -7,35 +7,75 @@ mod handlers;
 mod progress;
 mod recipients;
 
-use axum::routing::{get, post};
-use axum::Router;
+use axum::http::Method;
+use herald_domain::account::Action::{ManageCampaigns, ReadMessaging};
 
-use super::AppState;
+use super::access::{Access::May, Routes};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/campaigns", post(handlers::create).get(handlers::list))
-        .route(
-            "/v1/campaigns/{id}",
-            get(handlers::get).patch(handlers::edit),
-        )
-        .route(
+pub fn routes() -> Routes {
+    let manage = May(ManageCampaigns);
+    let read = May(ReadMessaging);
+    Routes::new()
+        .add(Method::POST, "/v1/campaigns", manage, handlers::create)
+        .add(Method::GET, "/v1/campaigns", read, handlers::list)
+        .add(Method::GET, "/v1/campaigns/{id}", read, handlers::get)
+        .add(Method::PATCH, "/v1/campaigns/{id}", manage, handlers::edit)
+        .add(
+            Method::POST,
             "/v1/campaigns/{id}/recipients",
-            post(handlers::add_recipients).get(handlers::recipients),
+            manage,
+            handlers::add_recipients,
         )
-        .route("/v1/campaigns/{id}/schedule", post(handlers::schedule))
-        .route("/v1/campaigns/{id}/start", post(handlers::start))
-        .route("/v1/campaigns/{id}/pause", post(handlers::pause))
-        .route("/v1/campaigns/{id}/resume", post(handlers::resume))
-        .route("/v1/campaigns/{id}/stop", post(handlers::stop))
-        .route(
+        .add(
+            Method::GET,
+            "/v1/campaigns/{id}/recipients",
+            read,
+            handlers::recipients,
+        )
+        .add(
+            Method::POST,
+            "/v1/campaigns/{id}/schedule",
+            manage,
+            handlers::schedule,
+        )
+        .add(
+            Method::POST,
+            "/v1/campaigns/{id}/start",
+            manage,
+            handlers::start,
+        )
+        .add(
+            Method::POST,
+            "/v1/campaigns/{id}/pause",
+            manage,
+            handlers::pause,
+        )
+        .add(
+            Method::POST,
+            "/v1/campaigns/{id}/resume",
+            manage,
+            handlers::resume,
+        )
+        .add(
+            Method::POST,
+            "/v1/campaigns/{id}/stop",
+            manage,
+            handlers::stop,
+        )
+        .add(
+            Method::POST,
             "/v1/campaigns/{id}/resend-unknown",
-            post(handlers::resend_unknown),
+            manage,
+            handlers::resend_unknown,
         )
 }
 
-/// Routes whose answers stream for as long as the client stays: outside
-/// the request timeout.
-pub fn streams() -> Router<AppState> {
-    Router::new().route("/v1/campaigns/{id}/progress", get(progress::progress))
+/// Long-lived answers, which the request timeout does not cut off.
+pub fn streams() -> Routes {
+    Routes::new().add(
+        Method::GET,
+        "/v1/campaigns/{id}/progress",
+        May(ReadMessaging),
+        progress::progress,
+    )
 }

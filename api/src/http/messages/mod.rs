@@ -5,16 +5,28 @@
 mod bodies;
 mod handlers;
 
-use axum::routing::{get, post};
-use axum::Router;
+use axum::http::Method;
+use herald_domain::account::Action::{ReadMessaging, SendMessages};
 
-use super::AppState;
+use super::access::{Access::May, Routes};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/sessions/{id}/messages", post(handlers::send))
-        .route("/v1/messages", get(handlers::list))
-        .route("/v1/messages/{id}", get(handlers::get))
-        .route("/v1/messages/{id}/resend", post(handlers::resend))
-        .route("/v1/replies", get(handlers::replies))
+pub fn routes() -> Routes {
+    let send = May(SendMessages);
+    let read = May(ReadMessaging);
+    Routes::new()
+        .add(
+            Method::POST,
+            "/v1/sessions/{id}/messages",
+            send,
+            handlers::send,
+        )
+        .add(Method::GET, "/v1/messages", read, handlers::list)
+        .add(Method::GET, "/v1/messages/{id}", read, handlers::get)
+        .add(
+            Method::POST,
+            "/v1/messages/{id}/resend",
+            send,
+            handlers::resend,
+        )
+        .add(Method::GET, "/v1/replies", read, handlers::replies)
 }

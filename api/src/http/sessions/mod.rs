@@ -5,26 +5,46 @@
 mod bodies;
 mod handlers;
 
-use axum::routing::{get, post, put};
-use axum::Router;
+use axum::http::Method;
+use herald_domain::account::Action::{ManageSessions, ReadMessaging};
 
-use super::AppState;
+use super::access::{Access::May, Routes};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/sessions", post(handlers::create).get(handlers::list))
-        .route(
+pub fn routes() -> Routes {
+    let manage = May(ManageSessions);
+    let read = May(ReadMessaging);
+    Routes::new()
+        .add(Method::POST, "/v1/sessions", manage, handlers::create)
+        .add(Method::GET, "/v1/sessions", read, handlers::list)
+        .add(Method::GET, "/v1/sessions/{id}", read, handlers::get)
+        .add(
+            Method::DELETE,
             "/v1/sessions/{id}",
-            get(handlers::get).delete(handlers::delete),
+            manage,
+            handlers::delete,
         )
-        .route("/v1/sessions/{id}/connect", post(handlers::connect))
-        .route("/v1/sessions/{id}/disconnect", post(handlers::disconnect))
-        .route(
+        .add(
+            Method::POST,
+            "/v1/sessions/{id}/connect",
+            manage,
+            handlers::connect,
+        )
+        .add(
+            Method::POST,
+            "/v1/sessions/{id}/disconnect",
+            manage,
+            handlers::disconnect,
+        )
+        .add(
+            Method::PUT,
             "/v1/sessions/{id}/credentials",
-            put(handlers::replace_credentials),
+            manage,
+            handlers::replace_credentials,
         )
-        .route(
+        .add(
+            Method::PUT,
             "/v1/sessions/{id}/throughput",
-            put(handlers::set_throughput),
+            manage,
+            handlers::set_throughput,
         )
 }
