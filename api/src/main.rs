@@ -43,6 +43,11 @@ enum Command {
         #[command(subcommand)]
         command: AccountsCommand,
     },
+    /// Set a tenant's plan, or limits agreed apart from the tiers.
+    Subscriptions {
+        #[command(subcommand)]
+        command: SubscriptionsCommand,
+    },
     /// Inspect or rebuild projections.
     Projections {
         #[command(subcommand)]
@@ -83,6 +88,39 @@ enum AccountsCommand {
         /// Days until it expires; by default it does not.
         #[arg(long)]
         days: Option<u32>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SubscriptionsCommand {
+    /// Put a tenant on a tier (free, pro, business), for some days or open-ended.
+    SetPlan {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        tier: String,
+        #[arg(long)]
+        days: Option<u32>,
+    },
+    /// Limits agreed for a tenant apart from its tier; figures not given
+    /// stay as the tier has them.
+    SetLimits {
+        #[arg(long)]
+        tenant: String,
+        /// No limit on anything.
+        #[arg(long)]
+        unlimited: bool,
+        #[arg(long)]
+        sessions: Option<u32>,
+        #[arg(long)]
+        messages_per_day: Option<u32>,
+        #[arg(long)]
+        campaigns_per_month: Option<u32>,
+        #[arg(long)]
+        chatbots: Option<u32>,
+        /// Back to the tier's own limits.
+        #[arg(long)]
+        clear: bool,
     },
 }
 
@@ -135,6 +173,31 @@ async fn main() -> ExitCode {
                     days,
                 },
         } => cli::accounts::issue_key(&settings, &tenant, &name, &permissions, days).await,
+        Command::Subscriptions {
+            command: SubscriptionsCommand::SetPlan { tenant, tier, days },
+        } => cli::subscriptions::set_plan(&settings, &tenant, &tier, days).await,
+        Command::Subscriptions {
+            command:
+                SubscriptionsCommand::SetLimits {
+                    tenant,
+                    unlimited,
+                    sessions,
+                    messages_per_day,
+                    campaigns_per_month,
+                    chatbots,
+                    clear,
+                },
+        } => {
+            let agreed = cli::subscriptions::AgreedLimits {
+                unlimited,
+                sessions,
+                messages_per_day,
+                campaigns_per_month,
+                chatbots,
+                clear,
+            };
+            cli::subscriptions::set_limits(&settings, &tenant, agreed).await
+        }
         Command::Projections {
             command: ProjectionsCommand::Status,
         } => cli::projections::status(&settings).await,

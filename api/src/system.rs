@@ -23,6 +23,7 @@ use herald_application::ports::whatsapp::WhatsAppGateway;
 use herald_application::ports::work_feed::WorkFeed;
 use herald_application::progress::ProjectionPositions;
 use herald_application::sessions::{SessionQueries, SessionService};
+use herald_application::subscriptions::{PlanLimits, SubscriptionService, Subscriptions};
 use herald_application::use_cases::SessionCommands;
 use herald_application::webhooks::processor::SentMessages;
 use herald_application::webhooks::{ReadModelDirectory, WebhookIntake, WebhookProcessor};
@@ -32,6 +33,7 @@ use herald_domain::campaign::Campaign;
 use herald_domain::conversation::Conversation;
 use herald_domain::message::Message;
 use herald_domain::session::Session;
+use herald_domain::subscription::Subscription;
 use herald_domain::webhook::Webhook;
 use herald_domain::Clock;
 use herald_infrastructure::accounts::{Argon2Hasher, JwtAccessTokens, OutboxMailer};
@@ -379,6 +381,7 @@ const WORKER_CONCURRENCY: usize = 32;
 /// manager of the node, so that each aggregate is cached once and a load
 /// after another part's command reads only what that command added.
 struct EventStores {
+    subscriptions: JetStreamEventStore<Subscription>,
     users: JetStreamEventStore<User>,
     api_keys: JetStreamEventStore<ApiKey>,
     campaigns: JetStreamEventStore<Campaign>,
@@ -391,6 +394,7 @@ struct EventStores {
 impl EventStores {
     fn on(log: &EventLog) -> Self {
         Self {
+            subscriptions: JetStreamEventStore::new(log.clone()),
             users: JetStreamEventStore::new(log.clone()),
             api_keys: JetStreamEventStore::new(log.clone()),
             campaigns: JetStreamEventStore::new(log.clone()),
@@ -422,6 +426,11 @@ fn services(
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (accounts, api_keys) =
         account_services(stores, backends, settings, signing_keys, &vault, &clock)?;
+    let subscriptions: Arc<dyn Subscriptions> = Arc::new(
+        SubscriptionService::new(stores.subscriptions.clone(), Arc::clone(&clock))
+            .claiming_transactions(Arc::new(JetStreamNameRegistry::new(&backends.event_log))),
+    );
+    let limits: Arc<dyn PlanLimits> = Arc::clone(&subscriptions) as Arc<dyn PlanLimits>;
     let store = &backends.read_store;
     let queries =
         |positions: ProjectionPositions| (Arc::clone(store), positions, settings.read_wait);
@@ -434,19 +443,25 @@ fn services(
     ));
     let (s, p, w) = queries(positions.clone());
     let message_queries = Arc::new(MessageQueries::new(s, p, w));
-    let sessions = Arc::new(SessionService::new(
-        stores.sessions.clone(),
-        Arc::clone(&clock),
-        Arc::clone(&vault),
-        Arc::clone(gateway),
-        Arc::clone(&session_queries),
-    ));
-    let messaging = Arc::new(MessagingService::new(
-        Arc::clone(&sessions),
-        stores.conversations.clone(),
-        stores.messages.clone(),
-        Arc::clone(&clock),
-    ));
+    let sessions = Arc::new(
+        SessionService::new(
+            stores.sessions.clone(),
+            Arc::clone(&clock),
+            Arc::clone(&vault),
+            Arc::clone(gateway),
+            Arc::clone(&session_queries),
+        )
+        .limited_by(Arc::clone(&limits)),
+    );
+    let messaging = Arc::new(
+        MessagingService::new(
+            Arc::clone(&sessions),
+            stores.conversations.clone(),
+            stores.messages.clone(),
+            Arc::clone(&clock),
+        )
+        .limited_by(Arc::clone(&limits)),
+    );
     let (s, p, w) = queries(positions);
     let monitors = runners
         .iter()
@@ -455,9 +470,11 @@ fn services(
     let state = AppState::new(http::Services {
         accounts,
         api_keys,
+        subscriptions,
         campaigns: Arc::new(
             CampaignService::new(stores.campaigns.clone(), Arc::clone(&clock))
-                .checking_sessions(Arc::clone(&sessions) as Arc<dyn SessionLookup>),
+                .checking_sessions(Arc::clone(&sessions) as Arc<dyn SessionLookup>)
+                .limited_by(limits),
         ),
         campaign_queries: Arc::new(CampaignQueries::new(s, p, w)),
         sessions: Arc::clone(&sessions) as Arc<dyn SessionCommands>,
@@ -524,6 +541,15 @@ pub fn operator_accounts(
     account_services(&stores, backends, settings, signing_keys, &vault, &clock)
 }
 
+/// The subscription service for the operator's verbs, over `backends`.
+pub fn operator_subscriptions(backends: &Backends) -> Arc<dyn Subscriptions> {
+    let stores = EventStores::on(&backends.event_log);
+    Arc::new(
+        SubscriptionService::new(stores.subscriptions, Arc::new(SystemClock))
+            .claiming_transactions(Arc::new(JetStreamNameRegistry::new(&backends.event_log))),
+    )
+}
+
 /// Password hashes computed at once: each takes 19 MiB and one core for
 /// tens of milliseconds, so more than the cores would only queue.
 const PASSWORD_HASHES_AT_ONCE: usize = 2;
@@ -560,18 +586,21 @@ fn workers(
             Arc::new(SystemClock),
             node,
         )),
-        Arc::new(CampaignSender::new(
-            stores.campaigns.clone(),
-            Arc::clone(sessions),
-            stores.messages.clone(),
-            SenderConfig {
-                number_rate: settings.number_rate,
-                failure_window: settings.campaign_failure_window,
-                failure_percent: settings.campaign_failure_percent,
-            },
-            Arc::new(SystemClock),
-            node,
-        )),
+        Arc::new(
+            CampaignSender::new(
+                stores.campaigns.clone(),
+                Arc::clone(sessions),
+                stores.messages.clone(),
+                SenderConfig {
+                    number_rate: settings.number_rate,
+                    failure_window: settings.campaign_failure_window,
+                    failure_percent: settings.campaign_failure_percent,
+                },
+                Arc::new(SystemClock),
+                node,
+            )
+            .limited_by(Arc::clone(&state.subscriptions) as Arc<dyn PlanLimits>),
+        ),
         Arc::new(CampaignScheduler::new(
             stores.campaigns.clone(),
             Arc::new(SystemClock),

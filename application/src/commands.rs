@@ -12,6 +12,7 @@ use crate::metadata::{keys, CommandMetadata};
 use crate::ports::event_store::{
     StoreFailure, StoreFailureKind, StoredAggregate, TenantEventStores,
 };
+use crate::subscriptions::OverLimit;
 
 /// Where a command was recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +30,9 @@ pub enum CommandError<E: std::error::Error> {
     /// The aggregate refused the command.
     #[error(transparent)]
     Rejected(E),
+    /// The tenant's plan allows no more of what the command would use.
+    #[error("{0}")]
+    OverLimit(OverLimit),
     /// Other commands kept changing the aggregate while this one was decided.
     #[error("the {0} kept changing while this command ran; try again")]
     Conflict(&'static str),
@@ -50,6 +54,7 @@ impl<E: std::error::Error> CommandError<E> {
     ) -> CommandError<F> {
         match self {
             Self::Rejected(e) => CommandError::Rejected(refusal(e)),
+            Self::OverLimit(over) => CommandError::OverLimit(over),
             Self::Conflict(what) => CommandError::Conflict(what),
             Self::Store(failure) => CommandError::Store(failure),
             Self::Internal(detail) => CommandError::Internal(detail),

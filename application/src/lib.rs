@@ -20,6 +20,9 @@
 //! - [`messages`]: sending messages, the dispatcher, and the `messages` and
 //!   `replies` read models.
 //! - [`webhooks`]: receiving Meta's webhooks and applying them.
+//! - [`accounts`]: signing up and in, tokens, API keys, who a request acts as.
+//! - [`subscriptions`]: a tenant's plan, and the reservations limited
+//!   commands make against it.
 //! - [`use_cases`]: the command services as traits, which is how the HTTP
 //!   API holds them, naming no store.
 //! - [`workers`]: running process managers over the event log.
@@ -38,6 +41,7 @@ pub mod ports;
 pub mod progress;
 pub mod queries;
 pub mod sessions;
+pub mod subscriptions;
 pub mod use_cases;
 pub mod webhooks;
 pub mod workers;

@@ -296,7 +296,7 @@ async fn start(
 /// When this binary's folder cannot be found, or it holds no such binary.
 /// An API key of `tenant` with every permission, issued as an operator
 /// does (`herald accounts issue-key`) beside a `herald serve` on
-/// `nats_url` and `data_dir`.
+/// `nats_url` and `data_dir`, the tenant given no plan limits.
 ///
 /// # Errors
 /// When the verb fails.
@@ -305,6 +305,26 @@ pub fn issue_key(
     data_dir: &std::path::Path,
     tenant: &str,
 ) -> anyhow::Result<String> {
+    // The bench measures Herald, not the plans: no limits.
+    let limits = std::process::Command::new(sibling_binary("herald")?)
+        .args([
+            "subscriptions",
+            "set-limits",
+            "--tenant",
+            tenant,
+            "--unlimited",
+        ])
+        .env("HERALD_NATS_URL", nats_url)
+        .env("HERALD_DATA_DIR", data_dir)
+        .env_remove("HERALD_MONGODB_URI")
+        .env("RUST_LOG", "warn")
+        .output()
+        .context("running herald subscriptions set-limits")?;
+    anyhow::ensure!(
+        limits.status.success(),
+        "set-limits failed: {}",
+        String::from_utf8_lossy(&limits.stderr)
+    );
     let output = std::process::Command::new(sibling_binary("herald")?)
         .args([
             "accounts",

@@ -105,14 +105,34 @@ pub async fn spawn_app_with_settings(
 }
 
 /// An API key of `tenant` with every permission, made as the operator's
-/// `herald accounts issue-key` makes one.
+/// `herald accounts issue-key` makes one; the tenant is given limits
+/// agreed apart from the tiers, none at all (`herald subscriptions
+/// set-limits --unlimited`), so that tests send what they need. Tests of
+/// the plans sign up tenants of their own, on the free plan.
 ///
 /// # Panics
 /// When `tenant` is not a tenant id, or Herald refuses.
 pub async fn issue_key(herald: &Herald, tenant: &str) -> String {
     use herald_domain::account::{KeyName, Permission};
+    use herald_domain::subscription::{Limit, Limits, SubscriptionCommand};
     let tenant = TenantId::parse(tenant).expect("a tenant id");
     let metadata = herald_application::CommandMetadata::new(tenant.clone(), "operator");
+    let unlimited = Limits {
+        max_sessions: Limit::Unlimited,
+        max_messages_per_day: Limit::Unlimited,
+        max_campaigns_per_month: Limit::Unlimited,
+        max_chatbots: Limit::Unlimited,
+    };
+    herald
+        .state()
+        .subscriptions
+        .execute(
+            &tenant,
+            SubscriptionCommand::SetCustomLimits(Some(unlimited)),
+            &metadata,
+        )
+        .await
+        .expect("the tenant's limits are set");
     herald
         .state()
         .api_keys

@@ -62,7 +62,20 @@ fn case(endpoint: &Endpoint) -> Option<Case> {
     let case = match (endpoint.method, endpoint.path) {
         (_, path) if path.starts_with("/v1/auth/") => NotScoped,
         (_, "/v1/webhooks/whatsapp" | "/healthz" | "/readyz" | "/metrics") => NotScoped,
-        ("GET", "/v1/campaigns" | "/v1/sessions" | "/v1/messages" | "/v1/replies") => ListsOwn,
+        (
+            "GET",
+            "/v1/campaigns"
+            | "/v1/sessions"
+            | "/v1/messages"
+            | "/v1/replies"
+            | "/v1/subscription"
+            | "/v1/subscription/payments",
+        ) => ListsOwn,
+        ("PUT", "/v1/subscription/plan") => CreatesOwn(|_| json!({ "tier": "pro" })),
+        ("POST", "/v1/subscription/cancel") => CreatesOwn(|_| json!({})),
+        ("POST", "/v1/subscription/payments") => CreatesOwn(
+            |_| json!({ "transactionId": "pi_B", "amount": 10, "paymentMethod": "manual", "status": "pending" }),
+        ),
         ("POST", "/v1/campaigns") => CreatesOwn(|owned| {
             json!({ "campaignName": "B's", "sessionId": owned.session.id, "messageType": "text",
                     "messageContent": "Hi", "recipients": ["+14155550100"] })
@@ -160,6 +173,13 @@ async fn tenant_a(app: &TestApp) -> Owned {
         .json()
         .await
         .unwrap();
+    let paid = app
+        .request(Method::POST, "/v1/subscription/payments")
+        .json(&json!({ "transactionId": "pi_A_only", "amount": 29, "paymentMethod": "stripe", "status": "completed" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 201);
     Owned {
         session,
         campaign,
@@ -180,6 +200,7 @@ fn secrets_of_a(owned: &Owned) -> Vec<String> {
         owned.key_id.clone(),
         "a-agent@example.com".to_owned(),
         "Yes, it ships today".to_owned(),
+        "pi_A_only".to_owned(),
     ]
 }
 

@@ -12,6 +12,7 @@ use herald_application::commands::CommandError;
 use herald_application::messages::SendRefusal;
 use herald_application::ports::event_store::StoreFailureKind;
 use herald_application::progress::NotCaughtUp;
+use herald_application::subscriptions::OverLimit;
 use herald_domain::campaign::CampaignError;
 use herald_domain::message::MessageError;
 use herald_domain::session::SessionError;
@@ -47,6 +48,10 @@ pub enum ApiError {
     Invalid { field: String, message: String },
     /// 422: the `Idempotency-Key` named an earlier, different request.
     KeyReused(String),
+    /// 402 (sessions, chatbots: only deleting one or a larger plan helps)
+    /// or 429 with `Retry-After` (messages a day, campaigns a month: the
+    /// count starts again): the tenant's plan allows no more.
+    OverLimit(OverLimit),
     /// 503: a dependency is down or behind; worth retrying.
     Unavailable { code: &'static str, message: String },
     /// 500: Herald's fault. The detail is logged, never sent.
@@ -124,6 +129,12 @@ impl ApiError {
             Self::Unavailable { code, message } => {
                 (StatusCode::SERVICE_UNAVAILABLE, code, message.clone(), None)
             }
+            Self::OverLimit(over) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "plan_limit",
+                over.to_string(),
+                None,
+            ),
             Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -134,8 +145,37 @@ impl ApiError {
     }
 }
 
+/// The answer to a command over the tenant's plan: the limit, the usage
+/// and, for what starts again, when.
+fn over_limit(over: &OverLimit) -> Response {
+    let status = match over.resets_at {
+        Some(_) => StatusCode::TOO_MANY_REQUESTS,
+        None => StatusCode::PAYMENT_REQUIRED,
+    };
+    let body = json!({ "error": {
+        "code": "plan_limit",
+        "message": over.to_string(),
+        "field": null,
+        "limit": over.resource.limit_name(),
+        "allowed": over.limit.as_number(),
+        "used": over.used,
+        "resetsAt": over.resets_at,
+    }});
+    let mut response = (status, Json(body)).into_response();
+    if let Some(at) = over.resets_at {
+        let seconds = (at - chrono::Utc::now()).num_seconds().max(1);
+        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+    }
+    response
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Self::OverLimit(over) = &self {
+            return over_limit(over);
+        }
         if let Self::Internal(detail) = &self {
             tracing::error!(%detail, "internal error");
         }
@@ -273,6 +313,7 @@ impl<E: Refusal> From<CommandError<E>> for ApiError {
     fn from(error: CommandError<E>) -> Self {
         match error {
             CommandError::Rejected(refusal) => refusal.into_api_error(),
+            CommandError::OverLimit(over) => Self::OverLimit(over),
             CommandError::Conflict(_) => Self::Conflict {
                 code: "concurrent_modification",
                 message: error.to_string(),

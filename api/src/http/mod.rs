@@ -3,6 +3,7 @@
 //! - [`access`]: every route with the access it needs, and the check of
 //!   the caller's credentials against it.
 //! - [`accounts`]: signing up and in, tokens, users and API keys.
+//! - [`subscription`]: the tenant's plan, limits, usage and payments.
 //! - [`campaigns`]: the campaign endpoints; [`sessions`]: the session
 //!   endpoints.
 //! - [`messages`]: sending a message, and the message and reply lists.
@@ -28,6 +29,7 @@ pub mod observe;
 pub mod pages;
 pub mod server;
 pub mod sessions;
+pub mod subscription;
 pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
@@ -36,6 +38,7 @@ use herald_application::accounts::{Accounts, ApiKeys};
 use herald_application::campaigns::CampaignQueries;
 use herald_application::messages::MessageQueries;
 use herald_application::sessions::SessionQueries;
+use herald_application::subscriptions::Subscriptions;
 use herald_application::use_cases::{
     CampaignCommands, MessageCommands, SessionCommands, WebhookReceiver,
 };
@@ -72,6 +75,7 @@ impl std::ops::Deref for AppState {
 pub struct Services {
     pub accounts: Arc<dyn Accounts>,
     pub api_keys: Arc<dyn ApiKeys>,
+    pub subscriptions: Arc<dyn Subscriptions>,
     pub campaigns: Arc<dyn CampaignCommands>,
     pub campaign_queries: Arc<CampaignQueries>,
     pub sessions: Arc<dyn SessionCommands>,
@@ -89,6 +93,7 @@ fn bounded_routes() -> access::Routes {
     accounts::routes()
         .merge(campaigns::routes())
         .merge(sessions::routes())
+        .merge(subscription::routes())
         .merge(messages::routes())
         .merge(webhooks::routes())
         .merge(health::routes())

@@ -123,11 +123,29 @@ impl Serving {
     }
 
     /// An API key of `tenant` with every permission, issued as an operator
-    /// does: `herald accounts issue-key`, beside this server.
+    /// does: `herald accounts issue-key`, beside this server, the tenant
+    /// given no plan limits (`herald subscriptions set-limits --unlimited`).
     ///
     /// # Panics
     /// When the verb fails.
     pub fn api_key(&self, tenant: &str) -> String {
+        // No plan limits: these tests send what they need.
+        let limits = herald(&self.data, &self.address)
+            .envs(self.env.clone())
+            .args([
+                "subscriptions",
+                "set-limits",
+                "--tenant",
+                tenant,
+                "--unlimited",
+            ])
+            .output()
+            .expect("herald subscriptions set-limits runs");
+        assert!(
+            limits.status.success(),
+            "set-limits failed: {}",
+            String::from_utf8_lossy(&limits.stderr)
+        );
         let output = herald(&self.data, &self.address)
             .envs(self.env.clone())
             .args([

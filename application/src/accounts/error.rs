@@ -45,6 +45,7 @@ impl From<CommandError<AccountError>> for AccountsError {
                 Self::Conflict(format!("the {what} kept changing; try again"))
             }
             CommandError::Store(failure) => Self::Unavailable(failure.to_string()),
+            CommandError::OverLimit(over) => Self::Conflict(over.to_string()),
             CommandError::Internal(detail) => Self::Internal(detail),
         }
     }

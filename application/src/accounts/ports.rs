@@ -82,6 +82,8 @@ pub enum UniqueName {
     Email(Email),
     /// A username, folded to lower case.
     Username(String),
+    /// A payment provider's transaction id (seed 000: unique).
+    Transaction(String),
 }
 
 /// The account that holds a name, and since when.

@@ -53,7 +53,9 @@ use crate::metadata::CommandMetadata;
 use crate::ports::event_feed::RecordedCommit;
 use crate::ports::event_store::TenantEventStores;
 use crate::sessions::SessionService;
+use crate::subscriptions::{LimitError, PlanLimits};
 use crate::workers::{WorkError, Worker};
+use herald_domain::subscription::{Reservation, Resource};
 
 /// Who sends, as recorded with its commands.
 pub const SENDER_ACTOR: &str = "campaign-sender";
@@ -64,6 +66,13 @@ const PARALLEL_QUEUES: usize = 16;
 /// How often a finished run is checked for recipients still waiting on
 /// their outcome.
 const SETTLE_CHECK: Duration = Duration::from_secs(2);
+
+/// How many of the latest taken recipients are looked at before a campaign
+/// out of the day's messages pauses: more than the pace lets wait queued.
+const LATEST_QUEUED: usize = 64;
+
+/// How often they are looked at again while some are still queued.
+const QUEUE_CHECK: Duration = Duration::from_millis(200);
 
 /// How the sender paces campaigns that have no delay of their own, and
 /// when it pauses one whose sends keep failing.
@@ -106,6 +115,7 @@ pub struct CampaignSender<C, S, M> {
     config: SenderConfig,
     clock: Arc<dyn Clock>,
     node: String,
+    limits: Option<Arc<dyn PlanLimits>>,
 }
 
 /// What a commit asks of the sender.
@@ -147,6 +157,53 @@ where
             config,
             clock,
             node: node.to_owned(),
+            limits: None,
+        }
+    }
+
+    /// The same sender, holding each batch's messages from the tenant's
+    /// messages of the day before it takes the batch, and pausing the
+    /// campaign when none are left.
+    pub fn limited_by(self, limits: Arc<dyn PlanLimits>) -> Self {
+        Self {
+            limits: Some(limits),
+            ..self
+        }
+    }
+
+    /// How many of the `size` recipients from the cursor the tenant's plan
+    /// lets this batch take: held under the batch's place (campaign, run,
+    /// cursor), so a step repeated after a crash, or by a second node,
+    /// holds them once. `None` when the day's messages are used up: the
+    /// campaign is paused, saying so.
+    async fn allowed(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        progress: &SendProgress,
+        size: u32,
+    ) -> Result<Option<u32>, WorkError> {
+        let Some(limits) = &self.limits else {
+            return Ok(Some(size));
+        };
+        let chunk = Reservation {
+            resource: Resource::Messages,
+            key: format!("campaign:{id}:{}:{}", progress.run, progress.taken),
+            wanted: size,
+            at_least: 1,
+        };
+        match limits.reserve(tenant, chunk, &self.metadata(tenant)).await {
+            Ok(granted) => Ok(Some(granted.clamp(1, size))),
+            Err(LimitError::Over(over)) => {
+                // What was held before goes out today: the campaign pauses
+                // (which holds its queued messages) once they have left.
+                self.wait_for_queued_to_leave(tenant, id, progress).await?;
+                let reason = format!("{over}; the campaign is paused: resume it then");
+                info!(campaign = %id, %reason, "out of the day's messages");
+                self.pause(tenant, id, reason).await?;
+                Ok(None)
+            }
+            Err(LimitError::Unavailable(detail)) => Err(WorkError::Retry(detail)),
         }
     }
 
@@ -213,6 +270,9 @@ where
                 self.wait_for_the_queue(tenant, id, &campaign, rate).await?;
                 batch_size(rate)
             }
+        };
+        let Some(size) = self.allowed(tenant, id, &progress, size).await? else {
+            return Ok(());
         };
         let reserve = CampaignCommand::ReserveBatch {
             run: progress.run,
@@ -486,6 +546,37 @@ where
         self.command(tenant, id, CampaignCommand::PauseFor { reason })
             .await
             .map(drop)
+    }
+
+    /// Waits (by asking to be handed the step again) while any of the
+    /// latest taken recipients' messages is still queued: the few batches
+    /// the pace lets wait in the queue are among them.
+    async fn wait_for_queued_to_leave(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        progress: &SendProgress,
+    ) -> Result<(), WorkError> {
+        let campaign = self.load(tenant, id).await?;
+        let taken = campaign
+            .recipients()
+            .get(..progress.taken as usize)
+            .unwrap_or_default();
+        let latest = taken.iter().rev().take(LATEST_QUEUED);
+        let ids: Vec<String> = latest
+            .map(|r| campaign_message_id(tenant, id, progress.run, &r.phone_number).to_string())
+            .collect();
+        let statuses: Vec<Result<Option<MessageStatus>, WorkError>> = futures::stream::iter(ids)
+            .map(|message_id| self.status_of(tenant, message_id))
+            .buffer_unordered(PARALLEL_QUEUES)
+            .collect()
+            .await;
+        for status in statuses {
+            if status? == Some(MessageStatus::Queued) {
+                return Err(WorkError::Later(QUEUE_CHECK));
+            }
+        }
+        Ok(())
     }
 
     /// Completes the run once every recipient has an outcome. The latest

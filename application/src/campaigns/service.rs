@@ -14,6 +14,8 @@ use crate::commands::{CommandError, CommandExecutor, CommandReceipt};
 use crate::metadata::CommandMetadata;
 use crate::ports::event_store::TenantEventStores;
 use crate::sessions::SessionService;
+use crate::subscriptions::{reserve, PlanLimits};
+use herald_domain::subscription::{Reservation, Resource};
 
 pub type CampaignCommandError = CommandError<CampaignError>;
 
@@ -46,6 +48,7 @@ impl<S: TenantEventStores<Session>> SessionLookup for SessionService<S> {
 pub struct CampaignService<S> {
     executor: CommandExecutor<Campaign, S>,
     sessions: Option<Arc<dyn SessionLookup>>,
+    limits: Option<Arc<dyn PlanLimits>>,
 }
 
 impl<S: TenantEventStores<Campaign>> CampaignService<S> {
@@ -53,6 +56,16 @@ impl<S: TenantEventStores<Campaign>> CampaignService<S> {
         Self {
             executor: CommandExecutor::new(stores, CampaignServices::new(clock)),
             sessions: None,
+            limits: None,
+        }
+    }
+
+    /// The same service, counting each campaign it creates against the
+    /// tenant's plan (`maxCampaignsPerMonth`).
+    pub fn limited_by(self, limits: Arc<dyn PlanLimits>) -> Self {
+        Self {
+            limits: Some(limits),
+            ..self
         }
     }
 
@@ -118,9 +131,21 @@ impl<S: TenantEventStores<Campaign>> CampaignService<S> {
         self.require_session(&metadata.tenant, &campaign.definition.session_id)
             .await?;
         let id = Uuid::now_v7().to_string();
-        self.executor
+        if let Some(limits) = &self.limits {
+            let counted = Reservation::one(Resource::Campaigns, id.as_str());
+            reserve(limits.as_ref(), &metadata.tenant, counted, metadata).await?;
+        }
+        let created = self
+            .executor
             .execute(&id, CampaignCommand::Create(campaign), metadata)
-            .await
+            .await;
+        if let (Some(limits), Err(CommandError::Rejected(_))) = (&self.limits, &created) {
+            let tenant = &metadata.tenant;
+            limits
+                .release(tenant, Resource::Campaigns, &id, 1, metadata)
+                .await;
+        }
+        created
     }
 
     /// Runs any other command on the campaign `id` of the metadata's tenant.

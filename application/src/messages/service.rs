@@ -18,6 +18,8 @@ use crate::commands::{CommandError, CommandExecutor, CommandReceipt};
 use crate::metadata::CommandMetadata;
 use crate::ports::event_store::TenantEventStores;
 use crate::sessions::SessionService;
+use crate::subscriptions::{reserve, PlanLimits};
+use herald_domain::subscription::{Reservation, Resource};
 
 /// Why a message was not queued.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +52,7 @@ pub struct MessagingService<S, C, M> {
     conversations: CommandExecutor<Conversation, C>,
     messages: CommandExecutor<Message, M>,
     clock: Arc<dyn Clock>,
+    limits: Option<Arc<dyn PlanLimits>>,
 }
 
 impl<S, C, M> MessagingService<S, C, M>
@@ -72,7 +75,44 @@ where
             ),
             messages: CommandExecutor::new(messages, MessageServices::new(Arc::clone(&clock))),
             clock,
+            limits: None,
         }
+    }
+
+    /// The same service, counting each message it queues against the
+    /// tenant's messages of the day (`maxMessagesPerDay`).
+    pub fn limited_by(self, limits: Arc<dyn PlanLimits>) -> Self {
+        Self {
+            limits: Some(limits),
+            ..self
+        }
+    }
+
+    /// Runs `command` on the message `id` once one of the day's messages is
+    /// held for it under `key`; a refused command gives it back.
+    async fn counted(
+        &self,
+        id: &str,
+        key: String,
+        command: MessageCommand,
+        metadata: &CommandMetadata,
+    ) -> Result<CommandReceipt, SendError> {
+        if let Some(limits) = &self.limits {
+            let held = Reservation::one(Resource::Messages, key.as_str());
+            reserve(limits.as_ref(), &metadata.tenant, held, metadata).await?;
+        }
+        let done = self
+            .messages
+            .execute(id, command, metadata)
+            .await
+            .map_err(|e| e.map_rejected(SendRefusal::Message));
+        if let (Some(limits), Err(CommandError::Rejected(_))) = (&self.limits, &done) {
+            let tenant = &metadata.tenant;
+            limits
+                .release(tenant, Resource::Messages, &key, 1, metadata)
+                .await;
+        }
+        done
     }
 
     /// Queues `request` on the session `session_id` under a new message id
@@ -114,10 +154,9 @@ where
             reply_to: request.reply_to,
             campaign: None,
         });
-        self.messages
-            .execute(&id, command, metadata)
-            .await
-            .map_err(|e| e.map_rejected(SendRefusal::Message))
+        // Held under the message's id: a request repeated with its key is
+        // counted once.
+        self.counted(&id, id.clone(), command, metadata).await
     }
 
     /// Queues again the message `id`, whose send ended unknown (Herald
@@ -139,10 +178,8 @@ where
                 "sent again at the business's request: the outcome of its first send was unknown"
                     .to_owned(),
         };
-        self.messages
-            .execute(id, resend, metadata)
-            .await
-            .map_err(|e| e.map_rejected(SendRefusal::Message))
+        let key = format!("{id}:resend:{}", metadata.command_id);
+        self.counted(id, key, resend, metadata).await
     }
 
     /// The answer to a request whose key already named a message: the

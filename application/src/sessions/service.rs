@@ -16,6 +16,8 @@ use crate::metadata::CommandMetadata;
 use crate::ports::event_store::TenantEventStores;
 use crate::ports::vault::{SecretBinding, Vault};
 use crate::ports::whatsapp::{AccessToken, CloudApiAccess, VerifyFailure, WhatsAppGateway};
+use crate::subscriptions::{reserve, PlanLimits};
+use herald_domain::subscription::{Reservation, Resource};
 
 pub type SessionCommandError = CommandError<SessionError>;
 
@@ -24,6 +26,7 @@ pub struct SessionService<S> {
     vault: Arc<dyn Vault>,
     gateway: Arc<dyn WhatsAppGateway>,
     queries: Arc<SessionQueries>,
+    limits: Option<Arc<dyn PlanLimits>>,
 }
 
 impl<S: TenantEventStores<Session>> SessionService<S> {
@@ -39,6 +42,16 @@ impl<S: TenantEventStores<Session>> SessionService<S> {
             vault,
             gateway,
             queries,
+            limits: None,
+        }
+    }
+
+    /// The same service, holding a place of the tenant's plan for each
+    /// session it creates (`maxSessions`), given back when it is deleted.
+    pub fn limited_by(self, limits: Arc<dyn PlanLimits>) -> Self {
+        Self {
+            limits: Some(limits),
+            ..self
         }
     }
 
@@ -64,7 +77,22 @@ impl<S: TenantEventStores<Session>> SessionService<S> {
             channel,
             throughput: registration.throughput,
         });
-        self.executor.execute(id.as_str(), command, metadata).await
+        // The place is held under the session's id: a second create of the
+        // same number holds nothing more.
+        let held = Reservation::one(Resource::Sessions, id.as_str());
+        if let Some(limits) = &self.limits {
+            reserve(limits.as_ref(), &metadata.tenant, held.clone(), metadata).await?;
+        }
+        let created = self.executor.execute(id.as_str(), command, metadata).await;
+        if let (Some(limits), Err(CommandError::Rejected(refusal))) = (&self.limits, &created) {
+            if *refusal != SessionError::AlreadyExists {
+                let tenant = &metadata.tenant;
+                limits
+                    .release(tenant, Resource::Sessions, &held.key, 1, metadata)
+                    .await;
+            }
+        }
+        created
     }
 
     /// Checks the session's credentials with the Graph API and records the
@@ -137,7 +165,18 @@ impl<S: TenantEventStores<Session>> SessionService<S> {
                 "create, connect and replace credentials through their own methods".into(),
             ));
         }
-        self.executor.execute(id.as_str(), command, metadata).await
+        let deleting = matches!(command, SessionCommand::Delete);
+        let done = self
+            .executor
+            .execute(id.as_str(), command, metadata)
+            .await?;
+        if let (true, Some(limits)) = (deleting, &self.limits) {
+            let tenant = &metadata.tenant;
+            limits
+                .release(tenant, Resource::Sessions, id.as_str(), 1, metadata)
+                .await;
+        }
+        Ok(done)
     }
 
     /// The session as it stands in the event store (not the read model).

@@ -139,6 +139,11 @@ impl Subscription {
             .and_then(|s| s.usage.held_by(resource, key, now))
     }
 
+    /// Every payment recorded, by transaction id.
+    pub fn payments(&self) -> impl Iterator<Item = &Payment> {
+        self.state.iter().flat_map(|s| s.payments.values())
+    }
+
     pub fn payment(&self, transaction_id: &TransactionId) -> Option<&Payment> {
         self.state
             .as_ref()

@@ -54,6 +54,7 @@ fn key(name: &UniqueName) -> String {
     let (kind, text) = match name {
         UniqueName::Email(email) => ("email", email.as_str()),
         UniqueName::Username(folded) => ("username", folded.as_str()),
+        UniqueName::Transaction(id) => ("transaction", id.as_str()),
     };
     format!("{kind}.{}", hex::encode(Sha256::digest(text.as_bytes())))
 }

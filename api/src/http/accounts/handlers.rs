@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use herald_application::accounts::{Actor, Tokens};
 use herald_domain::account::{ApiKey, Role, User, UserCommand};
+use herald_domain::subscription::{SubscriptionCommand, SubscriptionStatus, Tier};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -26,6 +27,20 @@ pub async fn register(
 ) -> Result<Response, ApiError> {
     let sign_up = body.into_sign_up()?;
     let signed_up = app.accounts.sign_up(sign_up, None, &origin).await?;
+    // The new tenant starts on the free plan (a subscription never started
+    // is the free plan too, so a failure here loses nothing).
+    let start = SubscriptionCommand::Start {
+        tier: Tier::Free,
+        status: SubscriptionStatus::Active,
+        ends_at: None,
+    };
+    if let Err(error) = app
+        .subscriptions
+        .execute(&signed_up.tenant, start, &origin)
+        .await
+    {
+        tracing::warn!(%error, tenant = %signed_up.tenant, "the new tenant's plan was not started");
+    }
     let answer = json!({
         "tenantId": signed_up.tenant,
         "userId": signed_up.user,
