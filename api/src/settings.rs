@@ -3,6 +3,7 @@
 use herald_application::accounts::AccountSettings;
 use herald_projections::binding::OnMismatch;
 
+use crate::http::rates::RateSettings;
 use crate::http::server::{AdmissionLimits, LaneLimits};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -108,6 +109,11 @@ pub struct Settings {
     /// this long to reach it). Verification links last 24 hours and reset
     /// links one hour, as seed 000 has them.
     pub accounts: AccountSettings,
+    /// Rate limits, each node for itself, 0 for none:
+    /// `HERALD_RATE_TENANT_PER_SECOND` (500) and `HERALD_RATE_IP_PER_SECOND`
+    /// (500) on the API, `HERALD_RATE_SIGN_IN_PER_MINUTE` (30) per address
+    /// on signing up and in, refreshing and following links.
+    pub rates: RateSettings,
 }
 
 /// A setting that must not show in logs: `Debug` prints `***`.
@@ -305,6 +311,23 @@ impl Settings {
                 })
                 .unwrap_or_default(),
             accounts: account_settings(&get)?,
+            rates: RateSettings {
+                tenant_per_second: parse(
+                    get("HERALD_RATE_TENANT_PER_SECOND").unwrap_or("500"),
+                    "HERALD_RATE_TENANT_PER_SECOND",
+                    "requests a second (0 for no limit)",
+                )?,
+                ip_per_second: parse(
+                    get("HERALD_RATE_IP_PER_SECOND").unwrap_or("500"),
+                    "HERALD_RATE_IP_PER_SECOND",
+                    "requests a second (0 for no limit)",
+                )?,
+                sign_in_per_minute: parse(
+                    get("HERALD_RATE_SIGN_IN_PER_MINUTE").unwrap_or("30"),
+                    "HERALD_RATE_SIGN_IN_PER_MINUTE",
+                    "requests a minute (0 for no limit)",
+                )?,
+            },
         })
     }
 }

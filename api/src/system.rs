@@ -9,6 +9,7 @@ use axum::Router;
 use herald_application::accounts::{
     AccountParts, AccountService, Accounts, ApiKeyService, ApiKeys,
 };
+use herald_application::audit::{AuditQueries, DenialRecorder};
 use herald_application::campaigns::service::SessionLookup;
 use herald_application::campaigns::{
     CampaignQueries, CampaignScheduler, CampaignSender, CampaignService, SenderConfig,
@@ -28,7 +29,7 @@ use herald_application::use_cases::SessionCommands;
 use herald_application::webhooks::processor::SentMessages;
 use herald_application::webhooks::{ReadModelDirectory, WebhookIntake, WebhookProcessor};
 use herald_application::workers::{run_worker, Worker};
-use herald_domain::account::{ApiKey, User};
+use herald_domain::account::{AccessDenial, ApiKey, User};
 use herald_domain::campaign::Campaign;
 use herald_domain::conversation::Conversation;
 use herald_domain::message::Message;
@@ -43,6 +44,7 @@ use herald_infrastructure::jetstream::{
     JetStreamNameRegistry, JetStreamNumberBudget, JetStreamWorkFeed,
 };
 use herald_infrastructure::nats_server::{Durability, NatsServer, NatsServerConfig};
+use herald_projections::audit::AuditProjector;
 use herald_projections::binding::bind_to_log;
 use herald_projections::campaigns::CampaignProjector;
 use herald_projections::messages::MessageProjector;
@@ -180,6 +182,7 @@ pub fn projectors() -> Vec<Arc<dyn Projector>> {
         Arc::new(CampaignProjector),
         Arc::new(SessionProjector),
         Arc::new(MessageProjector),
+        Arc::new(AuditProjector),
     ]
 }
 
@@ -381,6 +384,7 @@ const WORKER_CONCURRENCY: usize = 32;
 /// manager of the node, so that each aggregate is cached once and a load
 /// after another part's command reads only what that command added.
 struct EventStores {
+    denials: JetStreamEventStore<AccessDenial>,
     subscriptions: JetStreamEventStore<Subscription>,
     users: JetStreamEventStore<User>,
     api_keys: JetStreamEventStore<ApiKey>,
@@ -394,6 +398,7 @@ struct EventStores {
 impl EventStores {
     fn on(log: &EventLog) -> Self {
         Self {
+            denials: JetStreamEventStore::new(log.clone()),
             subscriptions: JetStreamEventStore::new(log.clone()),
             users: JetStreamEventStore::new(log.clone()),
             api_keys: JetStreamEventStore::new(log.clone()),
@@ -462,6 +467,12 @@ fn services(
         )
         .limited_by(Arc::clone(&limits)),
     );
+    let (s, p, w) = queries(positions.clone());
+    let audit_queries = Arc::new(AuditQueries::new(s, p, w));
+    let denials = Arc::new(DenialRecorder::new(
+        stores.denials.clone(),
+        Arc::clone(&clock),
+    ));
     let (s, p, w) = queries(positions);
     let monitors = runners
         .iter()
@@ -471,6 +482,9 @@ fn services(
         accounts,
         api_keys,
         subscriptions,
+        audit_queries,
+        denials,
+        rates: Arc::new(http::rates::RateLimits::new(settings.rates)),
         campaigns: Arc::new(
             CampaignService::new(stores.campaigns.clone(), Arc::clone(&clock))
                 .checking_sessions(Arc::clone(&sessions) as Arc<dyn SessionLookup>)

@@ -21,6 +21,8 @@
 //!   `replies` read models.
 //! - [`webhooks`]: receiving Meta's webhooks and applying them.
 //! - [`accounts`]: signing up and in, tokens, API keys, who a request acts as.
+//! - [`audit`]: the audit log read model, its queries, and refused
+//!   attempts recorded.
 //! - [`subscriptions`]: a tenant's plan, and the reservations limited
 //!   commands make against it.
 //! - [`use_cases`]: the command services as traits, which is how the HTTP
@@ -32,6 +34,7 @@
 //! `herald-domain`, cqrs-es, tokio (time and sync only), serde; no adapter crate.
 
 pub mod accounts;
+pub mod audit;
 pub mod campaigns;
 pub mod clock;
 pub mod commands;

@@ -126,6 +126,12 @@ impl BenchServers {
             nats_replicas: replicas,
             data_dir: dir.path().to_owned(),
             mongodb_uri: None,
+            // The bench measures what Herald can do, not the rates it allows.
+            rates: herald_api::http::rates::RateSettings {
+                tenant_per_second: 0,
+                ip_per_second: 0,
+                sign_in_per_minute: 0,
+            },
             ..settings.clone()
         };
         let backends = |file: &str| -> anyhow::Result<Backends> {

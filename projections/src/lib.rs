@@ -17,6 +17,7 @@
 //!   `campaign_recipients` collections.
 //! - [`messages`]: the projector of the `messages` and `replies` collections.
 //! - [`sessions`]: the projector of the `sessions` collection.
+//! - [`audit`]: the projector of the `audit_logs` collection.
 //! - [`stores`]: the read stores: embedded SQLite (the default) and MongoDB.
 //!
 //! # Dependencies
@@ -24,6 +25,7 @@
 //! and mongodb for the stores. Nothing of NATS: commits arrive through the
 //! application's `EventFeed` port.
 
+pub mod audit;
 pub mod binding;
 pub mod campaigns;
 pub mod changes;

@@ -187,6 +187,10 @@ pub fn settings_on_nats(urls: &str, data: &TempDir) -> Settings {
             "HERALD_GRAPH_PAIR_BACKOFF_MS".to_owned(),
             GRAPH_PAIR_BACKOFF.as_millis().to_string(),
         ),
+        // Tests send at the rates they measure; the rate limits have tests
+        // of their own, which set them.
+        ("HERALD_RATE_TENANT_PER_SECOND".to_owned(), "0".to_owned()),
+        ("HERALD_RATE_IP_PER_SECOND".to_owned(), "0".to_owned()),
     ]);
     Settings::from_map(&vars).expect("valid test settings")
 }

@@ -443,3 +443,57 @@ async fn another_tenants_users_and_keys_are_not_found() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn guessing_passwords_from_one_address_is_slowed_to_the_minutes_rate() {
+    let app = spawn_app_with_settings(FakeGraphConfig::default(), |settings| {
+        settings.rates.sign_in_per_minute = 5;
+    })
+    .await;
+    app.sign_up("ann").await; // a sign-up and a sign-in: two of the five
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(app.try_sign_in("ann@example.com", "a wrong guess").await);
+    }
+    let last = statuses.pop().unwrap();
+    assert!(statuses.iter().all(|s| s.status() == 401));
+    assert_eq!(last.status(), 429);
+    let wait: u64 = last.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(error_of(last).await.1, "rate_limited");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_tenant_over_its_rate_is_answered_429_and_another_is_not() {
+    let app = spawn_app_with_settings(FakeGraphConfig::default(), |settings| {
+        settings.rates.tenant_per_second = 3;
+    })
+    .await;
+    let mut answers = Vec::new();
+    for _ in 0..6 {
+        answers.push(
+            app.request(Method::GET, "/v1/campaigns")
+                .send()
+                .await
+                .unwrap()
+                .status(),
+        );
+    }
+    assert!(
+        answers.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{answers:?}"
+    );
+    let other = app
+        .request_as("tenant-b", Method::GET, "/v1/campaigns")
+        .await
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+    app.stop().await;
+}

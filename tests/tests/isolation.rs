@@ -69,7 +69,8 @@ fn case(endpoint: &Endpoint) -> Option<Case> {
             | "/v1/messages"
             | "/v1/replies"
             | "/v1/subscription"
-            | "/v1/subscription/payments",
+            | "/v1/subscription/payments"
+            | "/v1/audit-logs",
         ) => ListsOwn,
         ("PUT", "/v1/subscription/plan") => CreatesOwn(|_| json!({ "tier": "pro" })),
         ("POST", "/v1/subscription/cancel") => CreatesOwn(|_| json!({})),

@@ -8,6 +8,7 @@
 //! SecantusDB's planner cannot show their use (README, Tests).
 
 use chrono::{TimeZone, Utc};
+use herald_application::audit::queries as audit;
 use herald_application::campaigns::queries as campaigns;
 use herald_application::messages::queries as messages;
 use herald_application::messages::Direction;
@@ -99,6 +100,39 @@ fn api_queries() -> Vec<(String, FindQuery)> {
                 ));
             }
         }
+        queries.extend(audit_queries(&tenant, &page, cursor));
+    }
+    queries
+}
+
+/// The audit log's lists: by actor, action and entity, with and without a
+/// time range, each alone and together.
+fn audit_queries(tenant: &TenantId, page: &PageRequest, cursor: &str) -> Vec<(String, FindQuery)> {
+    let time = Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap();
+    let mut queries = Vec::new();
+    for actor_id in optional(&["u-1".to_owned()]) {
+        for action in optional(&["CampaignCreated".to_owned()]) {
+            for (entity_type, entity_id) in [
+                (None, None),
+                (Some("campaign".to_owned()), None),
+                (Some("campaign".to_owned()), Some("c-1".to_owned())),
+            ] {
+                for (since, until) in [(None, None), (Some(time), Some(time))] {
+                    let filter = audit::AuditFilter {
+                        actor_id: actor_id.clone(),
+                        action: action.clone(),
+                        entity_type: entity_type.clone(),
+                        entity_id: entity_id.clone(),
+                        since,
+                        until,
+                    };
+                    queries.push((
+                        format!("audit logs {filter:?}, {cursor}"),
+                        audit::list_query(tenant, &filter, page),
+                    ));
+                }
+            }
+        }
     }
     queries
 }
@@ -119,6 +153,7 @@ async fn every_list_the_api_offers_is_served_from_an_index() {
         .into_iter()
         .chain(herald_application::messages::read_model::COLLECTIONS)
         .chain(herald_application::sessions::read_model::COLLECTIONS)
+        .chain(herald_application::audit::read_model::COLLECTIONS)
         .collect();
     store.prepare(&collections, Generation::Live).await.unwrap();
 

@@ -12,14 +12,14 @@
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::handler::Handler;
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use herald_application::accounts::Principal;
 use herald_application::CommandMetadata;
-use herald_domain::account::Action;
+use herald_domain::account::{Action, Denial};
 use herald_domain::TenantId;
 use std::net::SocketAddr;
 
@@ -100,7 +100,7 @@ impl Routes {
             .into_iter()
             .fold(Router::new(), |router, (endpoint, route)| {
                 let checked = route.route_layer(axum::middleware::from_fn_with_state(
-                    (state.clone(), endpoint.access),
+                    (state.clone(), endpoint),
                     authorize,
                 ));
                 router.route(endpoint.path, checked)
@@ -123,15 +123,28 @@ fn static_method(method: &Method) -> &'static str {
 /// Checks the caller against the route's access and hands the handler its
 /// [`Principal`].
 async fn authorize(
-    State((app, access)): State<(AppState, Access)>,
+    State((app, endpoint)): State<(AppState, Endpoint)>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let action = match access {
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let action = match endpoint.access {
+        Access::Public if endpoint.path.starts_with("/v1/auth/") => {
+            if let Some(Err(wait)) = ip.map(|ip| app.rates.check_sign_in(ip)) {
+                return ApiError::RateLimited(wait.0).into_response();
+            }
+            return next.run(request).await;
+        }
         Access::Public => return next.run(request).await,
         Access::SignedIn => None,
         Access::May(action) => Some(action),
     };
+    if let Some(Err(wait)) = ip.map(|ip| app.rates.check_ip(ip)) {
+        return ApiError::RateLimited(wait.0).into_response();
+    }
     let checked = match bearer(request.headers()) {
         // Boxed: the account checks are deep futures, and a request's
         // future lives on the stack of the thread that polls it.
@@ -149,7 +162,12 @@ async fn authorize(
         Ok(principal) => principal,
         Err(error) => return error.into_response(),
     };
+    if let Err(wait) = app.rates.check_tenant(&principal.tenant) {
+        return ApiError::RateLimited(wait.0).into_response();
+    }
+    let attempt = Attempt::of(&principal, &endpoint, &request, action);
     if let Some(action) = action.filter(|action| !principal.may(*action)) {
+        attempt.refused(&app, "forbidden").await;
         return ApiError::Forbidden(format!(
             "your {} may not {}",
             describe(&principal),
@@ -158,7 +176,52 @@ async fn authorize(
         .into_response();
     }
     request.extensions_mut().insert(principal);
-    next.run(request).await
+    let response = next.run(request).await;
+    if matches!(
+        response.status(),
+        StatusCode::PAYMENT_REQUIRED | StatusCode::TOO_MANY_REQUESTS
+    ) {
+        attempt.refused(&app, "plan_limit").await;
+    }
+    response
+}
+
+/// A signed-in caller's request, as the audit log records it if refused.
+struct Attempt {
+    metadata: CommandMetadata,
+    action: String,
+    method: &'static str,
+    path: &'static str,
+}
+
+impl Attempt {
+    fn of(
+        principal: &Principal,
+        endpoint: &Endpoint,
+        request: &Request,
+        action: Option<Action>,
+    ) -> Self {
+        let mut metadata = request_metadata(request);
+        metadata.tenant = principal.tenant.clone();
+        metadata.actor = principal.actor_label();
+        metadata.role = Some(principal.role_label().to_owned());
+        Self {
+            metadata,
+            action: action.map_or("signed_in", Action::as_str).to_owned(),
+            method: endpoint.method,
+            path: endpoint.path,
+        }
+    }
+
+    async fn refused(self, app: &AppState, reason: &str) {
+        let denial = Denial {
+            action: self.action,
+            method: self.method.to_owned(),
+            path: self.path.to_owned(),
+            reason: reason.to_owned(),
+        };
+        app.denials.record(denial, &self.metadata).await;
+    }
 }
 
 fn describe(principal: &Principal) -> String {

@@ -52,6 +52,9 @@ pub enum ApiError {
     /// or 429 with `Retry-After` (messages a day, campaigns a month: the
     /// count starts again): the tenant's plan allows no more.
     OverLimit(OverLimit),
+    /// 429 with `Retry-After`: the caller's address or tenant is over its
+    /// rate (`HERALD_RATE_*`).
+    RateLimited(std::time::Duration),
     /// 503: a dependency is down or behind; worth retrying.
     Unavailable { code: &'static str, message: String },
     /// 500: Herald's fault. The detail is logged, never sent.
@@ -129,6 +132,15 @@ impl ApiError {
             Self::Unavailable { code, message } => {
                 (StatusCode::SERVICE_UNAVAILABLE, code, message.clone(), None)
             }
+            Self::RateLimited(wait) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "too many requests; try again in {} ms",
+                    wait.as_millis().max(1)
+                ),
+                None,
+            ),
             Self::OverLimit(over) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "plan_limit",
@@ -189,6 +201,12 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Self::RateLimited(wait) = &self {
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response

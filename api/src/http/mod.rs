@@ -3,6 +3,7 @@
 //! - [`access`]: every route with the access it needs, and the check of
 //!   the caller's credentials against it.
 //! - [`accounts`]: signing up and in, tokens, users and API keys.
+//! - [`audit`]: the audit log.
 //! - [`subscription`]: the tenant's plan, limits, usage and payments.
 //! - [`campaigns`]: the campaign endpoints; [`sessions`]: the session
 //!   endpoints.
@@ -12,12 +13,14 @@
 //! - [`error`]: [`ApiError`], the one error type and its statuses.
 //! - [`extract`]: tenant, caller and query parameters; [`body`]: raw
 //!   bodies; [`json`]: JSON bodies; [`pages`]: paged lists.
+//! - [`rates`]: rate limits per address and tenant, and on signing in.
 //! - [`observe`]: request logs and correlation ids.
 //! - [`server`]: connections and their limits: head and request timeouts,
 //!   and a cap that slow clients cannot exhaust.
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod body;
 pub mod campaigns;
 pub mod error;
@@ -27,6 +30,7 @@ pub mod json;
 pub mod messages;
 pub mod observe;
 pub mod pages;
+pub mod rates;
 pub mod server;
 pub mod sessions;
 pub mod subscription;
@@ -35,6 +39,7 @@ pub mod webhooks;
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use herald_application::accounts::{Accounts, ApiKeys};
+use herald_application::audit::{AuditQueries, Denials};
 use herald_application::campaigns::CampaignQueries;
 use herald_application::messages::MessageQueries;
 use herald_application::sessions::SessionQueries;
@@ -76,6 +81,11 @@ pub struct Services {
     pub accounts: Arc<dyn Accounts>,
     pub api_keys: Arc<dyn ApiKeys>,
     pub subscriptions: Arc<dyn Subscriptions>,
+    pub audit_queries: Arc<AuditQueries>,
+    /// The rates each address and tenant may send at.
+    pub rates: Arc<rates::RateLimits>,
+    /// Where refused attempts are recorded, for the audit log.
+    pub denials: Arc<dyn Denials>,
     pub campaigns: Arc<dyn CampaignCommands>,
     pub campaign_queries: Arc<CampaignQueries>,
     pub sessions: Arc<dyn SessionCommands>,
@@ -94,6 +104,7 @@ fn bounded_routes() -> access::Routes {
         .merge(campaigns::routes())
         .merge(sessions::routes())
         .merge(subscription::routes())
+        .merge(audit::routes())
         .merge(messages::routes())
         .merge(webhooks::routes())
         .merge(health::routes())

@@ -30,6 +30,9 @@ pub fn herald(data: &Path, address: &str) -> Command {
         .env("HERALD_DATA_DIR", data)
         .env("HERALD_HTTP_ADDR", address)
         .env("HERALD_NATS_SERVER_BIN", nats_server_binary())
+        // These tests load Herald on purpose: only the sign-in rate is kept.
+        .env("HERALD_RATE_TENANT_PER_SECOND", "0")
+        .env("HERALD_RATE_IP_PER_SECOND", "0")
         .env_remove("HERALD_NATS_URL")
         .env_remove("HERALD_MONGODB_URI");
     command

@@ -203,7 +203,9 @@ where
                 self.pause(tenant, id, reason).await?;
                 Ok(None)
             }
-            Err(LimitError::Unavailable(detail)) => Err(WorkError::Retry(detail)),
+            Err(error @ (LimitError::Busy | LimitError::Unavailable(_))) => {
+                Err(WorkError::Retry(error.to_string()))
+            }
         }
     }
 

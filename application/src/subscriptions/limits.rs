@@ -42,6 +42,9 @@ impl fmt::Display for OverLimit {
 pub enum LimitError {
     #[error("{0}")]
     Over(OverLimit),
+    /// Other reservations kept taking the subscription's turn.
+    #[error("the subscription kept changing; try again")]
+    Busy,
     #[error("the subscription could not be checked: {0}")]
     Unavailable(String),
 }
@@ -91,6 +94,7 @@ pub async fn reserve<E: std::error::Error>(
         .await
         .map_err(|error| match error {
             LimitError::Over(over) => CommandError::OverLimit(over),
+            LimitError::Busy => CommandError::Conflict("subscription"),
             LimitError::Unavailable(detail) => {
                 CommandError::Store(StoreFailure::new(StoreFailureKind::Unavailable, detail))
             }

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use herald_domain::subscription::{
-    Reservation, Resource, Subscription, SubscriptionCommand, SubscriptionError,
+    Limit, Reservation, Resource, Subscription, SubscriptionCommand, SubscriptionError,
     SubscriptionServices,
 };
 use herald_domain::{Clock, TenantId};
@@ -136,6 +136,16 @@ impl<S: TenantEventStores<Subscription>> PlanLimits for SubscriptionService<S> {
         let (resource, key) = (reservation.resource, reservation.key.clone());
         let all_or_nothing = reservation.wanted == reservation.at_least;
         let wanted = reservation.wanted;
+        // Nothing to count against no limit: the tenant's commands do not
+        // take turns on its subscription (a tenant sending thousands a
+        // second would otherwise wait on one aggregate).
+        let subscription = self
+            .load(tenant)
+            .await
+            .map_err(|e| LimitError::Unavailable(e.to_string()))?;
+        if subscription.limits_at(self.clock.now()).of(resource) == Limit::Unlimited {
+            return Ok(wanted);
+        }
         match self
             .execute(tenant, SubscriptionCommand::Reserve(reservation), metadata)
             .await
@@ -162,6 +172,7 @@ impl<S: TenantEventStores<Subscription>> PlanLimits for SubscriptionService<S> {
                 used,
                 resets_at,
             })),
+            Err(CommandError::Conflict(_)) => Err(LimitError::Busy),
             Err(other) => Err(LimitError::Unavailable(other.to_string())),
         }
     }

@@ -5,10 +5,12 @@
 //! - [`user`]: the User aggregate (password, one-time tokens, sign-ins);
 //!   [`user_commands`], [`user_events`] beside it.
 //! - [`api_key`]: the ApiKey aggregate.
+//! - [`denial`]: the AccessDenial aggregate, one refused attempt.
 //! - [`tokens`]: tokens as held: their keyed hashes only.
 //! - [`error`]: why a command was refused.
 
 pub mod api_key;
+pub mod denial;
 pub mod error;
 pub mod profile;
 pub mod role;
@@ -21,6 +23,7 @@ pub mod user_events;
 mod tests;
 
 pub use api_key::{ApiKey, ApiKeyCommand, ApiKeyEvent, KeyName, NewApiKey};
+pub use denial::{AccessDenial, Denial, DenialCommand, DenialEvent};
 pub use error::AccountError;
 pub use profile::{AvatarUrl, Email, FullName, Username};
 pub use role::{permissions_allow, Action, Permission, Role};

@@ -1,0 +1,5 @@
+//! The projector of the `audit_logs` collection.
+
+mod projector;
+
+pub use projector::AuditProjector;
