@@ -16,7 +16,7 @@ use support::{
 };
 
 const TENANT: &str = "acme";
-const PROJECTIONS: [&str; 3] = ["campaigns", "sessions", "messages"];
+const PROJECTIONS: [&str; 4] = ["campaigns", "sessions", "messages", "audit_logs"];
 /// A lease lasts 6 s; it moves within that and a try or two more.
 const TAKEOVER_LIMIT: Duration = Duration::from_secs(15);
 

@@ -72,15 +72,19 @@ async fn commands_are_recorded_with_who_from_where_and_filtered() {
     .await;
 
     let mine = format!("?actorId={}", ann.user);
-    let entries = audited(&app, &ann.access, &mine, 4).await;
+    // Her sign-up and its link, her sign-in, the key, the invitation and
+    // its link, the plan.
+    let entries = audited(&app, &ann.access, &mine, 7).await;
     let actions: Vec<&str> = entries
         .iter()
         .filter_map(|e| e["action"].as_str())
         .collect();
     for action in [
+        "UserRegistered",
+        "UserEmailVerificationIssued",
         "UserSignedIn",
         "ApiKeyCreated",
-        "UserRegistered",
+        "UserPasswordResetIssued",
         "SubscriptionPlanChanged",
     ] {
         assert!(actions.contains(&action), "{action} in {actions:?}");

@@ -160,7 +160,9 @@ impl<U: TenantEventStores<User>> AccountService<U> {
         let new = self
             .new_user(&tenant, user, sign_up, Role::Admin, None)
             .await?;
-        let receipt = self.register(&tenant, user, new, request).await?;
+        // The new user signs itself up: the log says so.
+        let metadata = as_user(request, &tenant, user);
+        let receipt = self.register(&tenant, user, new, &metadata).await?;
         Ok(SignedUp {
             tenant,
             user,
