@@ -376,12 +376,21 @@ async fn an_api_key_is_shown_once_checked_by_its_permissions_and_revocable() {
         .unwrap();
     assert_eq!(write.status(), 403, "a read key cannot write");
 
-    let shown: Value = app
-        .get_with(&ann.access, &format!("/v1/api-keys/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    // Its use is recorded beside the request, which does not wait for it.
+    let shown: Value = herald_tests::wait::eventually(
+        "the key's use recorded",
+        herald_tests::whatsapp::PATIENCE,
+        || async {
+            let shown: Value = app
+                .get_with(&ann.access, &format!("/v1/api-keys/{id}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            shown["lastUsed"].is_string().then_some(shown)
+        },
+    )
+    .await;
     assert_eq!(shown["keyName"], "CRM sync");
     assert!(
         !shown.to_string().contains(key.rsplit('.').next().unwrap()),

@@ -2,6 +2,7 @@
 //! every request that presents one.
 
 use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
 use herald_domain::account::{
     AccountServices, ApiKey, ApiKeyCommand, KeyName, NewApiKey, Permission, Presented, TokenHash,
 };
@@ -39,13 +40,13 @@ impl std::fmt::Debug for CreatedKey {
 }
 
 pub struct ApiKeyService<K> {
-    keys: CommandExecutor<ApiKey, K>,
+    keys: Arc<CommandExecutor<ApiKey, K>>,
     vault: Arc<dyn Vault>,
     clock: Arc<dyn Clock>,
-    recent: RecentAccounts<ApiKey>,
+    recent: Arc<RecentAccounts<ApiKey>>,
 }
 
-impl<K: TenantEventStores<ApiKey>> ApiKeyService<K> {
+impl<K: TenantEventStores<ApiKey> + 'static> ApiKeyService<K> {
     pub fn new(
         keys: K,
         vault: Arc<dyn Vault>,
@@ -53,10 +54,13 @@ impl<K: TenantEventStores<ApiKey>> ApiKeyService<K> {
         recheck_after: Duration,
     ) -> Self {
         Self {
-            keys: CommandExecutor::new(keys, AccountServices::new(Arc::clone(&clock))),
+            keys: Arc::new(CommandExecutor::new(
+                keys,
+                AccountServices::new(Arc::clone(&clock)),
+            )),
             vault,
             clock,
-            recent: RecentAccounts::new(recheck_after),
+            recent: Arc::new(RecentAccounts::new(recheck_after)),
         }
     }
 
@@ -121,8 +125,15 @@ impl<K: TenantEventStores<ApiKey>> ApiKeyService<K> {
         let refused = AccountsError::Unauthenticated("the API key is not valid");
         let token = IssuedToken::parse(TokenKind::ApiKey, presented).ok_or(refused)?;
         let (tenant, id) = (token.tenant.clone(), token.account);
-        let key = match self.recent.get(&tenant, id) {
-            Some(key) => key,
+        // A key read before is used at once; past the recheck time it is
+        // read again beside the request, which does not wait for the log.
+        let key = match self.recent.get_any(&tenant, id) {
+            Some((key, fresh)) => {
+                if !fresh {
+                    self.reread_later(&tenant, id);
+                }
+                key
+            }
             None => {
                 let key = self.load(&tenant, id).await?;
                 self.recent.put(&tenant, id, key.clone());
@@ -153,16 +164,57 @@ impl<K: TenantEventStores<ApiKey>> ApiKeyService<K> {
             let metadata = CommandMetadata {
                 tenant: tenant.clone(),
                 actor: principal.actor_label(),
+                command_id: Uuid::now_v7(),
                 ..request.clone()
             };
-            if let Err(error) = self
-                .execute(&tenant, id, ApiKeyCommand::RecordUse, &metadata)
-                .await
-            {
-                warn!(%error, "an API key's use could not be recorded");
-            }
+            self.record_use_later(id, metadata);
         }
         Ok(principal)
+    }
+
+    /// Reads the key again in the background; meanwhile the entry counts
+    /// as fresh, so one request starts the read, not every one.
+    fn reread_later(&self, tenant: &TenantId, id: Uuid) {
+        if let Some((key, _)) = self.recent.get_any(tenant, id) {
+            self.recent.put(tenant, id, key);
+        }
+        let (keys, recent, tenant) = (
+            Arc::clone(&self.keys),
+            Arc::clone(&self.recent),
+            tenant.clone(),
+        );
+        tokio::spawn(async move {
+            match keys.load(&tenant, &id.to_string()).await {
+                Ok(key) => recent.put(&tenant, id, key),
+                Err(error) => {
+                    warn!(%error, "an API key could not be read again");
+                    recent.forget(&tenant, id);
+                }
+            }
+        });
+    }
+
+    /// Records the key's use (`lastUsed`, to the minute) beside the
+    /// request, which does not wait for the log.
+    fn record_use_later(&self, id: Uuid, metadata: CommandMetadata) {
+        if let Some((key, _)) = self.recent.get_any(&metadata.tenant, id) {
+            // Marked used now, so the next requests do not record it too.
+            let mut used = key;
+            used.apply(herald_domain::account::ApiKeyEvent::Used {
+                at: self.clock.now(),
+            });
+            self.recent.put(&metadata.tenant, id, used);
+        }
+        let (keys, recent) = (Arc::clone(&self.keys), Arc::clone(&self.recent));
+        tokio::spawn(async move {
+            let recorded = keys
+                .execute(&id.to_string(), ApiKeyCommand::RecordUse, &metadata)
+                .await;
+            recent.forget(&metadata.tenant, id);
+            if let Err(error) = recorded {
+                warn!(%error, "an API key's use could not be recorded");
+            }
+        });
     }
 
     /// # Errors

@@ -47,6 +47,15 @@ impl<T: Clone> RecentAccounts<T> {
         }
     }
 
+    /// The account as last read, however long ago, and whether that was
+    /// within `keep_for`.
+    pub fn get_any(&self, tenant: &TenantId, id: Uuid) -> Option<(T, bool)> {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(&(tenant.clone(), id))
+            .map(|(read_at, account)| (account.clone(), read_at.elapsed() < self.keep_for))
+    }
+
     pub fn put(&self, tenant: &TenantId, id: Uuid, account: T) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.put((tenant.clone(), id), (Instant::now(), account));

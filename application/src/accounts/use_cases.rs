@@ -204,7 +204,7 @@ pub trait ApiKeys: Send + Sync {
 }
 
 #[async_trait]
-impl<K: TenantEventStores<ApiKey>> ApiKeys for ApiKeyService<K> {
+impl<K: TenantEventStores<ApiKey> + 'static> ApiKeys for ApiKeyService<K> {
     async fn create(
         &self,
         tenant: &TenantId,
