@@ -7,7 +7,7 @@
 use anyhow::Context;
 use axum::Router;
 use herald_application::accounts::{
-    AccountParts, AccountService, Accounts, ApiKeyService, ApiKeys,
+    AccountParts, AccountQueries, AccountService, Accounts, ApiKeyService, ApiKeys,
 };
 use herald_application::audit::{AuditQueries, DenialRecorder};
 use herald_application::campaigns::service::SessionLookup;
@@ -24,7 +24,9 @@ use herald_application::ports::whatsapp::WhatsAppGateway;
 use herald_application::ports::work_feed::WorkFeed;
 use herald_application::progress::ProjectionPositions;
 use herald_application::sessions::{SessionQueries, SessionService};
-use herald_application::subscriptions::{PlanLimits, SubscriptionService, Subscriptions};
+use herald_application::subscriptions::{
+    PaymentQueries, PlanLimits, SubscriptionExpiry, SubscriptionService, Subscriptions,
+};
 use herald_application::use_cases::SessionCommands;
 use herald_application::webhooks::processor::SentMessages;
 use herald_application::webhooks::{ReadModelDirectory, WebhookIntake, WebhookProcessor};
@@ -44,12 +46,14 @@ use herald_infrastructure::jetstream::{
     JetStreamNameRegistry, JetStreamNumberBudget, JetStreamWorkFeed,
 };
 use herald_infrastructure::nats_server::{Durability, NatsServer, NatsServerConfig};
+use herald_projections::accounts::AccountProjector;
 use herald_projections::audit::AuditProjector;
 use herald_projections::binding::bind_to_log;
 use herald_projections::campaigns::CampaignProjector;
 use herald_projections::messages::MessageProjector;
 use herald_projections::sessions::SessionProjector;
 use herald_projections::stores::{MongoReadStore, SqliteReadStore};
+use herald_projections::subscriptions::SubscriptionProjector;
 use herald_projections::{ProjectionMonitor, ProjectionRunner, Projector, SharedFeed};
 use std::future::Future;
 use std::path::PathBuf;
@@ -183,6 +187,8 @@ pub fn projectors() -> Vec<Arc<dyn Projector>> {
         Arc::new(SessionProjector),
         Arc::new(MessageProjector),
         Arc::new(AuditProjector),
+        Arc::new(AccountProjector),
+        Arc::new(SubscriptionProjector),
     ]
 }
 
@@ -469,6 +475,10 @@ fn services(
     );
     let (s, p, w) = queries(positions.clone());
     let audit_queries = Arc::new(AuditQueries::new(s, p, w));
+    let (s, p, w) = queries(positions.clone());
+    let account_queries = Arc::new(AccountQueries::new(s, p, w));
+    let (s, p, w) = queries(positions.clone());
+    let payment_queries = Arc::new(PaymentQueries::new(s, p, w));
     let denials = Arc::new(DenialRecorder::new(
         stores.denials.clone(),
         Arc::clone(&clock),
@@ -483,6 +493,8 @@ fn services(
         api_keys,
         subscriptions,
         audit_queries,
+        account_queries,
+        payment_queries,
         denials,
         rates: Arc::new(http::rates::RateLimits::new(settings.rates)),
         campaigns: Arc::new(
@@ -617,6 +629,11 @@ fn workers(
         ),
         Arc::new(CampaignScheduler::new(
             stores.campaigns.clone(),
+            Arc::new(SystemClock),
+            node,
+        )),
+        Arc::new(SubscriptionExpiry::new(
+            stores.subscriptions.clone(),
             Arc::new(SystemClock),
             node,
         )),

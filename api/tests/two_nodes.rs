@@ -16,7 +16,14 @@ use support::{
 };
 
 const TENANT: &str = "acme";
-const PROJECTIONS: [&str; 4] = ["campaigns", "sessions", "messages", "audit_logs"];
+const PROJECTIONS: [&str; 6] = [
+    "campaigns",
+    "sessions",
+    "messages",
+    "audit_logs",
+    "accounts",
+    "subscriptions",
+];
 /// A lease lasts 6 s; it moves within that and a try or two more.
 const TAKEOVER_LIMIT: Duration = Duration::from_secs(15);
 

@@ -18,6 +18,9 @@
 //! - [`messages`]: the projector of the `messages` and `replies` collections.
 //! - [`sessions`]: the projector of the `sessions` collection.
 //! - [`audit`]: the projector of the `audit_logs` collection.
+//! - [`accounts`]: the projector of the `users` and `api_keys` collections.
+//! - [`subscriptions`]: the projector of the `subscriptions` and
+//!   `subscription_payments` collections.
 //! - [`stores`]: the read stores: embedded SQLite (the default) and MongoDB.
 //!
 //! # Dependencies
@@ -25,6 +28,7 @@
 //! and mongodb for the stores. Nothing of NATS: commits arrive through the
 //! application's `EventFeed` port.
 
+pub mod accounts;
 pub mod audit;
 pub mod binding;
 pub mod campaigns;
@@ -35,6 +39,7 @@ pub mod runner;
 pub mod sessions;
 pub mod shared_feed;
 pub mod stores;
+pub mod subscriptions;
 
 pub use projector::{ProjectionError, Projector};
 pub use runner::{ProjectionMonitor, ProjectionRunner, ProjectionStatus};

@@ -506,3 +506,124 @@ async fn a_tenant_over_its_rate_is_answered_429_and_another_is_not() {
     assert_eq!(other.status(), 200);
     app.stop().await;
 }
+
+/// A list read as `token`, once the projection has reached `position`.
+async fn list_with(app: &TestApp, token: &str, path: &str, position: u64) -> Value {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let answer = app
+        .get_with(token, &format!("{path}{separator}minPosition={position}"))
+        .await;
+    let status = answer.status();
+    let list: Value = answer.json().await.unwrap();
+    assert_eq!(status, 200, "{path}: {list}");
+    list
+}
+
+fn field_of(list: &Value, field: &str) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|document| document[field].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_admin_lists_its_users_by_role_and_activity_and_nothing_secret() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann").await;
+    app.sign_up("bob").await;
+    invite(&app, &ann, "max", "manager").await;
+    let (agent_id, _) = invite(&app, &ann, "ada", "agent").await;
+    let deactivated = app
+        .request_with_key(&ann.access, Method::PATCH, &format!("/v1/users/{agent_id}"))
+        .json(&json!({ "isActive": false }))
+        .send()
+        .await
+        .unwrap();
+    let position = deactivated.json::<Value>().await.unwrap()["position"]
+        .as_u64()
+        .unwrap();
+
+    let all = list_with(&app, &ann.access, "/v1/users", position).await;
+    assert_eq!(
+        field_of(&all, "username"),
+        ["ada", "max", "ann"],
+        "ann's tenant only, newest first: {all}"
+    );
+    assert_eq!(all["total"], 3);
+    let ann_listed = &all["data"][2];
+    assert_eq!(
+        (
+            &ann_listed["role"],
+            &ann_listed["email"],
+            &ann_listed["isActive"]
+        ),
+        (&json!("admin"), &json!("ann@example.com"), &json!(true))
+    );
+    assert!(ann_listed["lastLogin"].is_string(), "{ann_listed}");
+    let managers = list_with(&app, &ann.access, "/v1/users?role=manager", position).await;
+    assert_eq!(field_of(&managers, "username"), ["max"]);
+    let inactive = list_with(&app, &ann.access, "/v1/users?isActive=false", position).await;
+    assert_eq!(field_of(&inactive, "username"), ["ada"]);
+
+    let text = all.to_string().to_lowercase();
+    for secret in ["password", "token", "hash", "sealed"] {
+        assert!(!text.contains(secret), "{secret} in {all}");
+    }
+    let bad = error_of(app.get_with(&ann.access, "/v1/users?role=owner").await).await;
+    assert_eq!((bad.0, bad.2.as_deref()), (400, Some("role")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_admin_lists_its_keys_by_prefix_and_revoked_ones_apart() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann").await;
+    let mut made = Vec::new();
+    for name in ["CRM sync", "Billing"] {
+        let answer: Value = app
+            .request_with_key(&ann.access, Method::POST, "/v1/api-keys")
+            .json(&json!({ "keyName": name, "permissions": ["read", "write"] }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        made.push(answer);
+    }
+    let revoked = app
+        .request_with_key(
+            &ann.access,
+            Method::DELETE,
+            &format!("/v1/api-keys/{}", made[0]["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let position = revoked.json::<Value>().await.unwrap()["position"]
+        .as_u64()
+        .unwrap();
+
+    assert_ne!(
+        made[0]["prefix"], made[1]["prefix"],
+        "two keys made in the same minute are told apart"
+    );
+    let all = list_with(&app, &ann.access, "/v1/api-keys", position).await;
+    assert_eq!(field_of(&all, "keyName"), ["Billing", "CRM sync"], "{all}");
+    assert_eq!(
+        field_of(&all, "apiKey")[1],
+        made[0]["prefix"].as_str().unwrap()
+    );
+    assert_eq!(all["data"][0]["permissions"], json!(["read", "write"]));
+    for key in &made {
+        let secret = key["apiKey"].as_str().unwrap().rsplit('.').next().unwrap();
+        assert!(!all.to_string().contains(secret), "a secret listed: {all}");
+    }
+    let active = list_with(&app, &ann.access, "/v1/api-keys?isActive=true", position).await;
+    assert_eq!(field_of(&active, "keyName"), ["Billing"]);
+    let revoked = list_with(&app, &ann.access, "/v1/api-keys?isActive=false", position).await;
+    assert_eq!(field_of(&revoked, "keyName"), ["CRM sync"]);
+    app.stop().await;
+}

@@ -70,7 +70,9 @@ fn case(endpoint: &Endpoint) -> Option<Case> {
             | "/v1/replies"
             | "/v1/subscription"
             | "/v1/subscription/payments"
-            | "/v1/audit-logs",
+            | "/v1/audit-logs"
+            | "/v1/users"
+            | "/v1/api-keys",
         ) => ListsOwn,
         ("PUT", "/v1/subscription/plan") => CreatesOwn(|_| json!({ "tier": "pro" })),
         ("POST", "/v1/subscription/cancel") => CreatesOwn(|_| json!({})),

@@ -321,8 +321,13 @@ async fn the_same_payment_twice_is_one_payment_and_a_completed_one_sets_the_plan
             .status(),
         200
     );
-    let listed = app.list("/v1/subscription/payments").await;
+    let position = recorded["position"].as_u64().unwrap();
+    let listed = app
+        .list(&format!("/v1/subscription/payments?minPosition={position}"))
+        .await;
     assert_eq!(listed["total"], 1, "{listed}");
+    assert_eq!(listed["data"][0]["transactionId"], "pi_3Nq", "{listed}");
+    assert_eq!(listed["data"][0]["status"], "completed", "{listed}");
     let plan = subscription(&app).await;
     assert_eq!(plan["subscriptionTier"], "business");
     assert_eq!(plan["subscriptionEndDate"], "2099-01-01T00:00:00Z");
@@ -336,6 +341,22 @@ async fn the_same_payment_twice_is_one_payment_and_a_completed_one_sets_the_plan
     assert_eq!((bad.0, bad.2.as_deref()), (422, Some("amount")));
     let refunded = pay(&app, &payment("pi_3Nq", 99.5, "refunded")).await;
     assert_eq!(refunded.status(), 200, "a later status of the same payment");
+    let position = refunded.json::<Value>().await.unwrap()["position"]
+        .as_u64()
+        .unwrap();
+    let refunds = app
+        .list(&format!(
+            "/v1/subscription/payments?status=refunded&minPosition={position}"
+        ))
+        .await;
+    assert_eq!(
+        (
+            refunds["total"].as_u64(),
+            refunds["data"][0]["amount"].as_f64()
+        ),
+        (Some(1), Some(99.5)),
+        "one payment, now refunded: {refunds}"
+    );
 
     // Another tenant cannot record the same transaction.
     let elsewhere = app
@@ -379,5 +400,69 @@ async fn only_an_admin_changes_the_plan() {
         .await
         .unwrap();
     assert_eq!(change.status(), 403);
+    app.stop().await;
+}
+
+/// The tenant's `subscriptions` document once it meets `ready`.
+async fn plan_document(app: &TestApp, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    use herald_application::ports::read_store::{Condition, FindQuery};
+    use herald_application::subscriptions::read_model::SUBSCRIPTIONS;
+    let store = app.herald.read_store();
+    let query = FindQuery::new(
+        &SUBSCRIPTIONS,
+        vec![Condition::Equals("_id", app.tenant.as_str().into())],
+    );
+    eventually(what, PATIENCE, || async {
+        let page = store.find(&query).await.unwrap();
+        let document = Value::Object(page.documents.into_iter().next()?);
+        ready(&document).then_some(document)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_plan_that_ends_is_recorded_as_expired_and_its_read_model_follows_every_change() {
+    let app = spawn_app().await;
+    agree(&app, Some(messages_a_day(7))).await;
+    let custom = plan_document(&app, "custom limits", |d| {
+        d["limits"]["maxMessagesPerDay"] == 7
+    })
+    .await;
+    assert_eq!(custom["hasCustomLimits"], true, "{custom}");
+
+    // A plan change keeps the operator's limits; removing them gives the
+    // tier's.
+    let ends_at = chrono::Utc::now() + chrono::Duration::seconds(4);
+    let changed = app
+        .request(Method::PUT, "/v1/subscription/plan")
+        .json(&json!({ "tier": "pro", "endsAt": ends_at }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    let pro = plan_document(&app, "the pro plan", |d| d["subscriptionTier"] == "pro").await;
+    assert_eq!(pro["limits"]["maxMessagesPerDay"], 7, "{pro}");
+    assert_eq!(pro["subscriptionStatus"], "active");
+    assert!(pro["subscriptionEndDate"].is_string(), "{pro}");
+    agree(&app, None).await;
+    let tiers = plan_document(&app, "pro's own limits", |d| d["hasCustomLimits"] == false).await;
+    assert_eq!(
+        (
+            &tiers["limits"]["maxSessions"],
+            &tiers["limits"]["maxMessagesPerDay"]
+        ),
+        (&json!(3), &json!(250)),
+        "{tiers}"
+    );
+
+    // At the end date the expiry is recorded, which only the log can say.
+    let expired = plan_document(&app, "the expiry recorded", |d| {
+        d["subscriptionStatus"] == "expired"
+    })
+    .await;
+    assert_eq!(expired["subscriptionTier"], "pro");
+    let plan = subscription(&app).await;
+    assert_eq!(plan["subscriptionStatus"], "expired");
+    assert_eq!(plan["limits"]["maxSessions"], 1, "the free plan's: {plan}");
     app.stop().await;
 }

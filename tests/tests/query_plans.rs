@@ -8,6 +8,7 @@
 //! SecantusDB's planner cannot show their use (README, Tests).
 
 use chrono::{TimeZone, Utc};
+use herald_application::accounts::queries as accounts;
 use herald_application::audit::queries as audit;
 use herald_application::campaigns::queries as campaigns;
 use herald_application::messages::queries as messages;
@@ -15,9 +16,12 @@ use herald_application::messages::Direction;
 use herald_application::ports::read_store::{FindQuery, Generation, ReadStore};
 use herald_application::queries::{Cursor, PageRequest};
 use herald_application::sessions::queries as sessions;
+use herald_application::subscriptions::queries as payments;
+use herald_domain::account::Role;
 use herald_domain::campaign::{CampaignStatus, RecipientStatus};
 use herald_domain::message::MessageStatus;
 use herald_domain::session::SessionStatus;
+use herald_domain::subscription::PaymentStatus;
 use herald_domain::{SessionId, TenantId};
 use herald_projections::stores::sqlite::SqliteReadStore;
 use serde_json::Value;
@@ -101,6 +105,7 @@ fn api_queries() -> Vec<(String, FindQuery)> {
             }
         }
         queries.extend(audit_queries(&tenant, &page, cursor));
+        queries.extend(account_queries(&tenant, &page, cursor));
     }
     queries
 }
@@ -137,6 +142,40 @@ fn audit_queries(tenant: &TenantId, page: &PageRequest, cursor: &str) -> Vec<(St
     queries
 }
 
+/// An admin's lists: users by role and activity, keys by activity, and
+/// payments by status.
+fn account_queries(
+    tenant: &TenantId,
+    page: &PageRequest,
+    cursor: &str,
+) -> Vec<(String, FindQuery)> {
+    let mut queries = Vec::new();
+    for role in optional(&[Role::Agent]) {
+        for is_active in optional(&[true]) {
+            let filter = accounts::UserFilter { role, is_active };
+            queries.push((
+                format!("users {filter:?}, {cursor}"),
+                accounts::users_query(tenant, &filter, page),
+            ));
+        }
+    }
+    for is_active in optional(&[false]) {
+        let filter = accounts::ApiKeyFilter { is_active };
+        queries.push((
+            format!("API keys {filter:?}, {cursor}"),
+            accounts::api_keys_query(tenant, &filter, page),
+        ));
+    }
+    for status in optional(&[PaymentStatus::Completed]) {
+        let filter = payments::PaymentFilter { status };
+        queries.push((
+            format!("payments {filter:?}, {cursor}"),
+            payments::payments_query(tenant, &filter, page),
+        ));
+    }
+    queries
+}
+
 /// A step that reads a whole table, or sorts what it found.
 fn costly(step: &str) -> bool {
     let scans_the_table =
@@ -154,6 +193,8 @@ async fn every_list_the_api_offers_is_served_from_an_index() {
         .chain(herald_application::messages::read_model::COLLECTIONS)
         .chain(herald_application::sessions::read_model::COLLECTIONS)
         .chain(herald_application::audit::read_model::COLLECTIONS)
+        .chain(herald_application::accounts::read_model::COLLECTIONS)
+        .chain(herald_application::subscriptions::read_model::COLLECTIONS)
         .collect();
     store.prepare(&collections, Generation::Live).await.unwrap();
 

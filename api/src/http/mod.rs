@@ -38,11 +38,13 @@ pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
+use herald_application::accounts::AccountQueries;
 use herald_application::accounts::{Accounts, ApiKeys};
 use herald_application::audit::{AuditQueries, Denials};
 use herald_application::campaigns::CampaignQueries;
 use herald_application::messages::MessageQueries;
 use herald_application::sessions::SessionQueries;
+use herald_application::subscriptions::PaymentQueries;
 use herald_application::subscriptions::Subscriptions;
 use herald_application::use_cases::{
     CampaignCommands, MessageCommands, SessionCommands, WebhookReceiver,
@@ -82,6 +84,10 @@ pub struct Services {
     pub api_keys: Arc<dyn ApiKeys>,
     pub subscriptions: Arc<dyn Subscriptions>,
     pub audit_queries: Arc<AuditQueries>,
+    /// The `users` and `api_keys` lists.
+    pub account_queries: Arc<AccountQueries>,
+    /// The `subscription_payments` list.
+    pub payment_queries: Arc<PaymentQueries>,
     /// The rates each address and tenant may send at.
     pub rates: Arc<rates::RateLimits>,
     /// Where refused attempts are recorded, for the audit log.

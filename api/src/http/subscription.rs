@@ -7,6 +7,8 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
+use herald_application::subscriptions::read_model::major_units;
+use herald_application::subscriptions::PaymentFilter;
 use herald_domain::account::Action::{ManageBilling, ReadAccount};
 use herald_domain::subscription::{
     Currency, Limit, Payment, PaymentMethod, PaymentStatus, Resource, Subscription,
@@ -18,8 +20,9 @@ use serde_json::{json, Map, Value};
 
 use super::access::{Access::May, Routes};
 use super::error::{ApiError, Refusal};
-use super::extract::{Caller, Tenant};
+use super::extract::{Caller, QueryParams, Tenant};
 use super::json::JsonBody;
+use super::pages::{listed, page_request};
 use super::AppState;
 
 pub fn routes() -> Routes {
@@ -265,21 +268,29 @@ async fn record_payment(
     Ok((status, Json(answer)).into_response())
 }
 
+/// The tenant's payments (`subscription_payments`), the latest recorded
+/// first, by status.
 async fn payments(
     State(app): State<AppState>,
     Tenant(tenant): Tenant,
+    params: QueryParams,
 ) -> Result<Response, ApiError> {
-    let subscription = app.subscriptions.load(&tenant).await?;
-    let data: Vec<Value> = subscription.payments().map(payment_document).collect();
-    Ok(Json(json!({ "data": data, "total": data.len() })).into_response())
+    params.only(&["status", "page", "limit", "cursor", "minPosition"])?;
+    let filter = PaymentFilter {
+        status: params.choice("status", &PaymentStatus::ALL, PaymentStatus::as_str)?,
+    };
+    let page = page_request(&params)?;
+    let found = app
+        .payment_queries
+        .list(&tenant, &filter, &page, params.number("minPosition")?)
+        .await?;
+    Ok(listed(found, &page))
 }
 
 fn payment_document(payment: &Payment) -> Value {
-    #[allow(clippy::cast_precision_loss)]
-    let amount = payment.amount_minor as f64 / 100.0;
     json!({
         "transactionId": payment.transaction_id,
-        "amount": amount,
+        "amount": major_units(payment.amount_minor),
         "currency": payment.currency,
         "paymentMethod": payment.method,
         "status": payment.status,

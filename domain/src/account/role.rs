@@ -106,6 +106,8 @@ impl Action {
 }
 
 impl Role {
+    pub const ALL: [Self; 3] = [Self::Admin, Self::Manager, Self::Agent];
+
     /// # Errors
     /// When `text` is not `admin`, `manager` or `agent`.
     pub fn parse(text: &str) -> Result<Self, ValueError> {

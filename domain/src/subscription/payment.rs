@@ -104,6 +104,17 @@ impl PaymentStatus {
         }
     }
 
+    pub const ALL: [Self; 4] = [Self::Pending, Self::Completed, Self::Failed, Self::Refunded];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Refunded => "refunded",
+        }
+    }
+
     /// Whether a payment in this status may move to `next`, as providers
     /// report them: a pending one settles, a completed one may be refunded.
     pub fn may_become(self, next: Self) -> bool {

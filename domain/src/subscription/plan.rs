@@ -16,6 +16,8 @@ pub enum Tier {
 }
 
 impl Tier {
+    pub const ALL: [Self; 3] = [Self::Free, Self::Pro, Self::Business];
+
     /// # Errors
     /// When `text` is not `free`, `pro` or `business`.
     pub fn parse(text: &str) -> Result<Self, ValueError> {

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use herald_application::accounts::{Actor, Tokens};
+use herald_application::accounts::{Actor, ApiKeyFilter, Tokens, UserFilter};
 use herald_domain::account::{ApiKey, Role, User, UserCommand};
 use herald_domain::subscription::{SubscriptionCommand, SubscriptionStatus, Tier};
 use serde_json::{json, Value};
@@ -16,8 +16,9 @@ use super::bodies::{
     RegisterBody, ResetPasswordBody, TokenBody, UserChangeBody,
 };
 use crate::http::error::ApiError;
-use crate::http::extract::{Caller, Origin, QueryParams, Signed};
+use crate::http::extract::{Caller, Origin, QueryParams, Signed, Tenant};
 use crate::http::json::JsonBody;
+use crate::http::pages::{listed, page_request};
 use crate::http::AppState;
 
 pub async fn register(
@@ -186,6 +187,26 @@ pub async fn invite(
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 
+/// `GET /v1/users`: the tenant's users, newest first, by role and
+/// whether they are active.
+pub async fn users(
+    State(app): State<AppState>,
+    Tenant(tenant): Tenant,
+    params: QueryParams,
+) -> Result<Response, ApiError> {
+    params.only(&["role", "isActive", "page", "limit", "cursor", "minPosition"])?;
+    let filter = UserFilter {
+        role: params.choice("role", &Role::ALL, Role::as_str)?,
+        is_active: active_filter(&params)?,
+    };
+    let page = page_request(&params)?;
+    let found = app
+        .account_queries
+        .users(&tenant, &filter, &page, params.number("minPosition")?)
+        .await?;
+    Ok(listed(found, &page))
+}
+
 pub async fn user(
     State(app): State<AppState>,
     Signed(principal): Signed,
@@ -281,6 +302,36 @@ pub async fn key(
         return Err(ApiError::NotFound("API key not found".into()));
     }
     Ok(Json(key_document(id, &key)).into_response())
+}
+
+/// `GET /v1/api-keys`: the tenant's keys, newest first, each by its
+/// prefix, never its secret.
+pub async fn keys(
+    State(app): State<AppState>,
+    Tenant(tenant): Tenant,
+    params: QueryParams,
+) -> Result<Response, ApiError> {
+    params.only(&["isActive", "page", "limit", "cursor", "minPosition"])?;
+    let filter = ApiKeyFilter {
+        is_active: active_filter(&params)?,
+    };
+    let page = page_request(&params)?;
+    let found = app
+        .account_queries
+        .api_keys(&tenant, &filter, &page, params.number("minPosition")?)
+        .await?;
+    Ok(listed(found, &page))
+}
+
+/// `isActive=true` or `false`.
+fn active_filter(params: &QueryParams) -> Result<Option<bool>, ApiError> {
+    params.choice("isActive", &[true, false], |active| {
+        if active {
+            "true"
+        } else {
+            "false"
+        }
+    })
 }
 
 pub async fn revoke_key(

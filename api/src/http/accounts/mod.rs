@@ -60,6 +60,12 @@ pub fn routes() -> Routes {
         )
         .add(
             Method::GET,
+            "/v1/users",
+            May(Action::ManageUsers),
+            handlers::users,
+        )
+        .add(
+            Method::GET,
             "/v1/users/{id}",
             May(Action::ManageUsers),
             handlers::user,
@@ -75,6 +81,12 @@ pub fn routes() -> Routes {
             "/v1/api-keys",
             May(Action::ManageApiKeys),
             handlers::create_key,
+        )
+        .add(
+            Method::GET,
+            "/v1/api-keys",
+            May(Action::ManageApiKeys),
+            handlers::keys,
         )
         .add(
             Method::GET,

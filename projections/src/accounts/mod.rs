@@ -1,0 +1,5 @@
+//! The projector of the `users` and `api_keys` collections.
+
+mod projector;
+
+pub use projector::AccountProjector;
