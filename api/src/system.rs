@@ -541,7 +541,11 @@ fn account_services(
         clock: Arc::clone(clock),
         settings: settings.accounts.clone(),
     };
-    let accounts = AccountService::new(stores.users.clone(), parts);
+    let denials = Arc::new(DenialRecorder::new(
+        stores.denials.clone(),
+        Arc::clone(clock),
+    ));
+    let accounts = AccountService::new(stores.users.clone(), parts).recording_denials(denials);
     let api_keys = ApiKeyService::new(
         stores.api_keys.clone(),
         Arc::clone(vault),

@@ -186,3 +186,45 @@ async fn refused_attempts_are_recorded_as_denied() {
     assert_eq!(limited[0]["outcome"], "denied");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_for_an_account_is_recorded_in_its_tenants_log() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann").await;
+    let wrong = app
+        .client
+        .post(format!("{}/v1/auth/login", app.address))
+        .header("User-Agent", AGENT)
+        .json(&json!({ "identifier": "ann@example.com", "password": "not ann's passphrase" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let unknown = app
+        .try_sign_in("nobody@example.com", "not anyone's passphrase")
+        .await;
+    assert_eq!(unknown.status(), 401);
+
+    let denied = audited(&app, &ann.access, "?action=sign_in", 1).await;
+    assert_eq!(
+        denied.len(),
+        1,
+        "an unknown account names no tenant: {denied:?}"
+    );
+    let entry = &denied[0];
+    assert_eq!(
+        (&entry["outcome"], &entry["reason"], &entry["actorId"]),
+        (
+            &json!("denied"),
+            &json!("bad_credentials"),
+            &json!(ann.user)
+        )
+    );
+    assert_eq!(entry["userAgent"], AGENT);
+    assert!(entry["ipAddress"].is_string(), "{entry}");
+    assert!(
+        !entry.to_string().contains("not ann's passphrase"),
+        "the password tried is not recorded: {entry}"
+    );
+    app.stop().await;
+}

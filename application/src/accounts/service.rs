@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Duration as Span, Utc};
 use herald_domain::account::{
-    Email, NewUser, OneTimeToken, Presented, Profile, Role, TokenHash, User, UserCommand, Username,
+    Denial, Email, NewUser, OneTimeToken, Presented, Profile, Role, TokenHash, User, UserCommand,
+    Username,
 };
 use herald_domain::secret::{SealedSecret, SecretField};
 use herald_domain::{Clock, TenantId};
@@ -19,6 +20,7 @@ use super::ports::{
 };
 use super::principal::{Actor, Principal};
 use super::recent::RecentAccounts;
+use crate::audit::Denials;
 use crate::commands::{CommandExecutor, CommandReceipt};
 use crate::metadata::CommandMetadata;
 use crate::ports::event_store::TenantEventStores;
@@ -118,6 +120,8 @@ pub struct AccountService<U> {
     users: CommandExecutor<User, U>,
     parts: AccountParts,
     recent: RecentAccounts<User>,
+    /// Where refused sign-ins of known accounts are recorded.
+    denials: Option<Arc<dyn Denials>>,
 }
 
 /// A claim younger than this whose account does not exist yet is a
@@ -132,7 +136,41 @@ impl<U: TenantEventStores<User>> AccountService<U> {
             users: CommandExecutor::new(users, services),
             parts,
             recent,
+            denials: None,
         }
+    }
+
+    /// The same service, recording each refused sign-in to an account
+    /// that exists (a wrong password, a deactivated account) as a denial
+    /// of that account, for its tenant's audit log.
+    pub fn recording_denials(self, denials: Arc<dyn Denials>) -> Self {
+        Self {
+            denials: Some(denials),
+            ..self
+        }
+    }
+
+    /// Records a refused sign-in beside the answer, never before it: the
+    /// refusal must take as long whether or not the account exists, or
+    /// its time would tell which addresses have one.
+    fn record_refused_sign_in(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+        request: &CommandMetadata,
+        reason: &str,
+    ) {
+        let Some(denials) = self.denials.clone() else {
+            return;
+        };
+        let denial = Denial {
+            action: "sign_in".into(),
+            method: "POST".into(),
+            path: "/v1/auth/login".into(),
+            reason: reason.to_owned(),
+        };
+        let metadata = as_user(request, tenant, id);
+        tokio::spawn(async move { denials.record(denial, &metadata).await });
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -354,10 +392,14 @@ impl<U: TenantEventStores<User>> AccountService<U> {
                     .map_err(|e| AccountsError::Internal(e.to_string()))
             })?;
         let needs_rehash = match self.parts.hasher.check(password, stored.expose()).await {
-            PasswordCheck::DoesNotMatch => return Err(AccountsError::BadCredentials),
+            PasswordCheck::DoesNotMatch => {
+                self.record_refused_sign_in(&tenant, id, request, "bad_credentials");
+                return Err(AccountsError::BadCredentials);
+            }
             PasswordCheck::Matches { needs_rehash } => needs_rehash,
         };
         if !user.is_active() {
+            self.record_refused_sign_in(&tenant, id, request, "deactivated");
             return Err(AccountsError::Deactivated);
         }
         let metadata = as_user(request, &tenant, id);
