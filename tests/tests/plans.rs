@@ -466,3 +466,51 @@ async fn a_plan_that_ends_is_recorded_as_expired_and_its_read_model_follows_ever
     assert_eq!(plan["limits"]["maxSessions"], 1, "the free plan's: {plan}");
     app.stop().await;
 }
+
+/// A campaign's unknown sends, sent again at the business's request, are
+/// messages like any other: counted against the day's, and no more of
+/// them go than the day has left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_sends_sent_again_count_against_the_days_messages() {
+    let app = spawn_app().await;
+    add_template(&app);
+    // Meta answers nothing and sends no status: the sends stay unknown.
+    let number = herald_fake_graph::FakeNumber {
+        status_schedule: Some(herald_fake_graph::StatusSchedule::none()),
+        ..herald_fake_graph::FakeNumber::default()
+    };
+    let session = app.connected_session_for(number).await;
+    agree(&app, Some(messages_a_day(5))).await;
+    app.graph.drop_next_answer(3);
+    let id = app
+        .start_campaign(&template_campaign(&session, &recipients(3), None))
+        .await;
+    let unknown = eventually("three sends unknown", Duration::from_secs(60), || async {
+        let campaign = app.campaign_now(&id).await;
+        (campaign["unknownCount"] == 3 && campaign["status"] == "completed").then_some(campaign)
+    })
+    .await;
+    assert_eq!(app.graph.sent_count(), 3, "{unknown}");
+    let plan = subscription(&app).await;
+    assert_eq!(
+        plan["usage"]["maxMessagesPerDay"]["used"], 3,
+        "a batch holds no more than its recipients: {plan}"
+    );
+
+    let resend = app.campaign_action(&id, "resend-unknown").await;
+    assert!(resend.status().is_success(), "{}", resend.status());
+    // Two of the day's five are left: two go again, one stays unknown.
+    eventually("two sent again", Duration::from_secs(60), || async {
+        (app.graph.sent_count() == 5).then_some(())
+    })
+    .await;
+    let plan = subscription(&app).await;
+    assert_eq!(plan["usage"]["maxMessagesPerDay"]["used"], 5, "{plan}");
+    let campaign = eventually("one left unknown", Duration::from_secs(60), || async {
+        let campaign = app.campaign_now(&id).await;
+        (campaign["unknownCount"] == 1).then_some(campaign)
+    })
+    .await;
+    assert_eq!(app.graph.sent_count(), 5, "{campaign}");
+    app.stop().await;
+}

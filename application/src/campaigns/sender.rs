@@ -130,9 +130,11 @@ enum Step {
         from: u32,
         to: u32,
     },
-    /// The business asked for the run's unknown sends to be sent again.
+    /// The business asked for the run's unknown sends to be sent again;
+    /// `request` is where it asked (its commit's position).
     ResendUnknown {
         run: u32,
+        request: u64,
     },
 }
 
@@ -273,6 +275,9 @@ where
                 batch_size(rate)
             }
         };
+        // Never more than the recipients left: what a batch holds of the
+        // day's messages is counted whether it is used or not.
+        let size = size.min(progress.total - progress.taken);
         let Some(size) = self.allowed(tenant, id, &progress, size).await? else {
             return Ok(());
         };
@@ -491,26 +496,89 @@ where
     }
 
     /// Queues again the run's messages whose outcome is unknown, as the
-    /// business asked. Done again after a crash, it finds those it already
-    /// queued no longer unknown, and leaves them.
-    async fn resend_unknown(&self, tenant: &TenantId, id: &str, run: u32) -> Result<(), WorkError> {
+    /// business asked, as many as the day's messages allow: each is a
+    /// message sent again, counted like any other. What the plan allows is
+    /// held under the request (its commit's position), so the step done
+    /// again after a crash holds it once, and finds those it already
+    /// queued no longer unknown.
+    async fn resend_unknown(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        run: u32,
+        request: u64,
+    ) -> Result<(), WorkError> {
         let campaign = self.load(tenant, id).await?;
         let message_ids: Vec<String> = campaign
             .recipients()
             .iter()
             .map(|r| campaign_message_id(tenant, id, run, &r.phone_number).to_string())
             .collect();
-        let resent: Vec<Result<bool, WorkError>> = futures::stream::iter(message_ids)
-            .map(|message_id| self.resend_one(tenant, message_id))
-            .buffer_unordered(PARALLEL_QUEUES)
-            .collect()
-            .await;
+        let statuses: Vec<Result<(String, Option<MessageStatus>), WorkError>> =
+            futures::stream::iter(message_ids)
+                .map(|message_id| async move {
+                    let status = self.status_of(tenant, message_id.clone()).await?;
+                    Ok((message_id, status))
+                })
+                .buffer_unordered(PARALLEL_QUEUES)
+                .collect()
+                .await;
+        let mut unknown = Vec::new();
+        for outcome in statuses {
+            let (message_id, status) = outcome?;
+            if status == Some(MessageStatus::Unknown) {
+                unknown.push(message_id);
+            }
+        }
+        let key = format!("campaign:{id}:{run}:resend:{request}");
+        let allowed = self.allowed_resends(tenant, id, key, unknown.len()).await?;
+        let resent: Vec<Result<bool, WorkError>> =
+            futures::stream::iter(unknown.into_iter().take(allowed))
+                .map(|message_id| self.resend_one(tenant, message_id))
+                .buffer_unordered(PARALLEL_QUEUES)
+                .collect()
+                .await;
         let mut count = 0;
         for outcome in resent {
             count += u32::from(outcome?);
         }
         info!(campaign = %id, run, count, "unknown sends queued again, as the business asked");
         Ok(())
+    }
+
+    /// How many of `unknown` resends the day's messages allow, held under
+    /// `key`. Out of messages, none: they stay unknown, to be asked for
+    /// again when the day's count starts again.
+    async fn allowed_resends(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        key: String,
+        unknown: usize,
+    ) -> Result<usize, WorkError> {
+        let wanted = u32::try_from(unknown).unwrap_or(u32::MAX);
+        let Some(limits) = self.limits.as_ref().filter(|_| wanted > 0) else {
+            return Ok(unknown);
+        };
+        let reservation = Reservation {
+            resource: Resource::Messages,
+            key,
+            wanted,
+            at_least: 1,
+        };
+        match limits
+            .reserve(tenant, reservation, &self.metadata(tenant))
+            .await
+        {
+            Ok(granted) => Ok(usize::try_from(granted).unwrap_or(usize::MAX)),
+            Err(LimitError::Over(over)) => {
+                warn!(campaign = %id, %over, unknown, "unknown sends left unknown: out of the day's messages");
+                Ok(0)
+            }
+            Err(error @ (LimitError::Busy | LimitError::Unavailable(_))) => {
+                Err(WorkError::Retry(error.to_string()))
+            }
+        }
     }
 
     /// `true` when the message was unknown and is queued again; a message
@@ -664,7 +732,10 @@ fn step_of(commit: &RecordedCommit) -> Result<Option<Step>, WorkError> {
                 after_batch_at: Some(commit.recorded_at),
             }),
             CampaignEvent::BatchReserved { run, from, to } => Some(Step::Queue { run, from, to }),
-            CampaignEvent::ResendUnknownRequested { run } => Some(Step::ResendUnknown { run }),
+            CampaignEvent::ResendUnknownRequested { run } => Some(Step::ResendUnknown {
+                run,
+                request: commit.position,
+            }),
             _ => step,
         };
     }
@@ -695,7 +766,9 @@ where
         let outcome = match step {
             Step::Advance { after_batch_at } => self.advance(&tenant, id, after_batch_at).await,
             Step::Queue { run, from, to } => self.queue_batch(&tenant, id, run, from, to).await,
-            Step::ResendUnknown { run } => self.resend_unknown(&tenant, id, run).await,
+            Step::ResendUnknown { run, request } => {
+                self.resend_unknown(&tenant, id, run, request).await
+            }
         };
         if let Err(WorkError::Retry(reason)) = &outcome {
             warn!(campaign = %id, %reason, "campaign step will be tried again");
