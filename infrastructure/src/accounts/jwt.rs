@@ -155,6 +155,32 @@ mod tests {
         );
     }
 
+    /// A rotation lists the new key first, to sign, and the old one after
+    /// it, to check: what the old key signed checks until that key is
+    /// dropped from the list.
+    #[test]
+    fn a_token_signed_before_a_rotation_checks_until_its_key_is_dropped() {
+        let key = |id: &str, bytes: &[u8]| (id.to_owned(), bytes.to_vec());
+        let (k1, k2, k3) = (
+            key("k1", b"key one"),
+            key("k2", b"key two"),
+            key("k3", b"key three"),
+        );
+        let claims = claims(Utc::now() + Duration::minutes(15));
+        let before = JwtAccessTokens::new(vec![k1.clone()]);
+        let token = before.issue(&claims).unwrap();
+
+        let rotated = JwtAccessTokens::new(vec![k2.clone(), k1]);
+        assert_eq!(rotated.check(&token).unwrap().user, claims.user);
+        let signed_now = rotated.issue(&claims).unwrap();
+        let kid = jsonwebtoken::decode_header(&signed_now).unwrap().kid;
+        assert_eq!(kid.as_deref(), Some("k2"), "the new key signs");
+
+        let rotated_again = JwtAccessTokens::new(vec![k3, k2]);
+        assert_eq!(rotated_again.check(&token), Err(AccessTokenError::Invalid));
+        assert!(rotated_again.check(&signed_now).is_ok());
+    }
+
     /// The algorithm is pinned: a token saying `none`, or another
     /// algorithm, is refused whatever it claims.
     #[test]

@@ -339,6 +339,27 @@ mod tests {
             .contains(&vault.fingerprint("verify-me")));
     }
 
+    /// `HERALD_SECRET_KEY` rotated, the old key moved to
+    /// `HERALD_PREVIOUS_SECRET_KEYS`: the new key signs access tokens and
+    /// the old one is still listed with the id and bytes it signed under,
+    /// so what it signed still checks.
+    #[test]
+    fn a_rotation_keeps_the_earlier_signing_key_as_it_was() {
+        let (old, new) = (SecretKey::generate_hex(), SecretKey::generate_hex());
+        let key = |hex: &str| SecretKey::from_hex(hex).unwrap();
+        let before = AesGcmVault::new(key(&old), vec![]).signing_keys();
+        let rotated = AesGcmVault::new(key(&new), vec![key(&old)]).signing_keys();
+
+        assert_eq!(before.len(), 1);
+        assert_eq!(rotated.len(), 2);
+        assert_eq!(rotated[1], before[0]);
+        assert_ne!(
+            rotated[0].0, before[0].0,
+            "the new key signs, by its own id"
+        );
+        assert_ne!(rotated[0].1, before[0].1);
+    }
+
     #[test]
     fn keys_must_be_32_bytes_of_hex() {
         assert!(SecretKey::from_hex("abcd").is_err());
