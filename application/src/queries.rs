@@ -1,16 +1,18 @@
-//! What every query of a read model shares: pages, errors, tenant scoping,
-//! and waiting until a projection has reached the client's own last write.
+//! What every query of a read model shares: pages, time ranges, errors,
+//! tenant scoping, and waiting until a projection has reached the client's
+//! own last write.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use herald_domain::{FieldError, TenantId};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::ports::read_store::{
-    CollectionSpec, Condition, Document, FindQuery, Page, ReadStore, ReadStoreError, SortOrder,
-    TENANT_FIELD,
+    date_value, CollectionSpec, Condition, Document, FindQuery, Page, ReadStore, ReadStoreError,
+    SortOrder, TENANT_FIELD,
 };
 use crate::progress::{NotCaughtUp, ProjectionPositions};
 
@@ -176,6 +178,23 @@ pub fn newest_first(
     page.query(collection, sort, conditions)
 }
 
+/// The conditions that keep `field` (a date) from `since` on and before
+/// `until`, each left out when not given.
+pub fn time_range(
+    field: &'static str,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> Vec<Condition> {
+    let mut conditions = Vec::new();
+    if let Some(since) = since {
+        conditions.push(Condition::AtLeast(field, date_value(since)));
+    }
+    if let Some(until) = until {
+        conditions.push(Condition::Below(field, date_value(until)));
+    }
+    conditions
+}
+
 /// The condition that keeps a query inside one tenant's documents.
 pub fn owned_by(tenant: &TenantId) -> Condition {
     Condition::Equals(TENANT_FIELD, Value::from(tenant.as_str()))
@@ -308,6 +327,26 @@ mod tests {
             query.conditions.is_empty(),
             "the total counts the whole list"
         );
+    }
+
+    #[test]
+    fn a_time_range_starts_at_since_ends_before_until_and_leaves_out_what_is_not_given() {
+        let since = DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        let until = since + chrono::Duration::hours(1);
+        assert_eq!(
+            time_range("createdAt", Some(since), Some(until)),
+            [
+                Condition::AtLeast("createdAt", date_value(since)),
+                Condition::Below("createdAt", date_value(until)),
+            ]
+        );
+        assert_eq!(
+            time_range("createdAt", None, Some(until)),
+            [Condition::Below("createdAt", date_value(until))]
+        );
+        assert!(time_range("createdAt", None, None).is_empty());
     }
 
     static TEST_COLLECTION: CollectionSpec = CollectionSpec {

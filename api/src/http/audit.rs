@@ -4,7 +4,6 @@
 use axum::extract::State;
 use axum::http::Method;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
 use herald_application::audit::AuditFilter;
 use herald_domain::account::Action::ReadAuditLog;
 
@@ -41,8 +40,8 @@ async fn list(
         action: text("action"),
         entity_type: text("entityType"),
         entity_id: text("entityId"),
-        since: time(&params, "since")?,
-        until: time(&params, "until")?,
+        since: params.time("since")?,
+        until: params.time("until")?,
     };
     let page = page_request(&params)?;
     let found = app
@@ -50,23 +49,4 @@ async fn list(
         .list(&tenant, &filter, &page, params.number("minPosition")?)
         .await?;
     Ok(listed(found, &page))
-}
-
-fn time(params: &QueryParams, name: &'static str) -> Result<Option<DateTime<Utc>>, ApiError> {
-    params
-        .text(name)
-        .map(|text| {
-            DateTime::parse_from_rfc3339(text)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
-                    ApiError::bad_request(
-                        "invalid_query",
-                        format!(
-                            "{name} {text:?} is not an RFC 3339 time such as 2026-11-21T12:00:00Z"
-                        ),
-                        Some(name),
-                    )
-                })
-        })
-        .transpose()
 }

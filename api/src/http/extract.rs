@@ -5,6 +5,7 @@
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
+use chrono::{DateTime, Utc};
 use herald_application::accounts::Principal;
 use herald_application::CommandMetadata;
 use herald_domain::TenantId;
@@ -173,6 +174,29 @@ impl QueryParams {
             .transpose()
     }
 
+    /// A time in RFC 3339, with its offset (`2026-11-21T12:00:00Z`,
+    /// `2026-11-21T13:00:00+01:00`), as UTC.
+    ///
+    /// # Errors
+    /// When the parameter is present but not an RFC 3339 time.
+    pub fn time(&self, name: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
+        self.text(name)
+            .map(|text| {
+                DateTime::parse_from_rfc3339(text)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| {
+                        ApiError::bad_request(
+                            "invalid_query",
+                            format!(
+                                "{name} {text:?} is not an RFC 3339 time such as 2026-11-21T12:00:00Z"
+                            ),
+                            Some(name),
+                        )
+                    })
+            })
+            .transpose()
+    }
+
     /// A parameter that must be one of `choices`, as `name_of` names them.
     ///
     /// # Errors
@@ -216,5 +240,31 @@ impl QueryParams {
                 })
             })
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> QueryParams {
+        let pairs = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+        QueryParams(pairs.collect())
+    }
+
+    #[test]
+    fn a_time_reads_as_utc_and_one_not_in_rfc_3339_is_refused_by_name() {
+        let params = params(&[("since", "2026-11-21T13:00:00+01:00"), ("until", "today")]);
+        let noon = DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z").unwrap();
+        assert_eq!(params.time("since").unwrap(), Some(noon.to_utc()));
+        assert_eq!(params.time("page").unwrap(), None);
+        match params.time("until") {
+            Err(ApiError::BadRequest { code, field, .. }) => {
+                assert_eq!((code, field.as_deref()), ("invalid_query", Some("until")));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

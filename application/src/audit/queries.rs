@@ -8,9 +8,9 @@ use std::time::Duration;
 use tracing::instrument;
 
 use super::read_model::{AUDIT_LOGS, PROJECTION};
-use crate::ports::read_store::{date_value, Condition, FindQuery, Page, ReadStore};
+use crate::ports::read_store::{Condition, FindQuery, Page, ReadStore};
 use crate::progress::ProjectionPositions;
-use crate::queries::{newest_first, owned_by, PageRequest, ProjectedReads, QueryError};
+use crate::queries::{newest_first, owned_by, time_range, PageRequest, ProjectedReads, QueryError};
 
 /// Which entries a list shows; every field narrows it.
 #[derive(Debug, Clone, Default)]
@@ -70,11 +70,6 @@ pub fn list_query(tenant: &TenantId, filter: &AuditFilter, page: &PageRequest) -
             conditions.push(Condition::Equals(field, value.as_str().into()));
         }
     }
-    if let Some(since) = filter.since {
-        conditions.push(Condition::AtLeast("createdAt", date_value(since)));
-    }
-    if let Some(until) = filter.until {
-        conditions.push(Condition::Below("createdAt", date_value(until)));
-    }
+    conditions.extend(time_range("createdAt", filter.since, filter.until));
     newest_first(&AUDIT_LOGS, "createdAt", conditions, page)
 }

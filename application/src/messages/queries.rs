@@ -8,9 +8,9 @@ use std::time::Duration;
 use tracing::instrument;
 
 use super::read_model::{MESSAGES, PROJECTION, REPLIES};
-use crate::ports::read_store::{date_value, Condition, Document, FindQuery, Page, ReadStore};
+use crate::ports::read_store::{Condition, Document, FindQuery, Page, ReadStore};
 use crate::progress::ProjectionPositions;
-use crate::queries::{newest_first, owned_by, PageRequest, ProjectedReads, QueryError};
+use crate::queries::{newest_first, owned_by, time_range, PageRequest, ProjectedReads, QueryError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -161,21 +161,6 @@ pub fn replies_query(
     }
     conditions.extend(time_range("receivedAt", since, until));
     newest_first(&REPLIES, "receivedAt", conditions, page)
-}
-
-fn time_range(
-    field: &'static str,
-    since: Option<DateTime<Utc>>,
-    until: Option<DateTime<Utc>>,
-) -> Vec<Condition> {
-    let mut conditions = Vec::new();
-    if let Some(since) = since {
-        conditions.push(Condition::AtLeast(field, date_value(since)));
-    }
-    if let Some(until) = until {
-        conditions.push(Condition::Below(field, date_value(until)));
-    }
-    conditions
 }
 
 #[async_trait::async_trait]

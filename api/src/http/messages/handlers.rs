@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, Utc};
 use herald_application::messages::{Direction, MessageFilter};
 use herald_domain::message::MessageStatus;
 use herald_domain::SessionId;
@@ -84,8 +83,8 @@ pub async fn list(
         session_id: params.parsed("sessionId", SessionId::parse)?,
         direction: params.choice("direction", &Direction::ALL, Direction::as_str)?,
         status: params.choice("status", &MessageStatus::ALL, MessageStatus::as_str)?,
-        since: time(&params, "since")?,
-        until: time(&params, "until")?,
+        since: params.time("since")?,
+        until: params.time("until")?,
     };
     let page = page_request(&params)?;
     let found = app
@@ -131,33 +130,11 @@ pub async fn replies(
         .replies(
             &tenant,
             params.parsed("sessionId", SessionId::parse)?.as_ref(),
-            time(&params, "since")?,
-            time(&params, "until")?,
+            params.time("since")?,
+            params.time("until")?,
             &page,
             params.number("minPosition")?,
         )
         .await?;
     Ok(listed(found, &page))
-}
-
-fn bad_query(field: &str, message: String) -> ApiError {
-    ApiError::bad_request("invalid_query", message, Some(field))
-}
-
-fn time(params: &QueryParams, name: &'static str) -> Result<Option<DateTime<Utc>>, ApiError> {
-    params
-        .text(name)
-        .map(|text| {
-            DateTime::parse_from_rfc3339(text)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
-                    bad_query(
-                        name,
-                        format!(
-                            "{name} {text:?} is not an RFC 3339 time such as 2026-11-21T12:00:00Z"
-                        ),
-                    )
-                })
-        })
-        .transpose()
 }
