@@ -58,6 +58,20 @@ impl CommandMetadata {
         }
     }
 
+    /// The metadata of another command of the same request, on `tenant`'s
+    /// part of the log. One request may run several commands (a sign-up
+    /// records the account, then its verification link; a send holds its
+    /// place in the plan first): each needs an id of its own, since the log
+    /// refuses one id twice, and they share the request's correlation id.
+    #[must_use]
+    pub fn next_command(&self, tenant: &TenantId) -> Self {
+        Self {
+            command_id: Uuid::now_v7(),
+            tenant: tenant.clone(),
+            ..self.clone()
+        }
+    }
+
     /// The same metadata, recording that `node` ran the command.
     pub fn on_node(self, node: &str) -> Self {
         Self {

@@ -162,10 +162,8 @@ impl<K: TenantEventStores<ApiKey> + 'static> ApiKeyService<K> {
         };
         if key.use_is_due(self.clock.now()) {
             let metadata = CommandMetadata {
-                tenant: tenant.clone(),
                 actor: principal.actor_label(),
-                command_id: Uuid::now_v7(),
-                ..request.clone()
+                ..request.next_command(&tenant)
             };
             self.record_use_later(id, metadata);
         }
@@ -233,14 +231,7 @@ impl<K: TenantEventStores<ApiKey> + 'static> ApiKeyService<K> {
         command: ApiKeyCommand,
         request: &CommandMetadata,
     ) -> Result<CommandReceipt, AccountsError> {
-        // One request may run several commands (a sign-up records the
-        // account, then its verification link): each has an id of its
-        // own, and they share the request's correlation id.
-        let metadata = CommandMetadata {
-            tenant: tenant.clone(),
-            command_id: Uuid::now_v7(),
-            ..request.clone()
-        };
+        let metadata = request.next_command(tenant);
         let receipt = self
             .keys
             .execute(&id.to_string(), command, &metadata)

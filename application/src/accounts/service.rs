@@ -791,14 +791,7 @@ impl<U: TenantEventStores<User>> AccountService<U> {
         command: UserCommand,
         request: &CommandMetadata,
     ) -> Result<CommandReceipt, AccountsError> {
-        // One request may run several commands (a sign-up records the
-        // account, then its verification link): each has an id of its
-        // own, and they share the request's correlation id.
-        let metadata = CommandMetadata {
-            tenant: tenant.clone(),
-            command_id: Uuid::now_v7(),
-            ..request.clone()
-        };
+        let metadata = request.next_command(tenant);
         let receipt = self
             .users
             .execute(&id.to_string(), command, &metadata)

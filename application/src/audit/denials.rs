@@ -34,10 +34,7 @@ impl<S: TenantEventStores<AccessDenial>> DenialRecorder<S> {
 impl<S: TenantEventStores<AccessDenial>> Denials for DenialRecorder<S> {
     async fn record(&self, denial: Denial, metadata: &CommandMetadata) {
         let id = Uuid::now_v7().to_string();
-        let metadata = CommandMetadata {
-            command_id: Uuid::now_v7(),
-            ..metadata.clone()
-        };
+        let metadata = metadata.next_command(&metadata.tenant);
         if let Err(error) = self
             .executor
             .execute(&id, DenialCommand::Record(denial), &metadata)

@@ -108,13 +108,7 @@ impl<S: TenantEventStores<Subscription>> SubscriptionService<S> {
         command: SubscriptionCommand,
         metadata: &CommandMetadata,
     ) -> Result<CommandReceipt, SubscriptionCommandError> {
-        // A request may record a reservation beside its own command: each
-        // has an id of its own (the log refuses one id twice).
-        let metadata = CommandMetadata {
-            tenant: tenant.clone(),
-            command_id: Uuid::now_v7(),
-            ..metadata.clone()
-        };
+        let metadata = metadata.next_command(tenant);
         self.executor
             .execute(subscription_id(tenant), command, &metadata)
             .await
