@@ -14,7 +14,7 @@
 
 mod support;
 
-use herald_fake_graph::{FakeGraph, FakeGraphConfig, FakeNumber};
+use herald_fake_graph::{FakeGraph, FakeGraphConfig, FakeNumber, InboundMessage};
 use reqwest::{Client, Method};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -291,6 +291,24 @@ async fn no_answer_read_model_log_or_stored_file_holds_a_secret() {
         None,
     )
     .await;
+    // A contact writes (a reply), is answered (a message), and a payment
+    // is recorded: every list has something in it.
+    graph.set_webhook(herald.url("/v1/webhooks/whatsapp"), verify.clone());
+    graph
+        .emit_inbound(
+            &number.phone_number_id,
+            InboundMessage::text("14155550100", "Is the sale still on?"),
+        )
+        .await
+        .expect("the reply is delivered");
+    let (status, sent) = call(&client, &herald, &api_key, Method::POST, &format!("/v1/sessions/{session_id}/messages"), Some(json!({
+        "messaging_product": "whatsapp", "to": "+14155550100", "type": "text", "text": { "body": "It is" },
+    }))).await;
+    assert_eq!(status, 202, "{sent}");
+    let (status, paid) = call(&client, &herald, &access, Method::POST, "/v1/subscription/payments", Some(json!({
+        "transactionId": generated("pi_"), "amount": 29.99, "paymentMethod": "stripe", "status": "completed",
+    }))).await;
+    assert_eq!(status, 201, "{paid}");
     let (_, campaign) = call(&client, &herald, &api_key, Method::POST, "/v1/campaigns", Some(json!({
         "campaignName": "Scan", "sessionId": session_id, "messageType": "text", "messageContent": "Hi",
         "recipients": ["+14155550100"],
@@ -301,6 +319,21 @@ async fn no_answer_read_model_log_or_stored_file_holds_a_secret() {
         .unwrap();
     let user_id = field(&invited, "id");
     let key_id = field(&made, "id");
+
+    // The reply is recorded by a process following the webhooks: wait
+    // until it is listed, so the replies list is read with it in.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, replies) = call(&client, &herald, &access, Method::GET, "/v1/replies", None).await;
+        if serde_json::from_str::<Value>(&replies).unwrap_or_default()["total"] == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reply was not listed: {replies}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     // Every GET route of the table, with the ids it takes.
     for endpoint in herald_api::http::endpoints() {

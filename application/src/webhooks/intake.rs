@@ -18,6 +18,26 @@ use crate::metadata::CommandMetadata;
 use crate::ports::event_store::TenantEventStores;
 use crate::ports::vault::{SecretBinding, Vault};
 
+/// A body this large is read on a blocking thread. Meta's notifications
+/// are a few kilobytes; a body of a megabyte takes milliseconds to read
+/// (tens of them unoptimised), and anyone can post one unsigned: read on
+/// the request threads, a flood of them would hold up every other request
+/// until each was read through.
+const READ_ASIDE_FROM: usize = 64 * 1024;
+
+/// `read(body)`, on a blocking thread when the body is large.
+async fn read_aside<T: Send + 'static>(body: &[u8], read: fn(&[u8]) -> T) -> T {
+    if body.len() < READ_ASIDE_FROM {
+        return read(body);
+    }
+    let owned = body.to_vec();
+    match tokio::task::spawn_blocking(move || read(&owned)).await {
+        Ok(value) => value,
+        // Only a runtime shutting down refuses the task: read it here.
+        Err(_) => read(body),
+    }
+}
+
 /// Who posts webhooks, as recorded with them.
 pub const WEBHOOK_ACTOR: &str = "whatsapp-webhook";
 
@@ -224,13 +244,14 @@ impl<S: TenantEventStores<Webhook>> WebhookIntake<S> {
         if !is_signature_shaped(signature) {
             return Err(refuse(Unverified::MalformedHeader));
         }
-        let ids = match phone_number_ids(body) {
+        let ids = match read_aside(body, phone_number_ids).await {
             Ok(ids) => ids,
             // An account-level change (a number's quality, say) names the
             // account; its connected numbers sign it.
             Err(no_number) => {
-                let accounts =
-                    account_ids(body).map_err(|_| refuse(Unverified::Unreadable(no_number)))?;
+                let accounts = read_aside(body, account_ids)
+                    .await
+                    .map_err(|_| refuse(Unverified::Unreadable(no_number)))?;
                 self.directory.numbers_of_accounts(&accounts).await?
             }
         };
