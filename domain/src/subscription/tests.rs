@@ -506,3 +506,24 @@ fn a_refunded_payment_cannot_become_completed_again() {
             "a refunded payment cannot become completed".into(),
         ));
 }
+
+/// What a chatbot's creation will hold: chatbots count while they exist,
+/// like sessions, five on pro.
+#[test]
+fn chatbots_count_while_they_exist_five_on_pro() {
+    let five: Vec<SubscriptionEvent> = std::iter::once(started(Tier::Pro))
+        .chain((1..=5).map(|n| reserved(Resource::Chatbots, &format!("bot{n}"), 1, now())))
+        .collect();
+    test()
+        .given(five)
+        .when(SubscriptionCommand::Reserve(Reservation::one(
+            Resource::Chatbots,
+            "bot6",
+        )))
+        .then_expect_error(SubscriptionError::LimitReached {
+            resource: Resource::Chatbots,
+            limit: Limit::At(5),
+            used: 5,
+            resets_at: None,
+        });
+}
