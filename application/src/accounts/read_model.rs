@@ -92,16 +92,6 @@ impl ApiKeyDocument {
     }
 }
 
-const fn index(
-    fields: &'static [(&'static str, crate::ports::read_store::SortOrder)],
-) -> IndexSpec {
-    IndexSpec {
-        fields,
-        unique: false,
-        sparse: false,
-    }
-}
-
 /// Seed 000's indexes (`email`, `username`, `isActive`, `createdAt`), and
 /// one for each list the API offers, within a tenant and newest first.
 ///
@@ -112,18 +102,18 @@ pub static USERS: CollectionSpec = CollectionSpec {
     name: "users",
     date_fields: &["lastLogin", "createdAt", "updatedAt"],
     indexes: &[
-        index(&[("email", Asc)]),
-        index(&[("username", Asc)]),
-        index(&[("isActive", Asc)]),
-        index(&[("createdAt", Desc)]),
-        index(&[("userId", Asc), ("createdAt", Desc), ("_id", Desc)]),
-        index(&[
+        IndexSpec::on(&[("email", Asc)]),
+        IndexSpec::on(&[("username", Asc)]),
+        IndexSpec::on(&[("isActive", Asc)]),
+        IndexSpec::on(&[("createdAt", Desc)]),
+        IndexSpec::on(&[("userId", Asc), ("createdAt", Desc), ("_id", Desc)]),
+        IndexSpec::on(&[
             ("userId", Asc),
             ("role", Asc),
             ("createdAt", Desc),
             ("_id", Desc),
         ]),
-        index(&[
+        IndexSpec::on(&[
             ("userId", Asc),
             ("isActive", Asc),
             ("createdAt", Desc),
@@ -138,14 +128,14 @@ pub static API_KEYS: CollectionSpec = CollectionSpec {
     name: "api_keys",
     date_fields: &["lastUsed", "expiresAt", "createdAt", "updatedAt"],
     indexes: &[
-        index(&[("userId", Asc), ("isActive", Asc)]),
+        IndexSpec::on(&[("userId", Asc), ("isActive", Asc)]),
         IndexSpec {
             fields: &[("apiKey", Asc)],
             unique: true,
             sparse: false,
         },
-        index(&[("userId", Asc), ("createdAt", Desc), ("_id", Desc)]),
-        index(&[
+        IndexSpec::on(&[("userId", Asc), ("createdAt", Desc), ("_id", Desc)]),
+        IndexSpec::on(&[
             ("userId", Asc),
             ("isActive", Asc),
             ("createdAt", Desc),

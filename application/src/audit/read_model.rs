@@ -65,16 +65,6 @@ impl AuditDocument {
     }
 }
 
-const fn index(
-    fields: &'static [(&'static str, crate::ports::read_store::SortOrder)],
-) -> IndexSpec {
-    IndexSpec {
-        fields,
-        unique: false,
-        sparse: false,
-    }
-}
-
 /// Seed 000's indexes (`userId` + `createdAt`, `action` + `createdAt`,
 /// `createdAt`), and one for each filter the API offers, each within a
 /// tenant and newest first.
@@ -82,22 +72,22 @@ pub static AUDIT_LOGS: CollectionSpec = CollectionSpec {
     name: "audit_logs",
     date_fields: &["createdAt", "updatedAt"],
     indexes: &[
-        index(&[("userId", Asc), ("createdAt", Desc), ("_id", Desc)]),
-        index(&[("action", Asc), ("createdAt", Desc)]),
-        index(&[("createdAt", Desc)]),
-        index(&[
+        IndexSpec::on(&[("userId", Asc), ("createdAt", Desc), ("_id", Desc)]),
+        IndexSpec::on(&[("action", Asc), ("createdAt", Desc)]),
+        IndexSpec::on(&[("createdAt", Desc)]),
+        IndexSpec::on(&[
             ("userId", Asc),
             ("action", Asc),
             ("createdAt", Desc),
             ("_id", Desc),
         ]),
-        index(&[
+        IndexSpec::on(&[
             ("userId", Asc),
             ("actorId", Asc),
             ("createdAt", Desc),
             ("_id", Desc),
         ]),
-        index(&[
+        IndexSpec::on(&[
             ("userId", Asc),
             ("entityType", Asc),
             ("entityId", Asc),

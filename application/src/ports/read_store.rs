@@ -102,6 +102,17 @@ pub struct IndexSpec {
     pub sparse: bool,
 }
 
+impl IndexSpec {
+    /// A plain index on `fields`: not unique, not sparse.
+    pub const fn on(fields: &'static [(&'static str, SortOrder)]) -> Self {
+        Self {
+            fields,
+            unique: false,
+            sparse: false,
+        }
+    }
+}
+
 /// A collection as the seeds define it: its name, which fields are dates,
 /// and its indexes.
 #[derive(Debug)]

@@ -132,16 +132,6 @@ pub fn limits_document(limits: &Limits) -> Map<String, Value> {
         .collect()
 }
 
-const fn index(
-    fields: &'static [(&'static str, crate::ports::read_store::SortOrder)],
-) -> IndexSpec {
-    IndexSpec {
-        fields,
-        unique: false,
-        sparse: false,
-    }
-}
-
 /// Seed 000's `{subscriptionTier, subscriptionStatus}`, and the plans
 /// that end by a date.
 pub static SUBSCRIPTIONS: CollectionSpec = CollectionSpec {
@@ -153,8 +143,8 @@ pub static SUBSCRIPTIONS: CollectionSpec = CollectionSpec {
         "updatedAt",
     ],
     indexes: &[
-        index(&[("subscriptionTier", Asc), ("subscriptionStatus", Asc)]),
-        index(&[("subscriptionStatus", Asc), ("subscriptionEndDate", Asc)]),
+        IndexSpec::on(&[("subscriptionTier", Asc), ("subscriptionStatus", Asc)]),
+        IndexSpec::on(&[("subscriptionStatus", Asc), ("subscriptionEndDate", Asc)]),
     ],
 };
 
@@ -169,16 +159,16 @@ pub static SUBSCRIPTION_PAYMENTS: CollectionSpec = CollectionSpec {
         "updatedAt",
     ],
     indexes: &[
-        index(&[("userId", Asc)]),
-        index(&[("userId", Asc), ("status", Asc)]),
-        index(&[("status", Asc)]),
+        IndexSpec::on(&[("userId", Asc)]),
+        IndexSpec::on(&[("userId", Asc), ("status", Asc)]),
+        IndexSpec::on(&[("status", Asc)]),
         IndexSpec {
             fields: &[("transactionId", Asc)],
             unique: true,
             sparse: true,
         },
-        index(&[("userId", Asc), ("createdAt", Desc), ("_id", Desc)]),
-        index(&[
+        IndexSpec::on(&[("userId", Asc), ("createdAt", Desc), ("_id", Desc)]),
+        IndexSpec::on(&[
             ("userId", Asc),
             ("status", Asc),
             ("createdAt", Desc),
